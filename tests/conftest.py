@@ -1,0 +1,18 @@
+"""Shared fixtures: every test makes its own data; nothing is downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vfx.synthetic import write_scene_video
+
+
+@pytest.fixture
+def scene_clip(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A 24-frame 320x240 green-screen clip at 24 fps with a sine tone, and its exact masks ``[T, N, H, W]``."""
+    path = tmp_path / "scene.mp4"
+    masks = write_scene_video(path)
+    return path, masks
