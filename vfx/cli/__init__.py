@@ -30,6 +30,10 @@ def _register_commands() -> None:
 
     cli.add_command(info_cmd.info)
 
+    from vfx.cli import checkpoints_cmd
+
+    cli.add_command(checkpoints_cmd.checkpoints)
+
 
 _register_commands()
 

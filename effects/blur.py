@@ -1,0 +1,33 @@
+"""``blur``: Gaussian, box or lens (disc) blur of the region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from effects.base import Effect, EffectContext, EffectOutput
+from effects.kernels import BLUR_KINDS, blur
+from effects.params import param
+from effects.registry import register
+
+
+@register
+@dataclass(frozen=True)
+class Blur(Effect):
+    """Blur the pixels of the region; large radii stay fast (downscale, blur, upscale)."""
+
+    name = "blur"
+
+    radius: float = param(
+        21.0, "Blur radius in pixels (Gaussian sigma = radius / 2).", low=0, high=1000
+    )
+    kind: str = param(
+        "gaussian",
+        "gaussian, box, or lens (a disc, like an out-of-focus lens).",
+        choices=BLUR_KINDS,
+    )
+
+    def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
+        """The blurred ``[H, W, 3]`` frame, weighted by the region ``alpha``."""
+        return EffectOutput(image=blur(frame, self.radius, self.kind), weight=alpha)

@@ -1,0 +1,32 @@
+"""``cutout``: keep the region, make everything else transparent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from effects.base import Effect, EffectContext, EffectOutput
+from effects.params import param
+from effects.registry import register
+
+
+@register
+@dataclass(frozen=True)
+class Cutout(Effect):
+    """Make pixels outside the region transparent (RGBA output, straight alpha).
+
+    The colours are kept as they are, so edges do not darken when the result is
+    composited elsewhere; the region's soft alpha becomes the frame's alpha.
+    """
+
+    name = "cutout"
+    makes_alpha = True
+
+    invert: bool = param(False, "Keep the outside of the region instead.")
+
+    def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
+        """No colour change; weight = outside of the region, which moves to opacity 0."""
+        outside = alpha if self.invert else cv2.subtract(1.0, alpha)
+        return EffectOutput(image=None, weight=outside, opacity=0)

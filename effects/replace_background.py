@@ -1,0 +1,63 @@
+"""``replace_background``: show a colour, gradient, image or video where the region is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from effects.background_source import background_frame, normalize_source
+from effects.base import Effect, EffectContext, EffectOutput
+from effects.kernels import blur
+from effects.params import param
+from effects.registry import register
+
+FIT_MODES: tuple[str, ...] = ("cover", "contain", "stretch")
+
+
+@register
+@dataclass(frozen=True)
+class ReplaceBackground(Effect):
+    """Replace the region (typically ``~subject``) with another background.
+
+    ``source`` is ``solid:COLOR``, ``gradient:START,END[,DIRECTION]`` or an image
+    or video file (see :mod:`effects.background_source`). ``light_wrap`` lets
+    the new background's light spill over the subject's edge (the pixels just
+    outside the region), so the subject sits in the scene instead of on it.
+    """
+
+    name = "replace_background"
+
+    source: str = param(
+        "gradient:#182038,#6080b0",
+        "solid:COLOR, gradient:A,B[,DIR], or an image/video file.",
+        convert=normalize_source,
+    )
+    fit: str = param(
+        "cover", "How a picture of another shape fits: cover, contain, stretch.", choices=FIT_MODES
+    )
+    fill: tuple[int, int, int] = param(
+        (0, 0, 0), "Colour of the bars around a 'contain' fit.", kind="color"
+    )
+    loop: bool = param(True, "Loop a shorter background video (false: hold its last frame).")
+    light_wrap: float = param(0.0, "Strength of the light wrap, 0 (off)..1.", low=0, high=1)
+    wrap_radius: float = param(
+        16.0, "How far the light wrap reaches into the subject, in pixels.", low=1, high=200
+    )
+
+    def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
+        """The background ``[H, W, 3]``, weighted by ``alpha`` (plus the wrap band)."""
+        size = (frame.shape[1], frame.shape[0])
+        background = background_frame(
+            self.source, size, ctx, fit=self.fit, fill=self.fill, loop=self.loop
+        )
+        if self.light_wrap <= 0.0:
+            return EffectOutput(image=background, weight=alpha)
+        # Light reaching the subject: the background near the edge, blurred, on
+        # the pixels just outside the region (where alpha is low).
+        reach = blur(alpha, self.wrap_radius)
+        spill = cv2.multiply(reach, cv2.subtract(1.0, alpha), scale=self.light_wrap)
+        soft_background = blur(background, self.wrap_radius)
+        image = cv2.blendLinear(background, soft_background, alpha, spill)
+        return EffectOutput(image=image, weight=cv2.add(alpha, spill))

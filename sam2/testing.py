@@ -1,0 +1,71 @@
+"""Seeded random weights for tests and benchmarks (no downloads).
+
+Default PyTorch initialisation gives a SAM 2 whose masks are nearly constant. These weights are
+scaled so that activations keep a healthy spread through every block: masks come out neither
+empty nor full, IoU and object scores vary, and the object is predicted present.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from sam2.configs import SAM2Config
+from sam2.modeling.layers import LayerNorm2d
+from sam2.modeling.memory_encoder import CXBlock
+from sam2.modeling.sam2_base import SAM2Base
+
+
+@torch.no_grad()
+def randomize_(model: SAM2Base, seed: int = 0) -> SAM2Base:
+    """Overwrite every parameter and buffer of ``model`` in place from a seeded generator."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def normal(tensor: torch.Tensor, mean: float, std: float) -> None:
+        values = torch.randn(tensor.shape, generator=generator, dtype=torch.float32)
+        tensor.copy_(values * std + mean)
+
+    for module in model.modules():
+        if isinstance(module, (nn.LayerNorm, LayerNorm2d)):
+            normal(module.weight, 1.0, 0.1)
+            normal(module.bias, 0.0, 0.05)
+        elif isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            weight = module.weight
+            # A stride-equals-kernel transposed conv feeds each output pixel from one input pixel.
+            transposed = isinstance(module, nn.ConvTranspose2d)
+            fan_in = weight.shape[0] if transposed else weight[0].numel()
+            normal(weight, 0.0, 1.0 / math.sqrt(fan_in))
+            if module.bias is not None:
+                normal(module.bias, 0.0, 0.02)
+        elif isinstance(module, nn.Embedding):
+            normal(module.weight, 0.0, 1.0)
+        if isinstance(module, CXBlock):
+            normal(module.gamma, 0.3, 0.05)
+    for name, parameter in model.named_parameters(recurse=True):
+        if "." not in name or name.startswith("image_encoder.trunk.pos_embed"):
+            normal(parameter, 0.0, 0.1)
+    gaussian = model.sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix
+    normal(gaussian, 0.0, 1.0)
+    if model.pred_obj_scores:
+        # Bias the object-score head so objects are predicted present (positive logits).
+        head = model.sam_mask_decoder.pred_obj_score_head
+        final = head.layers[-1] if hasattr(head, "layers") else head
+        final.bias.fill_(2.0)
+    return model
+
+
+def random_state_dict(config: SAM2Config | str, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A complete official-layout state dict with seeded random values for ``config``."""
+    if isinstance(config, str):
+        config = SAM2Config.from_name(config)
+    return randomize_(SAM2Base(config), seed).state_dict()
+
+
+def write_random_checkpoint(path: str | Path, config: SAM2Config | str, seed: int = 0) -> Path:
+    """Save ``{"model": random_state_dict(config, seed)}`` to ``path`` (official layout)."""
+    path = Path(path)
+    torch.save({"model": random_state_dict(config, seed)}, path)
+    return path

@@ -1,0 +1,99 @@
+"""Runs INSIDE .venv-reference (the official sam2==1.1.0); never imported by our code or tests.
+
+Usage: python -P reference_worker.py REQUESTS.pt RESPONSES.pt
+Reads ``{"requests": [...]}`` (torch.save), answers each request with the handler named by its
+``"kind"``, and writes ``{"responses": [...]}``. Tensors travel as tensors; the worker converts
+them to numpy where the official API wants numpy, and numpy results back to tensors.
+Add a request kind by writing ``def handle_<kind>(request) -> object`` below.
+"""
+
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.numpy()
+    if isinstance(value, list):
+        return [to_numpy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
+    return value
+
+
+def to_tensors(value):
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, (list, tuple)):
+        return [to_tensors(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_tensors(v) for k, v in value.items()}
+    return value
+
+
+def build_model(request, builder_name="build_sam2"):
+    """The official model for ``config_file`` + ``overrides`` with the request's state dict."""
+    from sam2 import build_sam
+
+    builder = getattr(build_sam, builder_name)
+    model = builder(
+        request["config_file"],
+        ckpt_path=None,
+        device="cpu",
+        hydra_overrides_extra=list(request.get("overrides", [])),
+        apply_postprocessing=request.get("apply_postprocessing", True),
+    )
+    model.load_state_dict(request["state_dict"], strict=True)
+    return model.eval()
+
+
+def handle_image_predictor(request):
+    """Replay ``calls`` ({"method", "args", "kwargs"}) on an official SAM2ImagePredictor.
+
+    Pseudo-method ``"features"`` returns the predictor's cached image features.
+    """
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+
+    predictor = SAM2ImagePredictor(build_model(request), **request.get("predictor_kwargs", {}))
+    results = []
+    with torch.inference_mode():
+        for call in request["calls"]:
+            if call["method"] == "features":
+                results.append(to_tensors(predictor._features))
+                continue
+            method = getattr(predictor, call["method"])
+            output = method(*to_numpy(call.get("args", [])), **to_numpy(call.get("kwargs", {})))
+            results.append(to_tensors(output))
+    return results
+
+
+def handle_image_encoder_timing(request):
+    """Time ``model.forward_image`` on a fixed input; returns times (s) and the last output."""
+    torch.set_num_threads(request.get("threads", torch.get_num_threads()))
+    model = build_model(request)
+    image = request["image"]
+    times = []
+    with torch.inference_mode():
+        for _ in range(request.get("warmup", 1)):
+            model.forward_image(image)
+        for _ in range(request["repeats"]):
+            start = time.perf_counter()
+            out = model.forward_image(image)
+            times.append(time.perf_counter() - start)
+    return {"times": times, "backbone_fpn": to_tensors(out["backbone_fpn"])}
+
+
+def main():
+    source, target = sys.argv[1], sys.argv[2]
+    requests = torch.load(source, weights_only=False)["requests"]
+    responses = [globals()["handle_" + request["kind"]](request) for request in requests]
+    torch.save({"responses": responses}, target)
+
+
+if __name__ == "__main__":
+    main()

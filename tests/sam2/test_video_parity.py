@@ -1,0 +1,114 @@
+"""Parity of the video predictor with the official SAM 2 (``.venv-reference``), CPU fp32.
+
+Both sides get the same random weights, the same JPEG frame folder (decoded by Pillow on both)
+and ``fill_hole_area=0``; ``image_size=512`` keeps the run short. One scenario covers three
+objects prompted by a point, a box and a mask on different frames, propagation, a correction
+click on a tracked frame followed by re-propagation, reverse propagation and ``remove_object``.
+Per-frame masks must agree (IoU >= 0.999) and logits within ``LOGIT_ATOL`` where either side is
+confident (|logit| > 1e-2 noise floor is irrelevant there: masks are compared by IoU).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from sam2.build_sam import build_sam2_video_predictor
+from sam2.testing import write_random_checkpoint
+from tests.sam2.reference_video_worker import run_scenario
+from vfx.synthetic import scene_frames
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE_PYTHON = REPO / ".venv-reference" / "bin" / "python"
+WORKER = Path(__file__).with_name("reference_video_worker.py")
+LOGIT_ATOL = 1e-2  # logits of magnitude up to ~30; fp32 reassociation differences stay far below
+FRAMES = 6
+
+pytestmark = [
+    pytest.mark.parity,
+    pytest.mark.skipif(not REFERENCE_PYTHON.exists(), reason="needs .venv-reference"),
+]
+
+STEPS = [
+    {"op": "points", "frame": 0, "obj": 1, "points": [[52, 40]], "labels": [1]},
+    {"op": "points", "frame": 2, "obj": 2, "box": [60, 30, 120, 90]},
+    {"op": "mask", "frame": 3, "obj": 3, "mask": "obj3"},
+    {"op": "propagate"},
+    {"op": "points", "frame": 4, "obj": 1, "points": [[70, 60]], "labels": [0],
+     "clear_old_points": False},
+    {"op": "propagate"},
+    {"op": "propagate", "start": FRAMES - 1, "reverse": True},
+    {"op": "remove", "obj": 2},
+    {"op": "propagate", "start": 2, "max": 2},
+]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.ndarray]]:
+    """A folder of JPEG frames of moving shapes, and a mask of the third shape on frame 3."""
+    folder = tmp_path_factory.mktemp("frames")
+    scene = list(scene_frames(width=160, height=120, frames=FRAMES, objects=3, background=None))
+    for index, frame in enumerate(scene):
+        Image.fromarray(frame.rgb).save(folder / f"{index:05d}.jpg", quality=95)
+    masks = {"obj3": scene[3].masks[2]}
+    np.savez(folder.parent / "masks.npz", **masks)
+    return folder, masks
+
+
+def _reference(tmp: Path, config_file: str, checkpoint: Path, video: Path) -> list[tuple]:
+    request = {
+        "config_file": config_file,
+        "checkpoint": str(checkpoint),
+        "overrides": {"image_size": 512},
+        "predictor_attrs": {"fill_hole_area": 0},
+        "video": str(video),
+        "steps": STEPS,
+        "masks": str(video.parent / "masks.npz"),
+        "output": str(tmp / "reference"),
+        "threads": torch.get_num_threads(),
+    }
+    request_path = tmp / "request.json"
+    request_path.write_text(json.dumps(request))
+    subprocess.run(
+        [str(REFERENCE_PYTHON), "-P", str(WORKER), str(request_path)],
+        cwd=tmp, check=True, capture_output=True, timeout=600,
+    )
+    meta = json.loads((tmp / "reference.json").read_text())
+    arrays = np.load(tmp / "reference.npz")
+    return [(step, frame, ids, arrays[f"logits_{i}"]) for i, (step, frame, ids) in enumerate(meta)]
+
+
+@pytest.mark.parametrize(
+    "config_file",
+    ["configs/sam2.1/sam2.1_hiera_t.yaml", "configs/sam2/sam2_hiera_t.yaml"],
+)
+def test_video_predictor_matches_reference(
+    config_file: str, clip: tuple[Path, dict[str, np.ndarray]], tmp_path: Path
+) -> None:
+    video, masks = clip
+    checkpoint = write_random_checkpoint(tmp_path / "random.pt", config_file, seed=3)
+    predictor = build_sam2_video_predictor(
+        config_file, checkpoint, device="cpu", image_size=512, fill_hole_area=0
+    )
+    ours = run_scenario(predictor, str(video), STEPS, masks)
+    reference = _reference(tmp_path, config_file, checkpoint, video)
+
+    assert [(s, f, ids) for s, f, ids, _ in ours] == [(s, f, ids) for s, f, ids, _ in reference]
+    foreground = [(logits > 0).mean() for *_, logits in ours]
+    assert 0.01 < np.mean(foreground) < 0.99, "random weights gave trivial masks"
+    for (step, frame, ids, mine), (*_, theirs) in zip(ours, reference, strict=True):
+        for row, obj_id in enumerate(ids):
+            a, b = mine[row, 0] > 0, theirs[row, 0] > 0
+            union = np.logical_or(a, b).sum()
+            iou = np.logical_and(a, b).sum() / union if union else 1.0
+            assert iou >= 0.999, f"step {step} frame {frame} object {obj_id}: IoU {iou:.5f}"
+        torch.testing.assert_close(
+            torch.from_numpy(mine), torch.from_numpy(theirs), atol=LOGIT_ATOL, rtol=1e-3,
+            msg=lambda m, s=step, f=frame: f"step {s} frame {f}: {m}",
+        )

@@ -1,0 +1,83 @@
+"""``vfx checkpoints list | download NAME... | verify PATH``: get and check the SAM 2 weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vfx.checkpoints import MODELS, download_checkpoint, verify_checkpoint
+from vfx.checkpoints.discovery import locate
+from vfx.checkpoints.download import download_target
+
+
+@click.group()
+def checkpoints() -> None:
+    """List, download and verify the official SAM 2 / SAM 2.1 checkpoints.
+
+    vfx looks for checkpoint files in ./checkpoints/, then in each folder of $VFX_CHECKPOINTS,
+    then in the user cache (~/.cache/vfx/checkpoints, or $XDG_CACHE_HOME/vfx/checkpoints).
+    """
+
+
+def _megabytes(size: int | None) -> str:
+    return "?" if size is None else f"{size / 1e6:.1f} MB"
+
+
+@checkpoints.command(name="list")
+def list_checkpoints() -> None:
+    """Show each official model: name, file, size, and where it is (or that it is missing)."""
+    click.echo(f"{'NAME':<18}{'FILE':<28}{'SIZE':>10}  WHERE")
+    for model in MODELS.values():
+        found = locate(model)
+        size = model.official_bytes
+        if size is None and found is not None:
+            size = found.stat().st_size
+        where = "missing" if found is None else str(found)
+        click.echo(f"{model.short_name:<18}{model.file_name:<28}{_megabytes(size):>10}  {where}")
+
+
+@checkpoints.command()
+@click.argument("names", metavar="NAME...", nargs=-1, required=True)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to save into (default: the first $VFX_CHECKPOINTS folder, else the user cache).",
+)
+@click.option(
+    "--url-base",
+    metavar="URL",
+    help="A mirror holding the files under their official names "
+    "(default: $VFX_CHECKPOINT_URL_BASE, else Meta's download site).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def download(
+    names: tuple[str, ...], directory: Path | None, url_base: str | None, quiet: bool
+) -> None:
+    """Download checkpoints by name (e.g. sam2.1-tiny), checking their size and contents.
+
+    A broken connection keeps a .part file that the same command resumes; any other failure
+    leaves no file behind and says why.
+    """
+    for name in names:
+        target = download_target(name, directory)
+        if target.is_file():
+            click.echo(f"already present: {target} (check it with `vfx checkpoints verify`)")
+            continue
+        path = download_checkpoint(name, directory, url_base=url_base, progress=not quiet)
+        click.echo(f"saved {path} (verified)")
+
+
+@checkpoints.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def verify(path: Path) -> None:
+    """Tell which of the eight official models the checkpoint at PATH holds.
+
+    Exits with an error that says what is wrong when the file is not a usable checkpoint, or
+    when its official file name promises a different model.
+    """
+    model = verify_checkpoint(path)
+    click.echo(
+        f"{path}: {model.name} (SAM {model.version} {model.size}, config {model.config_file})"
+    )

@@ -1,0 +1,86 @@
+"""Click options shared by the commands that take prompts and mask sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--point``, ``--box`` and ``--prompts`` to a command."""
+    options = [
+        click.option(
+            "--point",
+            "points",
+            multiple=True,
+            metavar="FRAME:X,Y[:OBJ][:neg]",
+            help="A click on the object (repeatable); displayed-frame pixels; OBJ defaults to 1.",
+        ),
+        click.option(
+            "--box",
+            "boxes",
+            multiple=True,
+            metavar="FRAME:X0,Y0,X1,Y1[:OBJ]",
+            help="A box around the object (repeatable).",
+        ),
+        click.option(
+            "--prompts",
+            "prompts_file",
+            type=click.Path(dir_okay=False, path_type=str),
+            help="JSON or YAML file of prompts per object (points, boxes, masks).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--model``, ``--checkpoint`` and ``--device`` to a command."""
+    options = [
+        click.option(
+            "--model",
+            default=None,
+            help="SAM 2 model name, e.g. sam2.1_hiera_tiny (default: the smallest one found).",
+        ),
+        click.option(
+            "--checkpoint",
+            type=click.Path(dir_okay=False, path_type=str),
+            help="Path to a SAM 2 checkpoint .pt file (default: look in the usual places).",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(DEVICES),
+            default="auto",
+            show_default=True,
+            help="Where SAM 2 runs.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def mask_source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--masks`` and ``--chroma`` to a command."""
+    options = [
+        click.option(
+            "--masks",
+            "masks_path",
+            type=click.Path(path_type=str),
+            help="Use masks made elsewhere: PNG folder(s), a grayscale mask video, a vfx .npz "
+            "or a masklet folder from `vfx track`.",
+        ),
+        click.option(
+            "--chroma",
+            metavar="COLOR",
+            help="Key out a screen colour instead of tracking: green, blue or #RRGGBB.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn

@@ -1,0 +1,83 @@
+"""``vfx render``: apply a preset to a video through tracked, imported or keyed masks."""
+
+from __future__ import annotations
+
+import click
+
+from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=str),
+    help="Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension.",
+)
+@click.option(
+    "--preset",
+    required=True,
+    metavar="NAME|FILE",
+    help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
+)
+@prompt_options
+@mask_source_options
+@model_options
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="LAYER.PARAM=VALUE",
+    help="Override a preset parameter, e.g. --set 0.radius=31 (repeatable).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def render(
+    input_path: str,
+    output: str,
+    preset: str,
+    points: tuple[str, ...],
+    boxes: tuple[str, ...],
+    prompts_file: str | None,
+    masks_path: str | None,
+    chroma: str | None,
+    model: str | None,
+    checkpoint: str | None,
+    device: str,
+    overrides: tuple[str, ...],
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Render INPUT with a preset to OUTPUT.
+
+    Masks come from SAM 2 tracking of the prompts (--point/--box/--prompts),
+    from --masks PATH, or from --chroma COLOR. Tracking results are cached, so
+    rendering the same video and prompts again with another preset skips it.
+
+    \b
+    Examples:
+      vfx render clip.mp4 -o blurred.mp4 --preset background-blur --point 0:320,240
+      vfx render clip.mp4 -o cut.mov --preset cutout-alpha --masks masks/
+      vfx render clip.mp4 -o out.mp4 --preset background-blur --chroma green --set 0.radius=41
+    """
+    from vfx.api import render as render_video
+    from vfx.prompts import parse_prompts
+
+    prompts = parse_prompts(points, boxes, prompts_file)
+    result = render_video(
+        input_path,
+        output,
+        preset=preset,
+        overrides=overrides,
+        prompts=prompts or None,
+        masks=masks_path,
+        chroma=chroma,
+        model=model,
+        checkpoint=checkpoint,
+        device=device,
+        force=force,
+        progress=not quiet,
+    )
+    click.echo(result.summary())

@@ -1,0 +1,198 @@
+"""Layers (effect + region + blend mode + opacity) and the graph that composites them.
+
+One call of :meth:`Graph.render_frame` does all of a frame's work in numpy and
+OpenCV: evaluate each layer's region, let the effect paint, blend the paint
+over the running frame. The running frame is one private uint8 buffer that
+every layer updates in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from effects.base import Effect, EffectContext, as_uint8_rgb
+from effects.registry import get_effect
+from vfx.errors import VfxError
+from vfx.graph.blending import BLEND_MODES, check_blend, composite
+from vfx.graph.region_expressions import Region, parse_region
+
+LAYER_KEYS = ("effect", "params", "region", "blend", "opacity")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One effect applied over one region.
+
+    ``region`` is a region expression (a string, parsed on construction) or a
+    parsed :class:`Region`. The effect's paint is blended over the running frame
+    with ``blend`` and weighted by the region's alpha times ``opacity``.
+    """
+
+    effect: Effect
+    region: Region | str = "all"
+    blend: str = "normal"
+    opacity: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.effect, Effect):
+            raise VfxError(f"a layer needs an effect object such as Blur(), got {self.effect!r}")
+        if isinstance(self.region, str):
+            object.__setattr__(self, "region", parse_region(self.region))
+        check_blend(self.blend)
+        opacity = self.opacity
+        if (
+            isinstance(opacity, bool)
+            or not isinstance(opacity, int | float)
+            or not 0 <= opacity <= 1
+        ):
+            raise VfxError(f"layer opacity must be a number in 0..1, got {opacity!r}")
+        object.__setattr__(self, "opacity", float(opacity))
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], base_dir: Path | None = None) -> Layer:
+        """Build a layer from preset data ``{effect, params, region, blend, opacity}``.
+
+        Every problem of the layer (unknown keys, unknown effect, bad parameters,
+        a bad region, blend or opacity) is reported in one VfxError.
+        """
+        if not isinstance(spec, Mapping):
+            raise VfxError(f"a layer must be a mapping with keys {', '.join(LAYER_KEYS)}")
+        problems = []
+        unknown = [str(k) for k in spec if k not in LAYER_KEYS]
+        if unknown:
+            problems.append(f"unknown key {', '.join(unknown)} (allowed: {', '.join(LAYER_KEYS)})")
+        effect_cls = None
+        try:
+            effect_cls = get_effect(spec.get("effect"))
+        except VfxError as exc:
+            problems.append(str(exc))
+        params = spec.get("params") or {}
+        if not isinstance(params, Mapping):
+            problems.append(f"params must be a mapping of name: value, got {params!r}")
+        elif effect_cls is not None:
+            problems += [
+                f"effect '{effect_cls.name}': {p}"
+                for p in effect_cls.param_problems(params, base_dir)
+            ]
+        region_text = spec.get("region", "all")
+        try:
+            parse_region(region_text)
+        except VfxError as exc:
+            problems.append(str(exc))
+        blend = spec.get("blend", "normal")
+        if blend not in BLEND_MODES:
+            problems.append(f"unknown blend {blend!r} (allowed: {', '.join(BLEND_MODES)})")
+        opacity = spec.get("opacity", 1.0)
+        if (
+            isinstance(opacity, bool)
+            or not isinstance(opacity, int | float)
+            or not 0 <= opacity <= 1
+        ):
+            problems.append(f"opacity must be a number in 0..1, got {opacity!r}")
+        if problems or effect_cls is None:
+            raise VfxError("; ".join(problems))
+        return cls(
+            effect=effect_cls.from_params(params, base_dir),
+            region=region_text,
+            blend=blend,
+            opacity=opacity,
+        )
+
+
+class Graph:
+    """An ordered stack of layers; :meth:`render_frame` applies them to one frame.
+
+    ``cache`` keeps background sources and generated images between frames
+    when the graph builds the :class:`EffectContext` itself.
+    """
+
+    def __init__(self, layers: Iterable[Layer]) -> None:
+        self.layers: tuple[Layer, ...] = tuple(layers)
+        for layer in self.layers:
+            if not isinstance(layer, Layer):
+                raise VfxError(
+                    f"Graph takes Layer objects, got {layer!r}; wrap effects in Layer(...)"
+                )
+        self.cache: dict[Any, Any] = {}
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[Mapping[str, Any]], base_dir: Path | None = None) -> Graph:
+        """A graph from preset layer data; problems of all layers are reported together."""
+        layers, problems = [], []
+        for index, spec in enumerate(specs):
+            try:
+                layers.append(Layer.from_spec(spec, base_dir))
+            except VfxError as exc:
+                problems.append(f"layer {index}: {exc}")
+        if problems:
+            raise VfxError("; ".join(problems))
+        return cls(layers)
+
+    @property
+    def makes_alpha(self) -> bool:
+        """Whether frames come out RGBA (some layer makes transparency)."""
+        return any(layer.effect.makes_alpha for layer in self.layers)
+
+    @property
+    def mask_names(self) -> frozenset[str]:
+        """Named masks the layers' regions refer to."""
+        return frozenset().union(*(layer.region.names for layer in self.layers))
+
+    @property
+    def object_ids(self) -> frozenset[int]:
+        """Object ids the layers' regions refer to as ``obj:N``."""
+        return frozenset().union(*(layer.region.object_ids for layer in self.layers))
+
+    def render_frame(
+        self,
+        frame: np.ndarray,
+        masks: Mapping[str | int, np.ndarray] | None = None,
+        ctx: EffectContext | None = None,
+    ) -> np.ndarray:
+        """Apply every layer to ``frame``; the input arrays are never modified.
+
+        Args:
+            frame: ``[H, W, 3]`` (or ``[H, W, 4]`` straight alpha) uint8, or float32 in 0..1.
+            masks: named masks (str keys) and object masks (int keys), each
+                ``[H, W]`` float32 in 0..1.
+            ctx: the frame's context; when None one is built from the int-keyed
+                masks (frame index 0) with this graph's cache.
+
+        Returns:
+            ``[H, W, 3]`` uint8, or ``[H, W, 4]`` with straight alpha when the
+            graph makes alpha or the input had it.
+        """
+        masks = dict(masks or {})
+        alpha = None
+        if frame.ndim == 3 and frame.shape[2] == 4:
+            alpha = np.array(frame[..., 3], dtype=np.uint8)
+            frame = frame[..., :3]
+        rgb = as_uint8_rgb(frame)
+        if rgb is frame:
+            rgb = np.array(frame, copy=True, order="C")  # the private running frame
+        height, width = rgb.shape[:2]
+        if ctx is None:
+            objects = {k: v for k, v in masks.items() if isinstance(k, int)}
+            ctx = EffectContext.build(objects, size=(width, height), cache=self.cache)
+        lookup: dict[str | int, np.ndarray] = {**ctx.object_masks, **masks}
+        regions: dict[str, np.ndarray] = {}
+        for layer in self.layers:
+            region = layer.region
+            assert isinstance(region, Region)
+            region_alpha = regions.get(region.text)
+            if region_alpha is None:
+                region_alpha = regions[region.text] = region.evaluate(lookup, (height, width))
+            painted = layer.effect.render(rgb, region_alpha, ctx)
+            rgb, alpha = composite(
+                rgb, alpha, painted, blend=layer.blend, opacity=layer.opacity, in_place=True
+            )
+        if alpha is None and self.makes_alpha:
+            alpha = np.full((height, width), 255, np.uint8)
+        if alpha is None:
+            return rgb
+        return np.dstack([rgb, alpha])  # [H, W, 3] + [H, W] -> [H, W, 4]

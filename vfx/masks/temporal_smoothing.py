@@ -1,0 +1,339 @@
+"""Temporal smoothing of soft masks: chatter goes, moving edges neither lag nor ghost.
+
+For every frame ``t`` the filter looks at the frames ``t - k .. t + k`` (``k =
+window // 2``), warps each neighbour's mask onto frame ``t`` with optical flow,
+and combines the values per pixel with a robust, symmetric (zero-phase) rule.
+Because the neighbours are aligned first, an edge that moves is not averaged
+with where it was, and because the rule is robust, a mask that drops out or a
+blob that appears for a frame is outvoted. Where the flow cannot be trusted
+(occlusions, matches outside the image) the neighbour's vote is replaced by the
+current frame's own value, so nothing is dragged back over an occluder, and an
+object that really leaves is gone as soon as most of the window agrees.
+
+Hysteresis then decides presence: a region of alpha >= ``low`` survives only if
+it reaches ``high`` somewhere; survivors keep their soft values.
+
+All the work for an object happens inside the box that its masks can reach in
+the window, which keeps the cost per object proportional to its size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vfx.errors import VfxError
+from vfx.masks.morphology import support_box
+from vfx.masks.optical_flow import (
+    Correspondence,
+    FlowEstimator,
+    flow_factor,
+    grey_low_res,
+    upsample_box,
+)
+from vfx.masks.settings import SmoothSettings
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class _Entry:
+    """One frame in the window: its masks, support boxes and flows to its neighbours."""
+
+    index: int
+    probs: np.ndarray  # [N, H, W] float32
+    boxes: list[Box | None]  # per object: box of alpha >= low
+    grey: np.ndarray | None  # [h, w] uint8 low-res grey frame, None without motion
+    to_next: Correspondence | None = None
+    to_prev: Correspondence | None = None
+
+
+def sort_values(values: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Sort same-shape arrays elementwise (odd-even transposition network); returns new arrays."""
+    items = list(values)
+    count = len(items)
+    for round_ in range(count):
+        for i in range(round_ % 2, count - 1, 2):
+            low = np.minimum(items[i], items[i + 1])
+            items[i + 1] = np.maximum(items[i], items[i + 1])
+            items[i] = low
+    return items
+
+
+def combine(values: Sequence[np.ndarray], offsets: Sequence[int], mode: str) -> np.ndarray:
+    """Combine aligned ``[h, w]`` float32 neighbour values per pixel.
+
+    Args:
+        values: one array per frame of the window.
+        offsets: each array's frame offset from the current frame (for ``mean`` weights).
+        mode: ``median``, ``trimmed`` (mean without the lowest and highest) or
+            ``mean`` (binomial weights; the window's ends weigh least).
+    """
+    count = len(values)
+    if count == 1:
+        return np.array(values[0], dtype=np.float32, copy=True)
+    if mode == "mean":
+        reach = max(abs(offset) for offset in offsets)
+        weights = [math.comb(2 * reach, reach + offset) for offset in offsets]
+        total = np.zeros_like(values[0])
+        for weight, value in zip(weights, values, strict=True):
+            total += np.float32(weight) * value
+        return total * np.float32(1.0 / sum(weights))
+    ordered = sort_values(values)
+    if mode == "median":
+        middle = count // 2
+        if count % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) * np.float32(0.5)
+    kept = ordered[1:-1] if count >= 3 else ordered
+    total = kept[0].copy()
+    for value in kept[1:]:
+        total += value
+    return total * np.float32(1.0 / len(kept))
+
+
+def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Zero all of ``alpha`` below ``low`` and each region >= ``low`` with no pixel >= ``high``.
+
+    Args:
+        alpha: ``[h, w]`` float32, modified in place.
+
+    Returns:
+        ``alpha``.
+    """
+    region = (alpha >= low).view(np.uint8)
+    count, labels = cv2.connectedComponents(region, connectivity=8)
+    seeded = np.zeros(count, bool)
+    seeded[labels[alpha >= high]] = True
+    seeded[0] = False  # below low
+    alpha[~seeded[labels]] = 0.0
+    return alpha
+
+
+def _union(boxes: Sequence[Box | None]) -> Box | None:
+    present = [box for box in boxes if box is not None]
+    if not present:
+        return None
+    return (
+        min(box[0] for box in present),
+        max(box[1] for box in present),
+        min(box[2] for box in present),
+        max(box[3] for box in present),
+    )
+
+
+class TemporalSmoother:
+    """Streaming temporal smoothing with a look-ahead of ``window // 2`` frames.
+
+    Push each frame's masks (and, for motion compensation, the frame); each call
+    returns the smoothed masks that became ready, in frame order. ``flush`` at
+    the end returns the rest. The results equal :func:`smooth` on the whole
+    sequence exactly.
+
+    Example::
+
+        smoother = TemporalSmoother({"window": 5})
+        for probs, frame in zip(mask_stream, frame_stream):
+            for alpha in smoother.push(probs, frame):
+                use(alpha)
+        for alpha in smoother.flush():
+            use(alpha)
+    """
+
+    def __init__(self, settings: SmoothSettings | dict[str, Any] | None = None) -> None:
+        self.settings = (
+            settings if isinstance(settings, SmoothSettings) else SmoothSettings.from_dict(settings)
+        )
+        self._reach = self.settings.window // 2
+        self._flow = FlowEstimator(self.settings.flow_preset)
+        self._factor = 1
+        self._entries: deque[_Entry] = deque()
+        self._pushed = 0
+        self._emitted = 0
+        self._shape: tuple[int, ...] | None = None
+
+    @property
+    def lookahead(self) -> int:
+        """Frames pushed before the first result comes out, minus one."""
+        return self._reach
+
+    def push(self, probs: np.ndarray, frame: np.ndarray | None = None) -> list[np.ndarray]:
+        """Add the next frame's masks; return the smoothed masks that are now ready.
+
+        Args:
+            probs: ``[H, W]`` (one object) or ``[N, H, W]`` (N objects) float32 in 0..1.
+            frame: ``[H, W, 3]`` uint8 RGB frame for motion compensation, or ``None``.
+
+        Returns:
+            A list of arrays shaped like ``probs`` (possibly empty).
+        """
+        stack = np.asarray(probs, dtype=np.float32)
+        if self._shape is None:
+            self._shape = stack.shape
+        if stack.shape != self._shape or stack.ndim not in (2, 3):
+            raise VfxError(
+                f"masks pushed to the smoother changed shape from {self._shape} to "
+                f"{stack.shape}; give every frame the same objects and size"
+            )
+        if stack.ndim == 2:
+            stack = stack[None]  # [H, W] -> [1, H, W]
+        grey = None
+        if self.settings.motion and self._reach > 0 and frame is not None:
+            if frame.shape[:2] != stack.shape[1:] or frame.ndim != 3:
+                raise VfxError(
+                    f"frame of shape {frame.shape} does not match masks of size "
+                    f"{stack.shape[1:]}; pass [H, W, 3] uint8 RGB frames"
+                )
+            self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
+            grey = grey_low_res(frame, self._factor)
+        low = self.settings.low
+        whole = (0, stack.shape[1], 0, stack.shape[2])
+        boxes = [support_box(plane >= low) if low > 0 else whole for plane in stack]
+        entry = _Entry(self._pushed, stack, boxes, grey)
+        if self._entries and grey is not None and self._entries[-1].grey is not None:
+            previous = self._entries[-1]
+            previous.to_next, entry.to_prev = self._flow.pair(
+                previous.grey, grey, self.settings.occlusion
+            )
+        self._entries.append(entry)
+        self._pushed += 1
+        ready = []
+        while self._emitted + self._reach < self._pushed:
+            ready.append(self._emit())
+        return ready
+
+    def flush(self) -> list[np.ndarray]:
+        """Return the remaining smoothed masks and reset the smoother for a new sequence."""
+        ready = []
+        while self._emitted < self._pushed:
+            ready.append(self._emit())
+        self._entries.clear()
+        self._pushed = self._emitted = 0
+        self._shape = None
+        return ready
+
+    def _entry(self, index: int) -> _Entry:
+        return self._entries[index - self._entries[0].index]
+
+    def _correspondences(self, target: int, last: int) -> dict[int, Correspondence | None]:
+        """Chained flows from frame ``target`` to each neighbour (``None`` without motion)."""
+        result: dict[int, Correspondence | None] = {}
+        for step, stop in (
+            (1, min(last, target + self._reach)),
+            (-1, max(0, target - self._reach)),
+        ):
+            corr: Correspondence | None = None
+            broken = False  # a frame without flow ends motion compensation on this side
+            for index in range(target, stop, step):
+                entry = self._entry(index)
+                hop = entry.to_next if step > 0 else entry.to_prev
+                broken = broken or hop is None
+                if not broken:
+                    corr = hop if corr is None else self._flow.chain(corr, hop)
+                result[index + step] = None if broken else corr
+        return result
+
+    def _emit(self) -> np.ndarray:
+        target = self._emitted
+        last = self._pushed - 1
+        current = self._entry(target)
+        corrs = self._correspondences(target, last)
+        reach_px = max(
+            (float(np.abs(c.flow).max()) * self._factor for c in corrs.values() if c is not None),
+            default=0.0,
+        )
+        margin = math.ceil(reach_px) + 1
+        window = [self._entry(i) for i in sorted(corrs)]
+        out = np.zeros_like(current.probs)
+        height, width = out.shape[1:]
+        for obj in range(out.shape[0]):
+            box = _union([current.boxes[obj]] + [entry.boxes[obj] for entry in window])
+            if box is None:
+                continue
+            y0, y1, x0, x1 = box
+            box = (
+                max(0, y0 - margin),
+                min(height, y1 + margin),
+                max(0, x0 - margin),
+                min(width, x1 + margin),
+            )
+            y0, y1, x0, x1 = box
+            centre = current.probs[obj, y0:y1, x0:x1]
+            aligned = {
+                entry.index - target: self._aligned(entry.probs[obj], corrs[entry.index], box)
+                for entry in window
+            }
+            values, offsets = [centre], [0]
+            for offset, (value, valid) in aligned.items():
+                if valid is not None:
+                    value = np.where(valid, value, self._fallback(aligned.get(-offset), centre))
+                values.append(value)
+                offsets.append(offset)
+            merged = combine(values, offsets, self.settings.mode)
+            out[obj, y0:y1, x0:x1] = hysteresis(merged, self.settings.low, self.settings.high)
+        self._emitted += 1
+        while self._entries and self._entries[0].index < self._emitted - self._reach:
+            self._entries.popleft()
+        return out[0] if len(self._shape or ()) == 2 else out
+
+    def _aligned(
+        self, plane: np.ndarray, corr: Correspondence | None, box: Box
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
+
+        Returns the ``[h, w]`` values and their ``[h, w]`` bool validity (``None``
+        when there is no flow and the mask is taken as it is).
+        """
+        y0, y1, x0, x1 = box
+        if corr is None:
+            return plane[y0:y1, x0:x1], None
+        flow, valid = upsample_box(corr, self._factor, box)
+        map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
+        map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
+        warped = cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return warped, valid
+
+    @staticmethod
+    def _fallback(
+        mirror: tuple[np.ndarray, np.ndarray | None] | None, centre: np.ndarray
+    ) -> np.ndarray:
+        """What replaces an untrustworthy vote: the vote from the opposite side of the window
+        where that one is trustworthy, else the current frame's own value.
+
+        Taking the mirrored vote keeps the window symmetric and still outvotes a
+        one-frame dropout next to an occlusion; the current value is the last resort.
+        """
+        if mirror is None:
+            return centre
+        value, valid = mirror
+        return value if valid is None else np.where(valid, value, centre)
+
+
+def smooth(probs: np.ndarray, frames: np.ndarray | None = None, **settings: Any) -> np.ndarray:
+    """Smooth a sequence of one object's soft masks over time.
+
+    Args:
+        probs: ``[T, H, W]`` float32 in 0..1.
+        frames: ``[T, H, W, 3]`` uint8 RGB frames for motion compensation, or ``None``.
+        **settings: :class:`SmoothSettings` fields; omitted ones take the preset defaults.
+
+    Returns:
+        ``[T, H, W]`` float32 in 0..1.
+    """
+    stack = np.asarray(probs, dtype=np.float32)
+    if stack.ndim != 3:
+        raise VfxError(f"smooth expects [T, H, W] masks, got shape {stack.shape}")
+    if frames is not None and (len(frames) != len(stack)):
+        raise VfxError(f"smooth got {len(frames)} frames for {len(stack)} masks; pass one per mask")
+    smoother = TemporalSmoother(settings)
+    out = []
+    for t, plane in enumerate(stack):
+        out.extend(smoother.push(plane, None if frames is None else frames[t]))
+    out.extend(smoother.flush())
+    return np.stack(out) if out else np.zeros_like(stack)

@@ -1,0 +1,322 @@
+"""Masks made elsewhere (or exported by vfx), read back as a mask source.
+
+:func:`load_masks` accepts, for ``--masks PATH``:
+
+- a folder of grayscale images, one per frame, ordered by the last number in
+  the file name (white = object 1; 8- or 16-bit; JPEG is treated as lossy);
+- a folder of such folders, one per object, each named by its object id
+  (``3`` or ``3_dog``: id 3, name "dog");
+- a grayscale mask video, or a folder of them named by object id (``1.mkv``);
+- label maps, where each pixel's value is an object id and 0 is background:
+  a palette PNG sequence (DAVIS style) is read as labels automatically, any other
+  folder or video when written as ``labels:PATH`` or described as labels by a
+  vfx sidecar / container tag;
+- a vfx ``.npz`` export or a vfx COCO RLE ``.json`` export;
+- any folder vfx exported (PNG, FFV1, ComfyUI, VACE): its ``vfx-masks.json``
+  restores ids and names.
+
+Frames are read on demand, so nothing holds the whole clip in memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from vfx.errors import VfxError
+from vfx.sources.mask_video import GrayVideo, gray_to_alpha
+from vfx.sources.sidecar import object_names, read_sidecar
+
+LABELS_PREFIX = "labels:"
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
+LOSSY_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".webp"})
+VIDEO_SUFFIXES = frozenset({".mkv", ".mp4", ".mov", ".avi", ".webm", ".m4v", ".nut"})
+_OBJECT_NAME = re.compile(r"^(\d+)(?:[_-](.+))?$")
+_LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+
+Reader = Callable[[int], dict[int, np.ndarray]]
+
+
+class ImportedMasks:
+    """A :class:`~vfx.sources.base.MaskSource` over masks read from disk.
+
+    Attributes:
+        path: what was imported.
+        object_ids: object ids, ascending.
+        names: display name per object id.
+        frame_count: number of frames.
+        size: ``(width, height)`` of every mask.
+        fps: frame rate if the input records one (mask videos, vfx exports), else ``None``.
+        description: the vfx export description found with the masks, or ``{}``.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        names: dict[int, str],
+        frame_count: int,
+        size: tuple[int, int],
+        read: Reader,
+        fps: float | None = None,
+        description: dict | None = None,
+    ) -> None:
+        self.path = path
+        self.object_ids = sorted(names)
+        self.names = {i: names[i] for i in self.object_ids}
+        self.frame_count = frame_count
+        self.size = size
+        self.fps = fps
+        self.description = description or {}
+        self._read = read
+
+    @property
+    def video_path(self) -> Path | None:
+        """The source video the masks were exported from, if the export recorded it."""
+        video = self.description.get("source_video")
+        return Path(video) if video else None
+
+    def masks_at(self, index: int, frame: np.ndarray | None = None) -> dict[int, np.ndarray]:
+        """``{object_id: [H, W] float32 0..1}`` for frame ``index``; ``frame`` is ignored."""
+        if not 0 <= index < self.frame_count:
+            raise VfxError(
+                f"frame {index} is outside the masks {self.path} ({self.frame_count} frames); "
+                "import masks that cover every frame of the video"
+            )
+        return self._read(index)
+
+
+def load_masks(
+    path: str | Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None
+) -> ImportedMasks:
+    """Open imported masks (see the module docstring for the layouts).
+
+    Args:
+        path: the masks; prefix ``labels:`` to read a folder or video as label maps.
+        size: the video's ``(width, height)``; a mismatch raises :class:`VfxError`.
+        frame_count: the video's frame count; a mismatch raises :class:`VfxError`.
+    """
+    text = str(path)
+    labels = text.startswith(LABELS_PREFIX)
+    target = Path(text[len(LABELS_PREFIX) :] if labels else text)
+    if not target.exists():
+        raise VfxError(f"masks {target} do not exist; check the --masks path")
+    masks = _open(target, labels)
+    check_masks_fit(masks, size=size, frame_count=frame_count)
+    return masks
+
+
+def check_masks_fit(
+    masks: ImportedMasks, *, size: tuple[int, int] | None, frame_count: int | None
+) -> None:
+    """Raise :class:`VfxError` unless ``masks`` match the video's size and length."""
+    if size is not None and tuple(size) != masks.size:
+        raise VfxError(
+            f"masks {masks.path} are {masks.size[0]}x{masks.size[1]} but the video is "
+            f"{size[0]}x{size[1]}; export masks at the video's size"
+        )
+    if frame_count is not None and frame_count != masks.frame_count:
+        raise VfxError(
+            f"masks {masks.path} have {masks.frame_count} frames but the video has {frame_count}; "
+            "import masks with one frame per video frame"
+        )
+
+
+def _open(target: Path, labels: bool) -> ImportedMasks:
+    if target.is_file():
+        suffix = target.suffix.lower()
+        if suffix == ".npz":
+            from vfx.exporters.npz import open_npz_masks
+
+            return open_npz_masks(target)
+        if suffix == ".json":
+            from vfx.exporters.coco_rle import open_coco_masks
+
+            return open_coco_masks(target)
+        video = GrayVideo(target)
+        return _from_planes(target, {1: video}, labels, video.metadata or None)
+    description = read_sidecar(target)
+    if description is not None:
+        inner = target / description.get("mask_path", ".")
+        labels = labels or description["layout"] == "labels"
+        if inner.is_file():
+            return _from_planes(target, {1: GrayVideo(inner)}, labels, description)
+        return _from_folder(target, inner, labels, description)
+    return _from_folder(target, target, labels, None)
+
+
+def _from_folder(
+    target: Path, folder: Path, labels: bool, description: dict | None
+) -> ImportedMasks:
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    images = _images_in(folder)
+    if images:
+        return _from_planes(target, {1: _ImageSequence(images)}, labels, description)
+    planes: dict[int, _ImageSequence | GrayVideo] = {}
+    names: dict[int, str] = {}
+    for entry in sorted(entries):
+        is_video = entry.is_file() and entry.suffix.lower() in VIDEO_SUFFIXES
+        match = _OBJECT_NAME.match(entry.stem if is_video else entry.name)
+        if match is None or not (entry.is_dir() or is_video):
+            continue
+        obj = int(match.group(1))
+        if obj in planes:
+            raise VfxError(f"{folder} holds two entries for object {obj}; keep one per object id")
+        if is_video:
+            planes[obj] = GrayVideo(entry)
+        else:
+            files = _images_in(entry)
+            if not files:
+                raise VfxError(f"object folder {entry} holds no mask images; add PNGs or remove it")
+            planes[obj] = _ImageSequence(files)
+        names[obj] = match.group(2) or f"obj{obj}"
+    if not planes:
+        raise VfxError(
+            f"{folder} holds no mask images, object folders or mask videos; "
+            "see docs/mask-formats.md for the layouts --masks reads"
+        )
+    if labels:
+        raise VfxError(f"{folder} holds a folder per object, not label maps; drop 'labels:'")
+    if description is not None:
+        names.update(object_names(description))
+    return _soft_masks(target, planes, {i: names[i] for i in planes}, description)
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
+    ]
+
+
+class _ImageSequence:
+    """Mask images ordered by the last number in their names; read on demand."""
+
+    def __init__(self, files: list[Path]) -> None:
+        numbered = []
+        for f in files:
+            match = _LAST_NUMBER.search(f.stem)
+            if match is None:
+                raise VfxError(
+                    f"mask image {f.name} has no frame number in its name; name it like 00000.png"
+                )
+            numbered.append((int(match.group(1)), f))
+        numbered.sort()
+        numbers = [n for n, _ in numbered]
+        folder = files[0].parent
+        for a, b in itertools.pairwise(numbers):
+            if a == b:
+                raise VfxError(f"mask frame {a} appears twice in {folder}; keep one image a frame")
+            if b != a + 1:
+                raise VfxError(
+                    f"mask frame {a + 1} is missing in {folder} (numbers jump from {a} to {b}); "
+                    "provide one image per frame, numbered consecutively"
+                )
+        self.files = [f for _, f in numbered]
+        self.frame_count = len(self.files)
+        self.lossless = self.files[0].suffix.lower() not in LOSSY_IMAGE_SUFFIXES
+        with Image.open(self.files[0]) as first:
+            self.palette = first.mode == "P"
+        sample = self.read(0)
+        self.size = (sample.shape[1], sample.shape[0])
+        self.peak = 65535 if sample.dtype == np.uint16 else 255
+
+    def read(self, index: int) -> np.ndarray:
+        """Frame ``index`` as ``[H, W]`` uint8/uint16 gray (palette indices for palette PNGs)."""
+        path = self.files[index]
+        if self.palette:
+            with Image.open(path) as img:
+                return np.asarray(img)
+        img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if img is None:
+            raise VfxError(f"cannot decode mask image {path}; replace it with a valid PNG")
+        if img.ndim == 3:
+            img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+        return img
+
+
+Plane = _ImageSequence | GrayVideo
+
+
+def _check_planes(target: Path, planes: dict[int, Plane]) -> tuple[int, tuple[int, int]]:
+    first = planes[min(planes)]
+    for obj, plane in planes.items():
+        if plane.size != first.size:
+            raise VfxError(
+                f"object {obj} masks in {target} are {plane.size[0]}x{plane.size[1]}, others "
+                f"{first.size[0]}x{first.size[1]}; give every object masks of one size"
+            )
+        if plane.frame_count != first.frame_count:
+            raise VfxError(
+                f"object {obj} in {target} has {plane.frame_count} mask frames, others "
+                f"{first.frame_count}; give every object one mask per frame"
+            )
+    return first.frame_count, first.size
+
+
+def _from_planes(
+    target: Path, planes: dict[int, Plane], labels: bool, description: dict | None
+) -> ImportedMasks:
+    plane = planes[1]
+    described = (description or {}).get("layout") == "labels"
+    labels = labels or described or getattr(plane, "palette", False)
+    if labels:
+        return _label_masks(target, plane, description)
+    names = {1: "obj1"}
+    if description is not None and description["objects"]:
+        obj, name = next(iter(object_names(description).items()))
+        planes = {obj: plane}
+        names = {obj: name}
+    return _soft_masks(target, planes, names, description)
+
+
+def _soft_masks(
+    target: Path, planes: dict[int, Plane], names: dict[int, str], description: dict | None
+) -> ImportedMasks:
+    frame_count, size = _check_planes(target, planes)
+
+    def read(index: int) -> dict[int, np.ndarray]:
+        return {
+            obj: gray_to_alpha(p.read(index), lossless=p.lossless, peak=getattr(p, "peak", 255))
+            for obj, p in planes.items()
+        }
+
+    fps = _fps(planes, description)
+    return ImportedMasks(target, names, frame_count, size, read, fps, description)
+
+
+def _label_masks(target: Path, plane: Plane, description: dict | None) -> ImportedMasks:
+    if not plane.lossless:
+        raise VfxError(f"label maps in {target} use a lossy format; export them as PNG or FFV1")
+    if description is not None:
+        names = object_names(description)
+    else:
+        found: set[int] = set()
+        for index in range(plane.frame_count):
+            found.update(int(v) for v in np.unique(plane.read(index)))
+        names = {i: f"obj{i}" for i in sorted(found - {0})}
+    if not names:
+        raise VfxError(f"label maps in {target} hold no object (every pixel is 0); check the masks")
+
+    def read(index: int) -> dict[int, np.ndarray]:
+        label = plane.read(index)
+        return {obj: (label == obj).astype(np.float32) for obj in names}
+
+    frame_count, size = _check_planes(target, {1: plane})
+    fps = _fps({1: plane}, description)
+    return ImportedMasks(target, names, frame_count, size, read, fps, description)
+
+
+def _fps(planes: dict[int, Plane], description: dict | None) -> float | None:
+    if description is not None and description.get("fps"):
+        return float(description["fps"])
+    for plane in planes.values():
+        if isinstance(plane, GrayVideo) and plane.fps:
+            return plane.fps
+    return None

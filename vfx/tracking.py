@@ -1,0 +1,224 @@
+"""Track once, render many: SAM 2 tracking into the masklet cache.
+
+:func:`track_cached` looks the masklets up by a key made of the video's content
+hash, the prompts, the model (name and checkpoint identity) and the tracker's
+settings (:func:`vfx.masks.masklet_cache_key`). On a hit the store is reused and
+no model loads; on a miss the tracker runs and writes the store, which is marked
+complete only when tracking finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from vfx.errors import VfxError
+from vfx.io.atomic import atomic_output
+from vfx.io.video_source import VideoInfo
+from vfx.masks import MaskletStore, find_cached_store
+from vfx.prompts import prompts_identity
+from vfx.prompts_model import ObjectPrompts
+
+# Tried in order when no --model is given: the first one found on disk is used.
+MODEL_PREFERENCE = (
+    "sam2.1_hiera_tiny",
+    "sam2.1_hiera_small",
+    "sam2.1_hiera_base_plus",
+    "sam2.1_hiera_large",
+    "sam2_hiera_tiny",
+    "sam2_hiera_small",
+    "sam2_hiera_base_plus",
+    "sam2_hiera_large",
+)
+
+TrackFn = Callable[[VideoInfo, list[ObjectPrompts]], Iterator[tuple[int, dict[int, np.ndarray]]]]
+"""Tracks through the video ``info.path``: yields ``(frame_index, {obj_id: [H, W] float32 0..1})``."""
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """A tracker, described by what identifies its output for the cache.
+
+    Attributes:
+        model: the model identity (name and checkpoint hash).
+        load: builds the tracking function (loads weights); called only on a
+            cache miss, so a hit never loads a model.
+        settings: tracker settings that change the masks.
+    """
+
+    model: str
+    load: Callable[[], TrackFn]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A SAM 2 model resolved to its checkpoint, before any weights load."""
+
+    name: str
+    checkpoint: Path
+    identity: str
+
+
+def choose_model(model: str | None, checkpoint: str | Path | None) -> ModelChoice:
+    """Resolve ``--model``/``--checkpoint`` to a checkpoint file (cheap: no weights read).
+
+    Without ``model``, the first model of :data:`MODEL_PREFERENCE` found on disk is
+    used (or the one an explicit ``checkpoint`` file's name says).
+
+    Raises:
+        VfxError: the model is unknown or no checkpoint is found; the message says
+            how to download one.
+    """
+    from vfx.checkpoints import MODELS, find_checkpoint, resolve_model
+    from vfx.masks import video_content_hash
+
+    if model is None and checkpoint is not None:
+        stem = Path(checkpoint).stem
+        model = stem if stem in MODELS else MODEL_PREFERENCE[0]
+    if model is None:
+        for candidate in MODEL_PREFERENCE:
+            try:
+                path = find_checkpoint(candidate)
+            except VfxError:
+                continue
+            return ModelChoice(candidate, path, f"{candidate}:{video_content_hash(path)}")
+        model = MODEL_PREFERENCE[0]
+    known = resolve_model(model)
+    path = find_checkpoint(known.name, checkpoint)
+    return ModelChoice(known.name, path, f"{known.name}:{video_content_hash(path)}")
+
+
+def cached_store_dir(
+    video: Path,
+    prompts: list[ObjectPrompts],
+    model_identity: str,
+    settings: dict[str, Any],
+    cache_dir: Path | None = None,
+) -> Path:
+    """Where the masklets for these inputs live in the cache (whether or not they exist yet)."""
+    from vfx.masks import masklet_cache_key, video_content_hash
+    from vfx.masks.cache_key import default_cache_root
+
+    key = masklet_cache_key(
+        video_content_hash(video), prompts_identity(prompts), model_identity, settings
+    )
+    return (default_cache_root() if cache_dir is None else Path(cache_dir)) / key
+
+
+def track_cached(
+    video: Path,
+    info: VideoInfo,
+    prompts: list[ObjectPrompts],
+    tracker: Tracker,
+    cache_dir: Path | None = None,
+) -> MaskletStore:
+    """The masklets for ``video`` and ``prompts``: from the cache, or tracked now.
+
+    Args:
+        video: the source video file.
+        info: its metadata (size, fps, frame count).
+        prompts: validated prompts.
+        tracker: the model identity and settings that key the cache, and how to
+            load it.
+        cache_dir: the cache root (default: ``vfx.masks`` default cache root).
+
+    Returns:
+        The opened, complete :class:`~vfx.masks.MaskletStore`.
+    """
+    from vfx.masks import video_content_hash
+
+    store_dir = cached_store_dir(video, prompts, tracker.model, tracker.settings, cache_dir)
+    if find_cached_store(store_dir.parent, store_dir.name) is not None:
+        return MaskletStore.open(store_dir)
+    if store_dir.exists():
+        shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    run = tracker.load()
+    meta = {
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "frame_count": info.frame_count,
+        "objects": [{"id": obj.id, "name": obj.name} for obj in prompts],
+        "video": {"path": str(video), "hash": video_content_hash(video)},
+        "model": tracker.model,
+        "prompts": prompts_identity(prompts),
+        "settings": tracker.settings,
+    }
+    with MaskletStore.create(store_dir, meta) as writer:
+        for index, masks in run(info, prompts):
+            writer.write_frame(index, masks)
+    return MaskletStore.open(store_dir)
+
+
+def copy_store(store_dir: Path, output: Path) -> None:
+    """Copy a masklet store folder to ``output`` atomically."""
+    with atomic_output(output, directory=True) as tmp:
+        shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
+
+
+def sam2_tracker(choice: ModelChoice, device: str = "auto", progress: bool = True) -> Tracker:
+    """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
+
+    Loading verifies the checkpoint first (wrong model size, or a pickle that
+    would run code, is a :class:`VfxError`).
+    """
+
+    def load() -> TrackFn:
+        import torch
+
+        from sam2.build_sam import build_sam2_video_predictor
+        from vfx.checkpoints import resolve_model, verify_checkpoint
+
+        known = resolve_model(choice.name)
+        verify_checkpoint(choice.checkpoint, known)
+        predictor = build_sam2_video_predictor(
+            known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
+        )
+
+        def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
+            with torch.inference_mode():
+                state = predictor.init_state(str(info.path))
+                for obj in prompts:
+                    for fp in obj.prompts:
+                        if fp.mask is not None:
+                            predictor.add_new_mask(state, fp.frame, obj.id, fp.mask)
+                        if fp.points or fp.box is not None:
+                            predictor.add_new_points_or_box(
+                                state,
+                                frame_idx=fp.frame,
+                                obj_id=obj.id,
+                                points=fp.points,
+                                labels=fp.labels,
+                                box=fp.box,
+                                clear_old_points=fp.mask is None,
+                            )
+                first = min(fp.frame for obj in prompts for fp in obj.prompts)
+                passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
+                if first > 0:
+                    passes.append(
+                        predictor.propagate_in_video(state, start_frame_idx=first, reverse=True)
+                    )
+                bar = tqdm(
+                    total=info.frame_count, unit="frame", desc="tracking", disable=not progress
+                )
+                with bar:
+                    for n, frames in enumerate(passes):
+                        for index, obj_ids, logits in frames:
+                            if n > 0 and index == first:
+                                continue  # the prompted frame came out of the forward pass
+                            # logits [N, 1, H, W] -> probabilities per object, [H, W] each
+                            probs = torch.sigmoid(logits[:, 0].float()).cpu().numpy()
+                            yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
+                            bar.update(1)
+
+        return run
+
+    return Tracker(model=choice.identity, load=load)
