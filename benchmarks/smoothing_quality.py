@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vfx.masks import TemporalSmoother, metrics, refine  # noqa: E402
+from vfx.masks import TemporalSmoother, metrics, refine
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,14 @@ def mover_centre(mover: Mover, t: int, count: int, width: int, height: int) -> t
     if mover.name == "slow":
         return width * (0.38 + 0.06 * u), height * (0.5 + 0.05 * math.sin(2 * math.pi * u))
     if mover.name == "fast":
-        # About width/26 per frame at its fastest in a 72-frame clip.
-        return (width * (0.5 + 0.36 * math.sin(2 * math.pi * 1.5 * u)),
-                height * (0.3 + 0.12 * math.cos(2 * math.pi * u)))
+        # About width/38 per frame at its fastest in a 72-frame clip.
+        return (
+            width * (0.5 + 0.3 * math.sin(2 * math.pi * u)),
+            height * (0.3 + 0.12 * math.cos(2 * math.pi * u)),
+        )
     if mover.name == "crossing":  # enters on the left, leaves on the right
         r = mover.radius * height
-        return -r + (width + 2 * r) * (0.1 + 0.95 * u) - 0.1 * width, height * 0.78
+        return -r + (width + 2 * r) * (u - 0.05) / 0.85, height * 0.78
     if mover.name == "behind":  # passes behind "slow"
         return width * (0.1 + 0.6 * u), height * (0.5 + 0.02 * math.cos(3 * u))
     return width * (0.82 - 0.05 * u), height * (0.22 + 0.05 * u)  # "vanish"
@@ -92,8 +94,11 @@ def smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) -
 def make_clip(width: int, height: int, count: int, seed: int):
     """Frames ``[T, H, W, 3]`` uint8, ground truth ``[N, T, H, W]`` float32 (visible, soft)."""
     rng = np.random.default_rng(seed)
-    background = 110 + 35 * smooth_noise(rng, height, width, 24)[..., None] + 20 * rng.standard_normal(
-        (height, width, 3)).astype(np.float32)
+    background = (
+        110
+        + 35 * smooth_noise(rng, height, width, 24)[..., None]
+        + 20 * rng.standard_normal((height, width, 3)).astype(np.float32)
+    )
     textures = [
         np.array(m.colour, np.float32) + 45 * smooth_noise(rng, 2 * height, 2 * width, 6)[..., None]
         for m in MOVERS
@@ -109,7 +114,9 @@ def make_clip(width: int, height: int, count: int, seed: int):
                 continue
             cover = np.clip(0.5 - signed_distance(mover, t, count, width, height), 0.0, 1.0)
             cx, cy = mover_centre(mover, t, count, width, height)
-            ox, oy = int(round(width - cx)), int(round(height - cy))  # texture moves with the object
+            # The texture moves with the object.
+            ox = min(max(round(width - cx), 0), width)
+            oy = min(max(round(height - cy), 0), height)
             patch = textures[k][oy : oy + height, ox : ox + width]
             image = image * (1 - cover[..., None]) + patch * cover[..., None]
             truth[:, t] *= 1 - cover  # nearer objects hide farther ones
@@ -118,11 +125,18 @@ def make_clip(width: int, height: int, count: int, seed: int):
     return frames, truth
 
 
-def degrade(truth: np.ndarray, seed: int) -> np.ndarray:
-    """SAM-like noisy probabilities ``[T, H, W]`` from one object's soft ground truth."""
+def degrade(truth: np.ndarray, seed: int, jitter: float = 1.0) -> np.ndarray:
+    """SAM-like noisy probabilities ``[T, H, W]`` from one object's soft ground truth.
+
+    Sizes are in pixels of a 1080p frame, scaled to the clip: per frame the
+    outline shifts by N(0, 1 px) and wobbles by a smooth field of 1.5 px
+    amplitude (both times ``jitter``), and the soft edge is 1..4 px wide (SAM
+    upsamples its logits 4x). 3% of frames lose the mask, 3% lose half of it,
+    and 10% gain a spurious blob (3..12 px radius at 360p scale) for 1 or 2 frames.
+    """
     rng = np.random.default_rng(seed)
     count, height, width = truth.shape
-    scale = height / 360.0
+    scale = height / 1080.0
     noisy = np.zeros_like(truth)
     blobs_left = 0
     blob = None
@@ -132,10 +146,10 @@ def degrade(truth: np.ndarray, seed: int) -> np.ndarray:
             dist_out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 5)
             dist_in = cv2.distanceTransform(inside, cv2.DIST_L2, 5)
             sdf = dist_out - dist_in
-            offset = rng.normal(0.0, 0.8) * scale  # the whole outline jitters
-            wobble = 1.2 * scale * smooth_noise(rng, height, width, int(40 * scale))
-            softness = rng.uniform(0.4, 1.6) * scale  # the soft edge widens and narrows
-            prob = 1.0 / (1.0 + np.exp((sdf + offset + wobble) / softness))
+            offset = rng.normal(0.0, 1.0) * jitter * scale  # the whole outline jitters
+            wobble = 1.5 * jitter * scale * smooth_noise(rng, height, width, int(120 * scale))
+            softness = rng.uniform(0.25, 1.0) * scale  # the edge ramp is 1.1..4.4 px wide
+            prob = 1.0 / (1.0 + np.exp(np.clip((sdf + offset + wobble) / softness, -50, 50)))
             roll = rng.random()
             if roll < 0.03:
                 prob[:] = 0.0  # dropout
@@ -146,7 +160,7 @@ def degrade(truth: np.ndarray, seed: int) -> np.ndarray:
             noisy[t] = prob
         if blobs_left == 0 and rng.random() < 0.1:
             blobs_left = 1 + int(rng.random() < 0.3)
-            radius = rng.uniform(3, 12) * scale
+            radius = rng.uniform(9, 36) * scale
             blob = (rng.uniform(0, width), rng.uniform(0, height), radius, rng.uniform(0.6, 1.0))
         if blobs_left and blob is not None:
             ys, xs = np.mgrid[0:height, 0:width]
@@ -168,17 +182,21 @@ def run_smoother(probs: np.ndarray, frames: np.ndarray, settings: dict) -> np.nd
 
 def quality(args: argparse.Namespace) -> None:
     frames, truth = make_clip(args.width, args.height, args.frames, args.seed)
-    raw = np.stack([degrade(truth[k], args.seed + 1 + k) for k in range(len(MOVERS))])
+    raw = np.stack([degrade(truth[k], args.seed + 1 + k, args.jitter) for k in range(len(MOVERS))])
     settings = {} if args.window is None else {"window": args.window}
     if args.mode:
         settings["mode"] = args.mode
     started = time.perf_counter()
     smoothed = run_smoother(raw, frames, settings)
     elapsed = time.perf_counter() - started
-    print(f"clip {args.width}x{args.height}, {args.frames} frames, {len(MOVERS)} objects, "
-          f"smoothing settings {settings or 'defaults'} ({elapsed / args.frames * 1000:.1f} ms/frame)")
+    print(
+        f"clip {args.width}x{args.height}, {args.frames} frames, {len(MOVERS)} objects, "
+        f"smoothing settings {settings or 'defaults'} ({elapsed / args.frames * 1000:.1f} ms/frame)"
+    )
     header = f"{'object':<9} {'speed':<11} " + " ".join(
-        f"{name:>15}" for name in ("J raw>smooth", "F raw>smooth", "dtSSD raw>smooth", "dIoU raw>smooth"))
+        f"{name:>15}"
+        for name in ("J raw>smooth", "F raw>smooth", "dtSSD raw>smooth", "dIoU raw>smooth")
+    )
     print(header)
     totals = np.zeros((2, 4))
     for k, mover in enumerate(MOVERS):
@@ -192,10 +210,16 @@ def quality(args: argparse.Namespace) -> None:
         print(f"{mover.name:<9} {mover.speed:<11} " + " ".join(f"{c:>15}" for c in cells))
     mean = totals / len(MOVERS)
     scale = np.array([100.0, 100.0, 1.0, 100.0])
-    print(f"{'mean':<21} " + " ".join(
-        f"{f'{mean[0, i] * scale[i]:7.2f}>{mean[1, i] * scale[i]:7.2f}':>15}" for i in range(4)))
-    print(f"flicker (dtSSD) change: {100 * (mean[1, 2] / mean[0, 2] - 1):+.1f}%  "
-          f"mean J change: {100 * (mean[1, 0] - mean[0, 0]):+.2f} points")
+    print(
+        f"{'mean':<21} "
+        + " ".join(
+            f"{f'{mean[0, i] * scale[i]:7.2f}>{mean[1, i] * scale[i]:7.2f}':>15}" for i in range(4)
+        )
+    )
+    print(
+        f"flicker (dtSSD) change: {100 * (mean[1, 2] / mean[0, 2] - 1):+.1f}%  "
+        f"mean J change: {100 * (mean[1, 0] - mean[0, 0]):+.2f} points"
+    )
 
 
 def timing(args: argparse.Namespace) -> None:
@@ -218,8 +242,10 @@ def timing(args: argparse.Namespace) -> None:
                 measured += 1
         smoother.flush()
         per_frame = seconds / measured * 1000
-        print(f"1080p smoothing (defaults) + refinement {refine_settings}, {label}: "
-              f"{per_frame:.1f} ms/frame, {per_frame / len(objects):.1f} ms/frame/object")
+        print(
+            f"1080p smoothing (defaults) + refinement {refine_settings}, {label}: "
+            f"{per_frame:.1f} ms/frame, {per_frame / len(objects):.1f} ms/frame/object"
+        )
 
 
 def main() -> None:
@@ -228,12 +254,15 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--frames", type=int, default=72)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jitter", type=float, default=1.0, help="scale of the boundary jitter")
     parser.add_argument("--window", type=int, default=None)
     parser.add_argument("--mode", default=None)
     parser.add_argument("--timing-frames", type=int, default=24)
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--threads", type=int, default=0, help="OpenCV threads (0: its default)")
     args = parser.parse_args()
-    cv2.setNumThreads(1)
+    if args.threads:
+        cv2.setNumThreads(args.threads)
     quality(args)
     if not args.no_timing:
         timing(args)

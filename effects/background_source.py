@@ -6,9 +6,10 @@ A source is written as one string:
 - ``gradient:START,END[,DIRECTION]`` — see the ``gradient`` effect
   (e.g. ``gradient:#101830,#5078b0,radial``);
 - a file path (relative to the preset file, else the cwd): an image
-  (.png/.jpg/.jpeg/.bmp/.webp/.tif/.tiff) or a video (any other extension PyAV
-  reads, e.g. .mp4/.mov/.webm/.mkv). Videos are read lazily, one frame per
-  output frame; when they run out they loop or hold their last frame.
+  (.png/.jpg/.jpeg/.bmp/.webp/.tif/.tiff), a video (any other extension PyAV
+  reads, e.g. .mp4/.mov/.webm/.mkv) or a folder of numbered frames. Videos are
+  read lazily, one frame per output frame; when they run out they loop or hold
+  their last frame.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def normalize_source(value: object, base_dir: Path | None) -> str:
     if text.startswith("#") or text.startswith(("solid:", "gradient:")):
         generator = parse_generator(text)
         return generator_spec(generator)
-    return resolve_file(text, base_dir)
+    return resolve_file(text, base_dir, allow_dir=True)
 
 
 def parse_generator(text: str) -> Solid | Gradient:

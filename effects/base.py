@@ -136,7 +136,9 @@ class Effect:
 
     name: ClassVar[str] = ""
     makes_alpha: ClassVar[bool] = False
-    is_generator: ClassVar[bool] = False
+    # True when the effect paints nothing where the region is 0, so a layer
+    # whose region is empty in a frame can be skipped.
+    paints_inside_region: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -176,8 +178,8 @@ class Effect:
             raise VfxError(f"effect '{cls.name}': " + "; ".join(problems))
         return cls(**values)
 
-    def params(self) -> dict[str, str]:
-        """The parameter values as users would write them (colours as ``#rrggbb``)."""
+    def params(self) -> dict[str, Any]:
+        """The parameter values as a preset would hold them (colours as ``#rrggbb``)."""
         return {name: format_value(getattr(self, name)) for name in self.param_specs()}
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
@@ -192,13 +194,13 @@ class Effect:
         ``[H, W, 4]`` with straight alpha for effects that make transparency.
         """
         # vfx.graph imports this module, so the compositor is imported when used.
-        from vfx.graph.blending import composite
+        from vfx.graph.blending import composite, stack_alpha
 
         rgb = as_uint8_rgb(frame)
         out, opacity = composite(rgb, None, self.render(rgb, alpha, ctx), blend="normal", opacity=1)
         if opacity is None:
             return out
-        return np.dstack([out, opacity])  # [H, W, 3] + [H, W] -> [H, W, 4]
+        return stack_alpha(out, opacity)
 
 
 def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
-from effects.kernels import BLUR_KINDS, blur
+from effects.kernels import BLUR_KINDS, blur, blur_within
 from effects.params import param
 from effects.registry import register
 
@@ -15,7 +15,12 @@ from effects.registry import register
 @register
 @dataclass(frozen=True)
 class Blur(Effect):
-    """Blur the pixels of the region; large radii stay fast (downscale, blur, upscale)."""
+    """Blur the pixels of the region; large radii stay fast (downscale, blur, upscale).
+
+    With ``isolate`` (the default) only the region's own pixels are averaged: a
+    blurred background (region ``~subject``) then shows no halo of the subject's
+    colours around its edge.
+    """
 
     name = "blur"
 
@@ -27,7 +32,14 @@ class Blur(Effect):
         "gaussian, box, or lens (a disc, like an out-of-focus lens).",
         choices=BLUR_KINDS,
     )
+    isolate: bool = param(
+        True, "Blur only with pixels of the region, so nothing outside smears into it."
+    )
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """The blurred ``[H, W, 3]`` frame, weighted by the region ``alpha``."""
+        if self.isolate:
+            return EffectOutput(
+                image=blur_within(frame, alpha, self.radius, self.kind), weight=alpha
+            )
         return EffectOutput(image=blur(frame, self.radius, self.kind), weight=alpha)

@@ -105,17 +105,28 @@ def dense_table(lut: CubeLut) -> np.ndarray:
         lower = np.minimum(position.astype(np.int64), lut.size - 2)
         axes.append((lower, (position - lower)[:, None]))
     (r_low, r_frac), (g_low, g_frac), (b_low, b_frac) = axes
-    grid = lut.table
-    grid = grid[:, :, r_low] * (1 - r_frac) + grid[:, :, r_low + 1] * r_frac  # [N, N, 256, 3]
-    grid = grid[:, g_low] * (1 - g_frac[:, :, None]) + grid[:, g_low + 1] * g_frac[:, :, None]
+    grid = lut.table * np.float32(255.0)  # [N(b), N(g), N(r), 3] in output 8-bit units
+    grid = _lerp(grid[:, :, r_low], grid[:, :, r_low + 1], r_frac)  # [N, N, 256, 3]
+    grid = _lerp(grid[:, g_low], grid[:, g_low + 1], g_frac[:, :, None])  # [N, 256, 256, 3]
+    grid += 0.5  # so that the truncating cast below rounds
     packed = np.empty((256, 256, 256, 4), np.uint8)  # [b, g, r, rgba]
     packed[..., 3] = 255
-    chunk = 32
+    chunk = 16
     for start in range(0, 256, chunk):
-        lower, frac = b_low[start : start + chunk], b_frac[start : start + chunk, :, None, None]
-        values = grid[lower] * (1 - frac) + grid[lower + 1] * frac  # [chunk, 256, 256, 3]
-        packed[start : start + chunk, ..., :3] = np.clip(values * 255.0 + 0.5, 0, 255)
+        lower = b_low[start : start + chunk]
+        frac = b_frac[start : start + chunk, :, None, None]
+        values = _lerp(grid[lower], grid[lower + 1], frac)  # [chunk, 256, 256, 3]
+        np.clip(values, 0.0, 255.0, out=values)
+        packed[start : start + chunk, ..., :3] = values
     return packed.reshape(-1, 4).view(np.uint32)[:, 0]  # [2^24, 4] uint8 -> [2^24] uint32
+
+
+def _lerp(low: np.ndarray, high: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """``low + (high - low) * frac``, reusing ``high``'s buffer (a fresh gather)."""
+    high -= low
+    high *= frac
+    high += low
+    return high
 
 
 def apply_dense(frame: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -125,7 +136,8 @@ def apply_dense(frame: np.ndarray, table: np.ndarray) -> np.ndarray:
     keys = rgba.view(np.uint32)[..., 0]  # [H, W, 4] uint8 -> [H, W] uint32 (little endian)
     np.bitwise_and(keys, 0xFFFFFF, out=keys)
     looked_up = np.take(table, keys)  # [H, W] uint32
-    return cv2.cvtColor(looked_up.view(np.uint8).reshape(height, width, 4), cv2.COLOR_RGBA2RGB)
+    rgba = looked_up.view(np.uint8).reshape(height, width, 4)  # [H, W] uint32 -> [H, W, 4] uint8
+    return cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
 
 
 _TABLES: dict[tuple[str, int, int], np.ndarray] = {}

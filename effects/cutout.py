@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
@@ -23,10 +22,11 @@ class Cutout(Effect):
 
     name = "cutout"
     makes_alpha = True
+    paints_inside_region = False
 
     invert: bool = param(False, "Keep the outside of the region instead.")
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """No colour change; weight = outside of the region, which moves to opacity 0."""
-        outside = alpha if self.invert else cv2.subtract(1.0, alpha)
+        outside = alpha if self.invert else np.subtract(np.float32(1.0), alpha)
         return EffectOutput(image=None, weight=outside, opacity=0)

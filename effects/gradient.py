@@ -23,7 +23,6 @@ class Gradient(Effect):
     """
 
     name = "gradient"
-    is_generator = True
 
     start: tuple[int, int, int] = param(
         (24, 32, 56), "Colour at the top / left / centre.", kind="color"

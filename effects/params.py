@@ -128,25 +128,32 @@ def convert_value(spec: ParamSpec, value: Any, base_dir: Path | None) -> Any:
     raise TypeError(f"unknown parameter kind {spec.kind!r}")
 
 
-def resolve_file(value: Any, base_dir: Path | None) -> str:
-    """An existing file named relative to ``base_dir`` (the preset's folder) or the cwd."""
+def resolve_file(value: Any, base_dir: Path | None, *, allow_dir: bool = False) -> str:
+    """An existing file (or folder, with ``allow_dir``) named relative to ``base_dir`` or the cwd.
+
+    ``base_dir`` is the preset's folder; the first candidate that exists wins.
+    """
     if not isinstance(value, str | Path) or not str(value).strip():
         raise ValueError(f"expected a file path, got {value!r}")
+
+    def exists(candidate: Path) -> bool:
+        return candidate.is_file() or (allow_dir and candidate.is_dir())
+
     path = Path(str(value).strip()).expanduser()
     if not path.is_absolute():
         candidates = [base_dir / path] if base_dir is not None else []
         candidates.append(Path.cwd() / path)
-        path = next((c for c in candidates if c.is_file()), candidates[0])
-    if not path.is_file():
+        path = next((c for c in candidates if exists(c)), candidates[0])
+    if not exists(path):
         raise ValueError(f"file not found: {path} (paths are relative to the preset file or cwd)")
     return str(path.resolve())
 
 
-def format_value(value: Any) -> str:
-    """How a normalised parameter value is shown back to users."""
+def format_value(value: Any) -> Any:
+    """A normalised parameter value as a preset would write it (colours as ``#rrggbb``)."""
     if isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, int) for v in value):
         return format_color(value)
-    return repr(value)
+    return value
 
 
 def _as_number(value: Any, *, integer: bool) -> float | int | None:

@@ -57,7 +57,18 @@ class ReplaceBackground(Effect):
         # Light reaching the subject: the background near the edge, blurred, on
         # the pixels just outside the region (where alpha is low).
         reach = blur(alpha, self.wrap_radius)
-        spill = cv2.multiply(reach, cv2.subtract(1.0, alpha), scale=self.light_wrap)
-        soft_background = blur(background, self.wrap_radius)
+        spill = reach * (np.float32(1.0) - alpha) * np.float32(self.light_wrap)
+        soft_background = self._soft(background, ctx)
         image = cv2.blendLinear(background, soft_background, alpha, spill)
         return EffectOutput(image=image, weight=cv2.add(alpha, spill))
+
+    def _soft(self, background: np.ndarray, ctx: EffectContext) -> np.ndarray:
+        """The blurred background; still sources return the same array every frame,
+        so their blur is computed once and kept in ``ctx.cache``."""
+        key = ("background-soft", self, background.shape)
+        cached = ctx.cache.get(key)
+        if cached is not None and cached[0] is background:
+            return cached[1]
+        soft = blur(background, self.wrap_radius)
+        ctx.cache[key] = (background, soft)
+        return soft

@@ -17,7 +17,6 @@ class Solid(Effect):
     """A flat colour over the region."""
 
     name = "solid"
-    is_generator = True
 
     color: tuple[int, int, int] = param((0, 177, 64), "The fill colour.", kind="color")
 

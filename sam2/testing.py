@@ -7,6 +7,7 @@ empty nor full, IoU and object scores vary, and the object is predicted present.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -21,34 +22,42 @@ from sam2.modeling.sam2_base import SAM2Base
 
 @torch.no_grad()
 def randomize_(model: SAM2Base, seed: int = 0) -> SAM2Base:
-    """Overwrite every parameter and buffer of ``model`` in place from a seeded generator."""
+    """Overwrite every parameter and buffer of ``model`` in place from a seeded generator.
+
+    Works on models whose storage was never initialised (``to_empty``): every tensor is written.
+    """
     generator = torch.Generator().manual_seed(seed)
 
     def normal(tensor: torch.Tensor, mean: float, std: float) -> None:
-        values = torch.randn(tensor.shape, generator=generator, dtype=torch.float32)
-        tensor.copy_(values * std + mean)
+        tensor.normal_(mean, std, generator=generator)
 
+    written: set[int] = set()
     for module in model.modules():
+        own = dict(module.named_parameters(recurse=False))
         if isinstance(module, (nn.LayerNorm, LayerNorm2d)):
-            normal(module.weight, 1.0, 0.1)
-            normal(module.bias, 0.0, 0.05)
+            normal(own["weight"], 1.0, 0.1)
+            normal(own["bias"], 0.0, 0.05)
         elif isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            weight = module.weight
+            weight = own["weight"]
             # A stride-equals-kernel transposed conv feeds each output pixel from one input pixel.
             transposed = isinstance(module, nn.ConvTranspose2d)
             fan_in = weight.shape[0] if transposed else weight[0].numel()
             normal(weight, 0.0, 1.0 / math.sqrt(fan_in))
-            if module.bias is not None:
-                normal(module.bias, 0.0, 0.02)
+            if "bias" in own:
+                normal(own["bias"], 0.0, 0.02)
         elif isinstance(module, nn.Embedding):
-            normal(module.weight, 0.0, 1.0)
-        if isinstance(module, CXBlock):
-            normal(module.gamma, 0.3, 0.05)
-    for name, parameter in model.named_parameters(recurse=True):
-        if "." not in name or name.startswith("image_encoder.trunk.pos_embed"):
-            normal(parameter, 0.0, 0.1)
-    gaussian = model.sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix
-    normal(gaussian, 0.0, 1.0)
+            normal(own["weight"], 0.0, 1.0)
+        elif isinstance(module, CXBlock):
+            normal(own["gamma"], 0.3, 0.05)
+        else:
+            # Free-standing embeddings (memory tokens, trunk position embeddings).
+            for parameter in own.values():
+                normal(parameter, 0.0, 0.1)
+        written.update(id(p) for p in own.values())
+    missing = [name for name, p in model.named_parameters() if id(p) not in written]
+    if missing:
+        raise RuntimeError(f"randomize_ left parameters unset: {missing}")
+    normal(model.sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix, 0.0, 1.0)
     if model.pred_obj_scores:
         # Bias the object-score head so objects are predicted present (positive logits).
         head = model.sam_mask_decoder.pred_obj_score_head
@@ -58,10 +67,22 @@ def randomize_(model: SAM2Base, seed: int = 0) -> SAM2Base:
 
 
 def random_state_dict(config: SAM2Config | str, seed: int = 0) -> dict[str, torch.Tensor]:
-    """A complete official-layout state dict with seeded random values for ``config``."""
+    """A complete official-layout state dict with seeded random values for ``config``.
+
+    Results are cached per (model, seed); the returned dict is a fresh copy whose tensors are
+    shared, so callers may add or drop keys but must not write into the tensors.
+    """
     if isinstance(config, str):
         config = SAM2Config.from_name(config)
-    return randomize_(SAM2Base(config), seed).state_dict()
+    return dict(_cached_state_dict(config, seed))
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_state_dict(config: SAM2Config, seed: int) -> dict[str, torch.Tensor]:
+    with torch.device("meta"):
+        model = SAM2Base(config)
+    # Skip default initialisation: every tensor is overwritten anyway.
+    return randomize_(model.to_empty(device="cpu"), seed).state_dict()
 
 
 def write_random_checkpoint(path: str | Path, config: SAM2Config | str, seed: int = 0) -> Path:

@@ -15,13 +15,21 @@ holds only the gridded frame, which is what picking coordinates needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from vfx.errors import VfxError
+from vfx.io.atomic import atomic_output, check_output_path
+from vfx.io.video_source import VideoReader
+from vfx.presets import Preset
+from vfx.prompts import validate_prompts
 from vfx.prompts_model import ObjectPrompts
+from vfx.render_pipeline import FrameRenderer, MaskedFrame, masked_frames
+from vfx.sources.base import MaskSource
 
 PANEL_WIDTH = 640
 GRID_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000)
@@ -63,11 +71,14 @@ def draw_grid(frame: np.ndarray) -> np.ndarray:
 
 
 def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float) -> None:
-    """Draw ``text`` with a dark outline so it reads on any background."""
+    """Draw ``text`` in white with a dark rim (the same glyphs shifted) so it reads anywhere."""
     font_scale = max(0.35, scale)
-    cv2.putText(
-        image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 0), 3, cv2.LINE_AA
-    )
+    x, y = origin
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1), (1, 1)):
+        cv2.putText(
+            image, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 0), 1,
+            cv2.LINE_AA,
+        )  # fmt: skip
     cv2.putText(
         image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), 1, cv2.LINE_AA
     )
@@ -99,7 +110,7 @@ def draw_prompts(image: np.ndarray, prompts: list[ObjectPrompts], frame_index: i
 
 
 def mask_panel(frame: np.ndarray, mask: np.ndarray, obj_id: int, name: str) -> Panel:
-    """``frame`` dimmed outside ``mask`` ``[H, W]`` 0..1 and tinted inside in the object's colour."""
+    """``frame`` dimmed outside ``mask`` (``[H, W]`` 0..1), tinted inside in the object colour."""
     from effects.colors import object_color
 
     color = np.array(object_color(obj_id), np.float32)
@@ -151,3 +162,144 @@ def object_panels(
         mask_panel(frame, masks[obj_id], obj_id, names.get(obj_id, f"obj{obj_id}"))
         for obj_id in sorted(masks)
     ]
+
+
+def preview(
+    input: str | Path,
+    frame: int,
+    output: str | Path,
+    *,
+    preset: str | Path | Preset | None = None,
+    masks: MaskSource | str | Path | None = None,
+    chroma: str | None = None,
+    prompts: list[ObjectPrompts] | None = None,
+    model: str | None = None,
+    checkpoint: str | Path | None = None,
+    device: str = "auto",
+    overrides: Sequence[str] = (),
+    force: bool = False,
+) -> list[str]:
+    """Write a PNG contact sheet of frame ``frame`` (see the module docstring).
+
+    Masks come from ``masks``/``chroma``, or from SAM 2 run on this one frame
+    when ``prompts`` include it and a checkpoint is found.
+
+    Returns:
+        Notes for the user, e.g. why no mask panels were drawn.
+    """
+    from vfx.api import resolve_preset
+    from vfx.io.reader import open_video
+    from vfx.mask_choice import mask_source
+
+    if masks is not None and chroma is not None:
+        raise VfxError("--masks and --chroma are different mask sources; give only one")
+    if Path(output).suffix.lower() != ".png":
+        raise VfxError(f"preview output {output} must be a .png file, e.g. -o preview.png")
+    notes: list[str] = []
+    with open_video(input) as reader:
+        info = reader.info
+        if not 0 <= frame < info.frame_count:
+            raise VfxError(
+                f"frame {frame} is outside this {info.frame_count}-frame video; "
+                f"use --frame 0 to {info.frame_count - 1}"
+            )
+        if prompts:
+            validate_prompts(prompts, info.width, info.height, info.frame_count)
+        chosen = None if preset is None else resolve_preset(preset, overrides)
+        check_output_path(output, force=force, inputs=(info.path,))
+        rgb = reader.read(frame)
+        gridded = draw_grid(rgb)
+        draw_prompts(gridded, prompts or [], frame)
+        panels = [Panel(f"frame {frame}, {info.width}x{info.height}, grid in pixels", gridded)]
+        source: MaskSource | None = None
+        if masks is not None or chroma is not None:
+            source = mask_source(info, masks=masks, chroma=chroma)
+            item = _masked_frame(reader, source, chosen, frame)
+        elif prompts:
+            source = _sam2_frame_masks(rgb, frame, prompts, model, checkpoint, device, notes)
+            item = (
+                None if source is None else _masked_frame(open_video(rgb[None]), source, chosen, 0)
+            )
+        else:
+            item = None
+            notes.append(
+                "no masks given: showing the frame only (add --point, --masks or --chroma)"
+            )
+        if item is not None:
+            panels += object_panels(rgb, item.objects, source.names)
+            if chosen is not None:
+                renderer = FrameRenderer(
+                    chosen.build_graph(), source.names, (info.width, info.height), chosen.base_dir
+                )
+                panels.append(Panel(f"result: {chosen.name}", renderer(item)))
+    sheet = contact_sheet(panels)
+    with atomic_output(output) as tmp:
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
+            raise VfxError(f"could not write {output}; check the folder is writable")
+    return notes
+
+
+def _masked_frame(
+    reader: VideoReader, source: MaskSource, preset: Preset | None, index: int
+) -> MaskedFrame:
+    """Frame ``index`` with its masks, smoothed over the window the preset's smoothing needs."""
+    from vfx.masks.settings import SmoothSettings
+
+    specs = {} if preset is None else preset.masks
+    reach = max(
+        (
+            SmoothSettings.from_dict(s.smooth).window // 2
+            for s in specs.values()
+            if s.smooth is not None
+        ),
+        default=0,
+    )
+    with masked_frames(reader, source, specs, max(0, index - reach), index + reach + 1) as frames:
+        for item in frames:
+            if item.frame.index == index:
+                return item
+    raise VfxError(f"frame {index} could not be decoded; check the video with `vfx info`")
+
+
+def _sam2_frame_masks(
+    rgb: np.ndarray,
+    index: int,
+    prompts: list[ObjectPrompts],
+    model: str | None,
+    checkpoint: str | Path | None,
+    device: str,
+    notes: list[str],
+) -> MaskSource | None:
+    """SAM 2 image-predictor masks of the objects prompted on frame ``index`` (one-frame source)."""
+    from vfx.tracking import choose_model, predict_frame_masks
+
+    on_frame = [obj for obj in prompts if any(fp.frame == index for fp in obj.prompts)]
+    if not on_frame:
+        notes.append(f"no prompts on frame {index}: SAM 2 masks are shown for prompted frames only")
+        return None
+    try:
+        choice = choose_model(model, checkpoint)
+    except VfxError as exc:
+        if model is not None or checkpoint is not None:
+            raise
+        notes.append(f"masks not shown: {exc.message}")
+        return None
+    masks = predict_frame_masks(rgb, index, on_frame, choice, device)
+    return _OneFrameMasks(masks, {obj.id: obj.name for obj in on_frame})
+
+
+@dataclass
+class _OneFrameMasks:
+    """A mask source for a single frame (index 0): ``{id: [H, W] float32}``."""
+
+    masks: dict[int, np.ndarray]
+    names: dict[int, str]
+    frame_count: int | None = 1
+    object_ids: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.object_ids = sorted(self.masks)
+
+    def masks_at(self, index: int, frame: np.ndarray | None = None) -> dict[int, np.ndarray]:
+        """The masks; the frame index is ignored."""
+        return self.masks

@@ -38,7 +38,7 @@ MODEL_PREFERENCE = (
 )
 
 TrackFn = Callable[[VideoInfo, list[ObjectPrompts]], Iterator[tuple[int, dict[int, np.ndarray]]]]
-"""Tracks through the video ``info.path``: yields ``(frame_index, {obj_id: [H, W] float32 0..1})``."""
+"""Tracks through the video ``info.path``, yielding ``(frame, {obj_id: [H, W] float32 0..1})``."""
 
 
 @dataclass(frozen=True)
@@ -222,3 +222,75 @@ def sam2_tracker(choice: ModelChoice, device: str = "auto", progress: bool = Tru
         return run
 
     return Tracker(model=choice.identity, load=load)
+
+
+@dataclass(frozen=True)
+class TrackingOptions:
+    """How to get masklets from prompts: which model, where, and where to cache.
+
+    Attributes:
+        model: SAM 2 model name (default: the first of :data:`MODEL_PREFERENCE` found).
+        checkpoint: explicit checkpoint file.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
+        progress: show a tracking progress bar.
+        cache_dir: masklet cache root (default: :func:`vfx.masks.default_cache_root`).
+        tracker: a tracker to use instead of SAM 2.
+    """
+
+    model: str | None = None
+    checkpoint: str | Path | None = None
+    device: str = "auto"
+    progress: bool = True
+    cache_dir: Path | None = None
+    tracker: Tracker | None = None
+
+    def masklets(self, info: VideoInfo, prompts: list[ObjectPrompts]) -> MaskletStore:
+        """The masklets for ``prompts`` on the video ``info.path``: cached, or tracked now."""
+        if info.path is None:
+            raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+        tracker = self.tracker
+        if tracker is None:
+            choice = choose_model(self.model, self.checkpoint)
+            tracker = sam2_tracker(choice, self.device, self.progress)
+        return track_cached(Path(info.path), info, prompts, tracker, self.cache_dir)
+
+
+def predict_frame_masks(
+    rgb: np.ndarray,
+    index: int,
+    prompts: list[ObjectPrompts],
+    choice: ModelChoice,
+    device: str = "auto",
+) -> dict[int, np.ndarray]:
+    """SAM 2 image-predictor masks for one frame (``[H, W, 3]`` uint8) from its prompts.
+
+    Uses the points and box each object has on frame ``index``; returns
+    ``{obj_id: [H, W] float32 0..1}``.
+    """
+    import torch
+
+    from sam2.build_sam import build_sam2
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+    from vfx.checkpoints import resolve_model, verify_checkpoint
+
+    known = resolve_model(choice.name)
+    verify_checkpoint(choice.checkpoint, known)
+    model = build_sam2(
+        known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
+    )
+    predictor = SAM2ImagePredictor(model)
+    out = {}
+    with torch.inference_mode():
+        predictor.set_image(rgb)
+        for obj in prompts:
+            for fp in obj.prompts:
+                if fp.frame != index or (not fp.points and fp.box is None):
+                    continue
+                masks, _, _ = predictor.predict(
+                    point_coords=None if not fp.points else np.asarray(fp.points, np.float32),
+                    point_labels=None if not fp.points else np.asarray(fp.labels, np.int32),
+                    box=None if fp.box is None else np.asarray(fp.box, np.float32),
+                    multimask_output=False,
+                )
+                out[obj.id] = masks[0].astype(np.float32)  # [1, H, W] -> [H, W]
+    return out

@@ -22,7 +22,7 @@ def test_duplicate_name_raises() -> None:
         def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
             return EffectOutput(image=frame, weight=alpha)
 
-    with pytest.raises(ValueError, match="'blur' is already registered by effects.blur.Blur"):
+    with pytest.raises(ValueError, match=r"'blur' is already registered by effects.blur.Blur"):
         register(AnotherBlur)
     assert EFFECTS["blur"] is Blur
     assert register(Blur) is Blur  # registering the same class again is harmless
@@ -43,7 +43,9 @@ def test_registry_view_is_read_only() -> None:
 
 
 def test_unknown_effect_suggests_the_closest_name() -> None:
-    with pytest.raises(VfxError, match=r"unknown effect 'blurr'; did you mean 'blur'\? known effects: "):
+    with pytest.raises(
+        VfxError, match=r"unknown effect 'blurr'; did you mean 'blur'\? known effects: "
+    ):
         get_effect("blurr")
     with pytest.raises(VfxError, match="unknown effect None"):
         get_effect(None)  # type: ignore[arg-type]

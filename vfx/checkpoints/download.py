@@ -92,28 +92,16 @@ def download_checkpoint(
     official = base is None or is_official_base(base)
     known_bytes = model.official_bytes if official else None
     part = final.with_name(final.name + ".part")
-    # Imported here so that importing vfx.checkpoints (e.g. for `vfx checkpoints list`) stays
-    # free of torch.
-    from sam2.checkpoint import CheckpointError
-
     transfer = _Transfer(url, part, known_bytes, progress=progress, timeout=timeout)
     try:
         transfer.run(attempts)
-        found = identify_file(part)
-        if found.name != model.name:
-            raise _Fatal(f"holds {found.name} weights, not {model.name}")
-    except CheckpointError as exc:
-        part.unlink(missing_ok=True)
-        raise VfxError(
-            f"download of {model.file_name} from {url} failed the content check ({exc}); "
-            f"nothing was saved; {_fix_hint(model, official)}"
-        ) from None
+        _check_contents(part, model)
     except _Dropped as exc:
         if transfer.saved_bytes() == 0:
             part.unlink(missing_ok=True)
             kept = "nothing was saved; check the connection and the address, then try again"
         else:
-            kept = f"the partial file {part} was kept: run `{model.download_command}` to resume"
+            kept = f"the partial file {part} was kept: run the same command again to resume"
         raise VfxError(f"download of {model.file_name} from {url} {exc}; {kept}") from None
     except _Fatal as exc:
         part.unlink(missing_ok=True)
@@ -123,6 +111,20 @@ def download_checkpoint(
         ) from None
     os.replace(part, final)
     return final
+
+
+def _check_contents(part: Path, model: KnownModel) -> None:
+    """Raise :class:`_Fatal` unless ``part`` loads safely and holds ``model``'s weights."""
+    # Imported here so that importing vfx.checkpoints, and failing before any bytes arrive,
+    # stay free of torch.
+    from sam2.checkpoint import CheckpointError
+
+    try:
+        found = identify_file(part)
+    except CheckpointError as exc:
+        raise _Fatal(f"did not pass the content check ({exc})") from None
+    if found.name != model.name:
+        raise _Fatal(f"holds {found.name} weights, not {model.name}")
 
 
 def _fix_hint(model: KnownModel, official: bool) -> str:

@@ -34,6 +34,18 @@ def _register_commands() -> None:
 
     cli.add_command(checkpoints_cmd.checkpoints)
 
+    from vfx.cli import masks_cmd
+
+    cli.add_command(masks_cmd.masks)
+
+    from vfx.cli import demo_cmd, presets_cmd, preview_cmd, render_cmd, track_cmd
+
+    cli.add_command(render_cmd.render)
+    cli.add_command(track_cmd.track)
+    cli.add_command(preview_cmd.preview)
+    cli.add_command(presets_cmd.presets)
+    cli.add_command(demo_cmd.demo)
+
 
 _register_commands()
 

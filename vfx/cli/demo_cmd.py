@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from vfx.prompts_model import ObjectPrompts
 
 # (preset, output name, mask source): "masks" = the scene's exact masks as PNG
 # folders, "chroma" = keyed from the green-screen clip.
@@ -18,9 +22,10 @@ DEMO_RENDERS = (
     ("cutout-alpha", "cutout-alpha.webm", "masks"),
     ("background-replace-image", "background-replace-image.mp4", "chroma"),
 )
-DEMO_SIZE = (640, 360)
-DEMO_FRAMES = 48
+DEMO_SIZE = (480, 270)
+DEMO_FRAMES = 40
 DEMO_FPS = 24
+SAM2_OUTPUT = "sam2-highlight-overlay.mp4"
 
 
 @click.command()
@@ -34,8 +39,15 @@ DEMO_FPS = 24
     help="Folder for the sample clips, their masks and the renders.",
 )
 @click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+@click.option(
+    "--sam2/--no-sam2",
+    "use_sam2",
+    default=None,
+    help="Also track the objects with SAM 2 from one click each "
+    "(default: when a checkpoint is found; minutes on a CPU).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def demo(out_dir: Path, force: bool, quiet: bool) -> None:
+def demo(out_dir: Path, force: bool, use_sam2: bool | None, quiet: bool) -> None:
     """Generate a short clip with moving objects and a sound track, then render presets on it.
 
     Works offline with no model weights: masks come from the generated scene
@@ -47,6 +59,7 @@ def demo(out_dir: Path, force: bool, quiet: bool) -> None:
     from vfx.synthetic import write_scene_video
 
     check_output_path(out_dir, force=force)
+    sam2_model = _sam2_model(use_sam2)
     started = time.perf_counter()
     width, height = DEMO_SIZE
     with atomic_output(out_dir, directory=True) as tmp:
@@ -62,9 +75,24 @@ def demo(out_dir: Path, force: bool, quiet: bool) -> None:
             clip = scene if source == "masks" else green
             result = render(clip, tmp / name, preset=preset, progress=not quiet, **kwargs)
             click.echo(f"{preset:<26} {result.frames} frames at {result.fps:5.1f} fps")
+        outputs = [name for _, name, _ in DEMO_RENDERS]
+        if sam2_model is not None:
+            click.echo(f"tracking with SAM 2 ({sam2_model}) from one click per object ...")
+            result = render(
+                scene,
+                tmp / SAM2_OUTPUT,
+                preset="highlight-overlay",
+                prompts=object_clicks(masks[0]),
+                model=sam2_model,
+                progress=not quiet,
+            )
+            click.echo(
+                f"{'sam2 + highlight-overlay':<26} {result.frames} frames at {result.fps:5.1f} fps"
+            )
+            outputs.append(SAM2_OUTPUT)
     elapsed = time.perf_counter() - started
     click.echo(f"demo done in {elapsed:.1f} s; outputs in {out_dir}/:")
-    for _, name, _ in DEMO_RENDERS:
+    for name in outputs:
         click.echo(f"  {out_dir / name}")
     click.echo("Try it yourself on the sample clip, e.g.:")
     click.echo(
@@ -80,3 +108,30 @@ def write_mask_folders(masks: np.ndarray, folder: Path) -> None:
         obj_dir.mkdir(parents=True)
         for t in range(masks.shape[0]):
             cv2.imwrite(str(obj_dir / f"{t:05d}.png"), masks[t, k].astype(np.uint8) * 255)
+
+
+def _sam2_model(use_sam2: bool | None) -> str | None:
+    """The SAM 2 model to demo with: None when not wanted, or not found and not asked for."""
+    from vfx.errors import VfxError
+    from vfx.tracking import choose_model
+
+    if use_sam2 is False:
+        return None
+    try:
+        return choose_model(None, None).name
+    except VfxError:
+        if use_sam2:
+            raise
+        return None
+
+
+def object_clicks(masks: np.ndarray) -> list[ObjectPrompts]:
+    """One click per object on frame 0, at its innermost pixel; ``masks`` is ``[N, H, W]`` bool."""
+    from vfx.prompts import parse_prompts
+
+    points = []
+    for k, mask in enumerate(masks):
+        depth = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+        y, x = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        points.append(f"0:{x},{y}:{k + 1}")
+    return parse_prompts(points=points)

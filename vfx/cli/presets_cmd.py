@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 
@@ -30,7 +28,6 @@ def show_cmd(name: str) -> None:
 
     NAME is a shipped preset or a path to a preset .yaml file.
     """
-    from effects.registry import get_effect
     from vfx.presets import load_preset
 
     preset = load_preset(name)
@@ -43,20 +40,19 @@ def show_cmd(name: str) -> None:
                 f"  {spec.name}: objects {objects}; smooth {_settings(spec.smooth)}; "
                 f"refine {_settings(spec.refine)}"
             )
-    click.echo("layers:")
-    for index, layer in enumerate(preset.layers):
-        extras = "" if layer.blend == "normal" else f", blend {layer.blend}"
-        extras += "" if layer.opacity == 1.0 else f", opacity {layer.opacity:g}"
-        click.echo(f"  {index}. {layer.effect} on region {layer.region!r}{extras}")
-        effect = get_effect(layer.effect).from_params(dict(layer.params))
-        for f in dataclasses.fields(effect):
-            marker = "*" if f.name in layer.params else " "
-            click.echo(f"     {marker} {index}.{f.name} = {getattr(effect, f.name)!r}")
+    click.echo("layers (tunable parameters; * = set by the preset):")
+    for index, (spec, layer) in enumerate(
+        zip(preset.layers, preset.build_graph().layers, strict=True)
+    ):
+        extras = "" if spec.blend == "normal" else f", blend {spec.blend}"
+        extras += "" if spec.opacity == 1.0 else f", opacity {spec.opacity:g}"
+        click.echo(f"  {index}. {spec.effect} on region {spec.region!r}{extras}")
+        values = layer.effect.params()
+        for param, param_spec in type(layer.effect).param_specs().items():
+            marker = "*" if param in spec.params else " "
+            click.echo(f"     {marker} {index}.{param} = {values[param]}  {param_spec.doc}")
     click.echo(f"output: crf {preset.output.crf}, x264 preset {preset.output.preset}")
-    click.echo(
-        "Parameters marked * are set by the preset; change any with --set LAYER.PARAM=VALUE "
-        "(e.g. --set 0.radius=31)."
-    )
+    click.echo("Change any parameter with --set LAYER.PARAM=VALUE, e.g. --set 0.radius=31.")
 
 
 def _settings(settings: dict | None) -> str:

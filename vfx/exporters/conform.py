@@ -11,7 +11,9 @@ is written into the export's sidecar so that results can be mapped back.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -21,6 +23,7 @@ from vfx.errors import VfxError
 FRAME_MODES = ("pad", "trim", "none")
 SIDE_MODES = ("pad", "resize", "none")
 BLOCK = 16
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def _round_up(side: int) -> int:
 
 
 def _round_nearest(side: int) -> int:
-    return max(BLOCK, round(side / BLOCK) * BLOCK)
+    return max(BLOCK, int(side / BLOCK + 0.5) * BLOCK)  # halves round up, not to even
 
 
 @dataclass(frozen=True)
@@ -140,3 +143,19 @@ class ConformPlan:
         shrink = out_w * out_h < width * height
         interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
         return cv2.resize(image, (out_w, out_h), interpolation=interpolation)
+
+
+def conformed_frames(frames: Iterable[Item], plan: ConformPlan) -> Iterator[Item]:
+    """One item per output frame, from items with an ``index`` in source order.
+
+    Source frames are repeated or skipped as ``plan.source_indices`` says, and
+    reading stops after the last one needed.
+    """
+    wanted = iter(plan.source_indices)
+    target = next(wanted, None)
+    for frame in frames:
+        while target == frame.index:  # type: ignore[attr-defined]
+            yield frame
+            target = next(wanted, None)
+        if target is None:
+            return

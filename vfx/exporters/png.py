@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from vfx.errors import VfxError
 from vfx.exporters.job import ExportJob
@@ -28,7 +29,7 @@ def frame_name(index: int) -> str:
     return f"{index:05d}.png"
 
 
-def write_png_image(path: Path, image) -> None:
+def write_png_image(path: Path, image: np.ndarray) -> None:
     """Write one ``[H, W]`` or ``[H, W, 3]`` (RGB) uint8 image as PNG."""
     data = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
     if not cv2.imwrite(str(path), data, [cv2.IMWRITE_PNG_COMPRESSION, 1]):

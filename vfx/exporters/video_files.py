@@ -20,6 +20,12 @@ from vfx.sources.mask_video import METADATA_KEY
 
 # Rates such as 30000/1001 arrive as floats; this denominator bound recovers them exactly.
 _RATE_DENOMINATOR = 1001
+# (codec, gray) -> (encoder, pixel format)
+_ENCODERS = {
+    ("ffv1", True): ("ffv1", "gray"),
+    ("h264", True): ("libx264", "yuv420p"),
+    ("h264", False): ("libx264rgb", "rgb24"),
+}
 
 
 def exact_rate(fps: float) -> Fraction:
@@ -34,10 +40,11 @@ class LosslessVideoWriter:
         path: output file (``.mkv`` for FFV1, ``.mp4`` for H.264).
         size: ``(width, height)``.
         fps: frame rate, stored as the exact rational :func:`exact_rate` gives.
-        codec: ``"ffv1"`` (gray or RGB planes, bit-exact) or ``"libx264"``
-            (``qp 0`` in yuv420p, which tools that read only ``.mp4`` accept; gray
-            values round-trip through limited range with black and white exact).
-        gray: frames are ``[H, W]`` uint8 masks, else ``[H, W, 3]`` uint8 RGB.
+        codec: ``"ffv1"`` (gray masks, bit-exact) or ``"h264"`` for tools that
+            read ``.mp4``: lossless (``qp 0``) H.264, in RGB for colour frames
+            (bit-exact) and in yuv420p for masks (black and white exact; other
+            levels within 1).
+        gray: frames are ``[H, W]`` uint8 masks, else ``[H, W, 3]`` uint8 RGB (h264 only).
         description: JSON stored in the container tag ``VFX_MASKS`` (kept by Matroska).
     """
 
@@ -54,12 +61,11 @@ class LosslessVideoWriter:
         self._container = av.open(str(path), "w")
         if description is not None:
             self._container.metadata[METADATA_KEY] = json.dumps(description)
-        self._stream = self._container.add_stream(codec, rate=exact_rate(fps))
+        encoder, pix_fmt = _ENCODERS[(codec, gray)]
+        self._stream = self._container.add_stream(encoder, rate=exact_rate(fps))
         self._stream.width, self._stream.height = size
-        if codec == "ffv1":
-            self._stream.pix_fmt = "gray" if gray else "bgr0"
-        else:
-            self._stream.pix_fmt = "yuv420p"
+        self._stream.pix_fmt = pix_fmt
+        if encoder != "ffv1":
             self._stream.options = {"qp": "0", "preset": "veryfast"}
         self._format = "gray" if gray else "rgb24"
         self.frames = 0

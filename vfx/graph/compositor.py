@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from effects.base import Effect, EffectContext, as_uint8_rgb
 from effects.registry import get_effect
 from vfx.errors import VfxError
-from vfx.graph.blending import BLEND_MODES, check_blend, composite
+from vfx.graph.blending import check_blend, composite, stack_alpha
 from vfx.graph.region_expressions import Region, parse_region
 
 LAYER_KEYS = ("effect", "params", "region", "blend", "opacity")
@@ -44,14 +45,10 @@ class Layer:
         if isinstance(self.region, str):
             object.__setattr__(self, "region", parse_region(self.region))
         check_blend(self.blend)
-        opacity = self.opacity
-        if (
-            isinstance(opacity, bool)
-            or not isinstance(opacity, int | float)
-            or not 0 <= opacity <= 1
-        ):
-            raise VfxError(f"layer opacity must be a number in 0..1, got {opacity!r}")
-        object.__setattr__(self, "opacity", float(opacity))
+        problem = _opacity_problem(self.opacity)
+        if problem:
+            raise VfxError(f"layer {problem}")
+        object.__setattr__(self, "opacity", float(self.opacity))
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], base_dir: Path | None = None) -> Layer:
@@ -85,15 +82,14 @@ class Layer:
         except VfxError as exc:
             problems.append(str(exc))
         blend = spec.get("blend", "normal")
-        if blend not in BLEND_MODES:
-            problems.append(f"unknown blend {blend!r} (allowed: {', '.join(BLEND_MODES)})")
+        try:
+            check_blend(blend)
+        except VfxError as exc:
+            problems.append(str(exc))
         opacity = spec.get("opacity", 1.0)
-        if (
-            isinstance(opacity, bool)
-            or not isinstance(opacity, int | float)
-            or not 0 <= opacity <= 1
-        ):
-            problems.append(f"opacity must be a number in 0..1, got {opacity!r}")
+        problem = _opacity_problem(opacity)
+        if problem:
+            problems.append(problem)
         if problems or effect_cls is None:
             raise VfxError("; ".join(problems))
         return cls(
@@ -102,6 +98,12 @@ class Layer:
             blend=blend,
             opacity=opacity,
         )
+
+
+def _opacity_problem(opacity: object) -> str | None:
+    if isinstance(opacity, bool) or not isinstance(opacity, int | float) or not 0 <= opacity <= 1:
+        return f"opacity must be a number in 0..1, got {opacity!r}"
+    return None
 
 
 class Graph:
@@ -187,6 +189,8 @@ class Graph:
             region_alpha = regions.get(region.text)
             if region_alpha is None:
                 region_alpha = regions[region.text] = region.evaluate(lookup, (height, width))
+            if layer.effect.paints_inside_region and not cv2.countNonZero(region_alpha):
+                continue  # e.g. the object is out of view in this frame
             painted = layer.effect.render(rgb, region_alpha, ctx)
             rgb, alpha = composite(
                 rgb, alpha, painted, blend=layer.blend, opacity=layer.opacity, in_place=True
@@ -195,4 +199,4 @@ class Graph:
             alpha = np.full((height, width), 255, np.uint8)
         if alpha is None:
             return rgb
-        return np.dstack([rgb, alpha])  # [H, W, 3] + [H, W] -> [H, W, 4]
+        return stack_alpha(rgb, alpha)

@@ -253,13 +253,17 @@ class _Parser:
 def _error(text: str, column: int, message: str) -> VfxError:
     """One line: the problem, the column, and the expression around it."""
     start = max(0, column - 31)
-    shown = text[start : column + 29]
-    shown = ("…" if start > 0 else "") + shown + ("…" if column + 29 < len(text) else "")
-    shown = shown.encode("unicode_escape").decode("ascii")
+    shown = _printable(text[start : column + 29])
+    shown = ("..." if start > 0 else "") + shown + ("..." if column + 29 < len(text) else "")
     return VfxError(
-        f"bad region at column {column}: {message} (in {shown!r}); "
+        f"bad region at column {column}: {message} (in '{shown}'); "
         "regions look like '~subject', 'obj:1 | obj:2' or 'grow(subject, 8)'"
     )
+
+
+def _printable(text: str) -> str:
+    """``text`` with anything but printable ASCII escaped, so messages stay on one line."""
+    return "".join(ch if ch.isascii() and ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 # --------------------------------------------------------------------------- public API
@@ -305,7 +309,6 @@ class Region:
         return self.text
 
 
-@functools.lru_cache(maxsize=256)
 def parse_region(text: str) -> Region:
     """Parse a region expression; VfxError pointing at the offending column if it is bad."""
     if not isinstance(text, str):
@@ -316,14 +319,22 @@ def parse_region(text: str) -> Region:
         )
     if not text.strip():
         raise VfxError("bad region: it is empty; write e.g. 'all', 'subject' or '~obj:1'")
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(text: str) -> Region:
     return Region(text, _Parser(text).parse())
 
 
 class _Evaluator:
+    """Evaluates a syntax tree; arrays it made itself are reused in place as scratch."""
+
     def __init__(self, text: str, masks: Masks, shape: tuple[int, int]) -> None:
         self.text = text
         self.masks = masks
         self.shape = shape
+        self.fresh: set[int] = set()  # ids of arrays made here, never the caller's masks
 
     def run(self, node: _Node) -> np.ndarray:
         if isinstance(node, _Name):
@@ -331,17 +342,28 @@ class _Evaluator:
         if isinstance(node, _Object):
             return self.lookup(node.obj_id, node.column, "object")
         if isinstance(node, _Constant):
-            return self.constant(node.keyword)
-        if isinstance(node, _Not):
-            return np.subtract(np.float32(1.0), self.run(node.operand), dtype=np.float32)
-        if isinstance(node, _Binary):
+            result = self.constant(node.keyword)
+        elif isinstance(node, _Not):
+            operand = self.run(node.operand)
+            result = np.subtract(np.float32(1.0), operand, out=self.scratch(operand))
+        elif isinstance(node, _Binary):
             left, right = self.run(node.left), self.run(node.right)
             if node.op == "|":
-                return np.maximum(left, right)
-            if node.op == "&":
-                return np.minimum(left, right)
-            return left * (np.float32(1.0) - right)
-        return FUNCTIONS[node.function](self.run(node.operand), node.px)
+                result = np.maximum(left, right, out=self.scratch(left, right))
+            elif node.op == "&":
+                result = np.minimum(left, right, out=self.scratch(left, right))
+            else:
+                keep = np.subtract(np.float32(1.0), right, out=self.scratch(right))
+                result = np.multiply(left, keep, out=keep)
+        else:
+            result = FUNCTIONS[node.function](self.run(node.operand), node.px)
+        if not any(result is mask for mask in self.masks.values()):
+            self.fresh.add(id(result))
+        return result
+
+    def scratch(self, *arrays: np.ndarray) -> np.ndarray | None:
+        """The first of ``arrays`` this evaluation made (free to overwrite), else None."""
+        return next((a for a in arrays if id(a) in self.fresh), None)
 
     def constant(self, keyword: str) -> np.ndarray:
         if keyword == "frame":
@@ -354,8 +376,10 @@ class _Evaluator:
                 f"region {self.text!r}: 'all' means every tracked object, but there are no "
                 "object masks; use 'frame' for the whole frame"
             )
-        union = np.array(objects[0], dtype=np.float32, copy=True)
-        for mask in objects[1:]:
+        if len(objects) == 1:
+            return objects[0]
+        union = np.maximum(objects[0], objects[1])
+        for mask in objects[2:]:
             np.maximum(union, mask, out=union)
         return union
 

@@ -18,7 +18,9 @@ from pathlib import Path
 from vfx.errors import VfxError
 
 
-def check_output_path(path: str | Path, *, force: bool, inputs: tuple[str | Path, ...] = ()) -> Path:
+def check_output_path(
+    path: str | Path, *, force: bool, inputs: tuple[str | Path, ...] = ()
+) -> Path:
     """Validate an output path before any work starts.
 
     Raises :class:`VfxError` when the output is one of ``inputs``, exists without
@@ -26,10 +28,19 @@ def check_output_path(path: str | Path, *, force: bool, inputs: tuple[str | Path
     """
     out = Path(path)
     for src in inputs:
-        if src is not None and Path(src).exists() and out.exists() and out.resolve() == Path(src).resolve():
-            raise VfxError(f"output {out} is the same file as the input; choose another output path")
+        if (
+            src is not None
+            and Path(src).exists()
+            and out.exists()
+            and out.resolve() == Path(src).resolve()
+        ):
+            raise VfxError(
+                f"output {out} is the same file as the input; choose another output path"
+            )
         if src is not None and out.resolve() == Path(src).resolve():
-            raise VfxError(f"output {out} is the same path as the input; choose another output path")
+            raise VfxError(
+                f"output {out} is the same path as the input; choose another output path"
+            )
     if out.exists() and not force:
         raise VfxError(f"output {out} already exists; pass --force to overwrite it")
     parent = out.parent if str(out.parent) else Path(".")
@@ -58,7 +69,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, *, directory: bool = False, suffix: str | None = None) -> Iterator[Path]:
+def atomic_output(
+    path: str | Path, *, directory: bool = False, suffix: str | None = None
+) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
     Args:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import av
 
+from vfx.io.pyav_reader import unreadable
+
 # Audio codecs each output container accepts as they are.
 _COPYABLE = {
     ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
@@ -48,19 +50,6 @@ class AudioPlan:
     ffmpeg_codec: str
 
 
-def accepts_audio(output_suffix: str) -> bool:
-    """Whether an output with this extension carries audio (image sequences do not)."""
-    return output_suffix.lower() in _COPYABLE
-
-
-def source_audio_codec(source: Path) -> str | None:
-    """Codec name of the first audio stream of ``source``, or ``None`` when it has none."""
-    with av.open(str(source)) as container:
-        if not container.streams.audio:
-            return None
-        return container.streams.audio[0].codec_context.name
-
-
 def extract_audio(
     source: Path, scratch: Path, output_suffix: str, start: float, duration: float
 ) -> AudioPlan | None:
@@ -69,8 +58,19 @@ def extract_audio(
     ``start`` is in seconds from the first video frame of ``source`` (the time
     base of :class:`vfx.io.video_source.Frame`). Returns ``None`` when the source
     has no audio or nothing of it falls in the range.
+
+    Raises:
+        VfxError: ``source`` cannot be read.
     """
-    suffix = output_suffix.lower()
+    try:
+        return _copy_range(source, scratch, output_suffix.lower(), start, duration)
+    except av.FFmpegError as exc:
+        raise unreadable(source, exc) from None
+
+
+def _copy_range(
+    source: Path, scratch: Path, suffix: str, start: float, duration: float
+) -> AudioPlan | None:
     with av.open(str(source)) as container:
         if not container.streams.audio:
             return None

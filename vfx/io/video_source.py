@@ -89,6 +89,9 @@ class VideoReader(abc.ABC):
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
 
+    def __len__(self) -> int:
+        return self.info.frame_count
+
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as ``[H, W, 3]`` uint8; sequential reads decode each frame once."""
         if not 0 <= index < self.info.frame_count:

@@ -43,10 +43,11 @@ def frame_j(pred: np.ndarray, gt: np.ndarray) -> float:
 
 
 def boundary(mask: np.ndarray) -> np.ndarray:
-    """``[H, W]`` bool: pixels of a bool mask with a 4-neighbour outside it (image edge counts as inside)."""
+    """``[H, W]`` bool: pixels of a bool mask with a 4-neighbour outside it (border: inside)."""
     inside = mask.view(np.uint8)
-    eroded = cv2.erode(inside, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)),
-                       borderType=cv2.BORDER_REPLICATE)
+    eroded = cv2.erode(
+        inside, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)), borderType=cv2.BORDER_REPLICATE
+    )
     return mask & (eroded == 0)
 
 

@@ -98,6 +98,7 @@ def feather_mask(alpha: np.ndarray, px: float) -> np.ndarray:
 
     A Gaussian blur with sigma ``px / 2``; sigmas above 4 px are computed on a
     copy downscaled so that the blur there is about 2 px wide, then upscaled.
+    Only the mask's bounding box (plus the blur's reach) is processed.
 
     Args:
         alpha: ``[H, W]`` float32 in 0..1.
@@ -110,17 +111,26 @@ def feather_mask(alpha: np.ndarray, px: float) -> np.ndarray:
     if px <= 0:
         return src.copy()
     sigma = px / 2.0
-    if sigma <= _DIRECT_SIGMA:
-        return cv2.GaussianBlur(src, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-    height, width = src.shape
-    factor = max(2, int(sigma / 2.0))
+    factor = 1 if sigma <= _DIRECT_SIGMA else max(2, int(sigma / 2.0))
+    out = np.zeros_like(src)
+    box = support_box(src > 0, margin=math.ceil(3 * sigma) + 2 * factor)
+    if box is None:
+        return out
+    y0, y1, x0, x1 = box
+    y0, x0 = y0 - y0 % factor, x0 - x0 % factor  # keep the downscaling grid fixed
+    region = src[y0:y1, x0:x1]
+    if factor == 1:
+        out[y0:y1, x0:x1] = cv2.GaussianBlur(region, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+        return out
+    height, width = region.shape
     small = cv2.resize(
-        src,
+        region,
         (max(1, math.ceil(width / factor)), max(1, math.ceil(height / factor))),
         interpolation=cv2.INTER_AREA,
     )
     small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REPLICATE)
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    out[y0:y1, x0:x1] = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def support_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:

@@ -141,6 +141,37 @@ class FlowEstimator:
         hop[..., 2] = valid
         return Correspondence(hop)
 
+    def appearance_check(
+        self, corr: Correspondence, here: np.ndarray, there: np.ndarray, tolerance: float
+    ) -> Correspondence:
+        """``corr`` with matches whose grey levels differ by more than ``tolerance`` made invalid.
+
+        ``here`` and ``there`` are the two frames' :func:`smoothed_grey` images.
+        Where the flow failed (fast, low-contrast motion), the matched pixel
+        usually looks different, so a wrong match is not trusted.
+        """
+        error = np.abs(self.sample(there, corr.flow) - here)
+        field = corr.field.copy()
+        field[..., 2] *= error <= tolerance
+        return Correspondence(field)
+
+
+def smoothed_grey(grey: np.ndarray) -> np.ndarray:
+    """``[h, w]`` uint8 grey -> float32, lightly blurred, for comparing appearance across frames."""
+    return cv2.GaussianBlur(grey.astype(np.float32), (5, 5), 1.0)
+
+
+def reach_in_box(corr: Correspondence, factor: int, box: tuple[int, int, int, int]) -> float:
+    """Largest displacement (either axis, in full-res pixels) of the flow inside ``box``.
+
+    ``box`` is ``(y0, y1, x0, x1)`` in full-res pixels.
+    """
+    y0, y1, x0, x1 = box
+    cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
+    if cells.size == 0:
+        return 0.0
+    return float(max(-cells.min(), cells.max())) * factor
+
 
 def upsample_box(
     corr: Correspondence, factor: int, box: tuple[int, int, int, int]
@@ -166,3 +197,33 @@ def upsample_box(
     oy, ox = y0 - cy0 * factor, x0 - cx0 * factor
     cells = cells[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]
     return cells[..., :2] * np.float32(factor), cells[..., 2] > 0.5
+
+
+def fit_object_motion(
+    corr: Correspondence, core: np.ndarray, factor: int, min_points: int = 12
+) -> np.ndarray | None:
+    """A similarity transform (rotation, scale, shift) that moves an object like ``corr`` does.
+
+    Fitted with RANSAC to the valid flow vectors of the low-res cells in
+    ``core`` (``[h, w]`` bool, the object's inside), so the flow's smearing at
+    the object's outline and its outliers do not bend the object's edge.
+
+    Returns:
+        ``[2, 3]`` float64 matrix mapping full-res points of this frame to the
+        other frame, or ``None`` when too few valid vectors support a fit.
+    """
+    usable = core & (corr.valid > 0.5)
+    ys, xs = np.nonzero(usable)
+    if xs.size < min_points:
+        return None
+    flow = corr.flow[ys, xs]  # [P, 2]
+    centres = (np.stack([xs, ys], axis=1).astype(np.float32) + 0.5) * factor - 0.5  # [P, 2]
+    matrix, inliers = cv2.estimateAffinePartial2D(
+        centres,
+        centres + flow * factor,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=max(1.0, 0.75 * factor),
+    )
+    if matrix is None or inliers is None or int(inliers.sum()) < min_points:
+        return None
+    return matrix

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from vfx.errors import VfxError
 from vfx.masks.optical_flow import PRESETS
 
 MODES = ("median", "trimmed", "mean")
+_Settings = TypeVar("_Settings")
 
 
 def reject_unknown(kind: str, given: dict[str, Any], allowed: list[str]) -> None:
@@ -51,6 +52,8 @@ class SmoothSettings:
             Kept regions keep their soft values.
         motion: warp neighbours onto the current frame with optical flow (needs frames).
         occlusion: ignore neighbours where forward and backward flow disagree.
+        appearance_tolerance: ignore neighbours where the flow's match differs
+            from the pixel by more than this many grey levels (0: off).
         flow_width: flow is computed on frames downscaled to about this width.
         flow_preset: DIS preset, ``ultrafast``, ``fast`` or ``medium``.
     """
@@ -61,6 +64,8 @@ class SmoothSettings:
     high: float = 0.5
     motion: bool = True
     occlusion: bool = True
+    motion_model: str = "object"
+    appearance_tolerance: float = 24.0
     flow_width: int = 480
     flow_preset: str = "ultrafast"
 
@@ -76,6 +81,10 @@ class SmoothSettings:
                 f"smooth thresholds need 0 <= low <= high <= 1, got low={self.low} "
                 f"high={self.high}; fix them in the preset"
             )
+        if self.appearance_tolerance < 0:
+            raise VfxError(
+                f"smooth appearance_tolerance must be >= 0, got {self.appearance_tolerance}"
+            )
         if self.flow_width < 16:
             raise VfxError(f"smooth flow_width must be >= 16, got {self.flow_width}")
         if self.flow_preset not in PRESETS:
@@ -86,10 +95,77 @@ class SmoothSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SmoothSettings:
         """Validated settings from a preset's ``smooth:`` mapping (``None`` gives the defaults)."""
-        data = dict(data or {})
-        known = {field.name: field.type for field in fields(cls)}
-        reject_unknown("smooth", data, list(known))
-        types = {"int": int, "float": float, "bool": bool, "str": str}
-        return cls(
-            **{key: coerce("smooth", key, value, types[known[key]]) for key, value in data.items()}
+        return _from_dict(cls, "smooth", data)
+
+
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _from_dict(cls: type[_Settings], kind: str, data: dict[str, Any] | None) -> _Settings:
+    """Build a settings dataclass from a mapping, checking names and types."""
+    if data is not None and not isinstance(data, dict):
+        raise VfxError(f"{kind} settings must be a mapping of name: value, got {data!r}")
+    given = dict(data or {})
+    known = {field.name: _TYPES[str(field.type)] for field in fields(cls)}
+    reject_unknown(kind, given, list(known))
+    return cls(**{key: coerce(kind, key, value, known[key]) for key, value in given.items()})
+
+
+@dataclass(frozen=True)
+class RefineSettings:
+    """How a soft mask's shape and edge are refined (defaults change nothing).
+
+    Steps run in this order: fill holes, remove islands, grow/shrink, guided
+    filter, feather.
+
+    Attributes:
+        fill_holes: fill holes of at most this many pixels (0: off).
+        remove_islands: remove separate blobs smaller than this many pixels (0: off).
+        grow, shrink: the mask grows by ``grow - shrink`` pixels (shrinks if negative).
+        guided_radius: edge-aware refinement with the frame as guide, window
+            radius in pixels (0: off; needs the frame).
+        guided_eps: guided-filter regularisation for a guide in 0..1.
+        guided_subsample: compute the guided filter at 1/N resolution
+            (0: automatic, about 270 px on the short side).
+        feather: soften the edge over about this many pixels.
+    """
+
+    fill_holes: int = 0
+    remove_islands: int = 0
+    grow: float = 0.0
+    shrink: float = 0.0
+    guided_radius: int = 0
+    guided_eps: float = 1e-3
+    guided_subsample: int = 0
+    feather: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "fill_holes",
+            "remove_islands",
+            "guided_radius",
+            "guided_subsample",
+            "feather",
+        ):
+            if getattr(self, name) < 0:
+                raise VfxError(f"refine setting {name} must be >= 0, got {getattr(self, name)}")
+        if self.guided_eps <= 0:
+            raise VfxError(
+                f"refine setting guided_eps must be > 0, got {self.guided_eps}; try 1e-3"
+            )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> RefineSettings:
+        """Validated settings from a preset's ``refine:`` mapping (``None`` gives the defaults)."""
+        return _from_dict(cls, "refine", data)
+
+    @property
+    def is_identity(self) -> bool:
+        """Whether these settings leave every mask unchanged."""
+        return (
+            self.fill_holes == 0
+            and self.remove_islands == 0
+            and self.grow == self.shrink
+            and self.guided_radius == 0
+            and self.feather == 0
         )

@@ -33,8 +33,11 @@ from vfx.masks.morphology import support_box
 from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
+    fit_object_motion,
     flow_factor,
     grey_low_res,
+    reach_in_box,
+    smoothed_grey,
     upsample_box,
 )
 from vfx.masks.settings import SmoothSettings
@@ -48,8 +51,9 @@ class _Entry:
 
     index: int
     probs: np.ndarray  # [N, H, W] float32
-    boxes: list[Box | None]  # per object: box of alpha >= low
+    boxes: list[list[Box]]  # per object: boxes of the separate parts of alpha >= low
     grey: np.ndarray | None  # [h, w] uint8 low-res grey frame, None without motion
+    soft_grey: np.ndarray | None  # [h, w] float32 blurred grey, for appearance checks
     to_next: Correspondence | None = None
     to_prev: Correspondence | None = None
 
@@ -116,16 +120,53 @@ def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:
     return alpha
 
 
-def _union(boxes: Sequence[Box | None]) -> Box | None:
-    present = [box for box in boxes if box is not None]
-    if not present:
-        return None
-    return (
-        min(box[0] for box in present),
-        max(box[1] for box in present),
-        min(box[2] for box in present),
-        max(box[3] for box in present),
-    )
+# More separate regions than this in a window are processed as one box.
+_MAX_REGIONS = 16
+
+
+def support_regions(plane: np.ndarray, low: float, factor: int) -> list[Box]:
+    """Boxes of the separate parts of ``plane >= low`` (``[H, W]``), found at 1/``factor`` size.
+
+    Working per part keeps a spurious blob far from the object from turning
+    the object's box into the whole frame.
+    """
+    height, width = plane.shape
+    support = (plane >= low).view(np.uint8)
+    if factor > 1:
+        small = (math.ceil(width / factor), math.ceil(height / factor))
+        # Area averaging of 0/1 cells: nonzero wherever the cell holds any support.
+        support = cv2.resize(support * np.uint8(255), small, interpolation=cv2.INTER_AREA)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
+    boxes = []
+    for left, top, w, h, _ in stats[1:]:
+        boxes.append((
+            int(top) * factor, min(height, int(top + h) * factor),
+            int(left) * factor, min(width, int(left + w) * factor),
+        ))
+    return boxes
+
+
+def merge_boxes(boxes: Sequence[Box]) -> list[Box]:
+    """Merge overlapping boxes until none overlap; many boxes become their union."""
+    merged = list(boxes)
+    if len(merged) > _MAX_REGIONS:
+        merged = [(min(b[0] for b in merged), max(b[1] for b in merged),
+                   min(b[2] for b in merged), max(b[3] for b in merged))]
+    changed = True
+    while changed:
+        changed = False
+        result: list[Box] = []
+        for box in merged:
+            for i, other in enumerate(result):
+                if box[0] < other[1] and other[0] < box[1] and box[2] < other[3] and other[2] < box[3]:
+                    result[i] = (min(box[0], other[0]), max(box[1], other[1]),
+                                 min(box[2], other[2]), max(box[3], other[3]))
+                    changed = True
+                    break
+            else:
+                result.append(box)
+        merged = result
+    return merged
 
 
 class TemporalSmoother:
@@ -193,9 +234,11 @@ class TemporalSmoother:
             self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
             grey = grey_low_res(frame, self._factor)
         low = self.settings.low
-        whole = (0, stack.shape[1], 0, stack.shape[2])
-        boxes = [support_box(plane >= low) if low > 0 else whole for plane in stack]
-        entry = _Entry(self._pushed, stack, boxes, grey)
+        whole = [(0, stack.shape[1], 0, stack.shape[2])]
+        region_factor = flow_factor(stack.shape[2], self.settings.flow_width)
+        boxes = [support_regions(plane, low, region_factor) if low > 0 else whole for plane in stack]
+        soft_grey = None if grey is None else smoothed_grey(grey)
+        entry = _Entry(self._pushed, stack, boxes, grey, soft_grey)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
             previous = self._entries[-1]
             previous.to_next, entry.to_prev = self._flow.pair(
@@ -244,29 +287,65 @@ class TemporalSmoother:
         last = self._pushed - 1
         current = self._entry(target)
         corrs = self._correspondences(target, last)
-        reach_px = max(
-            (float(np.abs(c.flow).max()) * self._factor for c in corrs.values() if c is not None),
-            default=0.0,
-        )
-        margin = math.ceil(reach_px) + 1
+        tolerance = self.settings.appearance_tolerance
+        if tolerance > 0:
+            corrs = {
+                index: None
+                if corr is None
+                else self._flow.appearance_check(
+                    corr, current.soft_grey, self._entry(index).soft_grey, tolerance
+                )
+                for index, corr in corrs.items()
+            }
         window = [self._entry(i) for i in sorted(corrs)]
         out = np.zeros_like(current.probs)
         height, width = out.shape[1:]
         for obj in range(out.shape[0]):
-            box = _union([current.boxes[obj]] + [entry.boxes[obj] for entry in window])
-            if box is None:
-                continue
-            y0, y1, x0, x1 = box
-            box = (
-                max(0, y0 - margin),
-                min(height, y1 + margin),
-                max(0, x0 - margin),
-                min(width, x1 + margin),
-            )
-            y0, y1, x0, x1 = box
+            regions = []
+            for box in current.boxes[obj] + [b for entry in window for b in entry.boxes[obj]]:
+                reach = max(
+                    (reach_in_box(c, self._factor, box) for c in corrs.values() if c is not None),
+                    default=0.0,
+                )
+                margin = math.ceil(reach) + 1
+                regions.append((
+                    max(0, box[0] - margin), min(height, box[1] + margin),
+                    max(0, box[2] - margin), min(width, box[3] + margin),
+                ))
+            models: dict[int, np.ndarray | None] = {}
+            if self.settings.motion_model == "object" and regions:
+                f = self._factor
+                core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
+                models = {
+                    index: None if corr is None else fit_object_motion(corr, core, f)
+                    for index, corr in corrs.items()
+                }
+            for box in merge_boxes(regions):
+                out[obj, box[0] : box[1], box[2] : box[3]] = self._smooth_box(
+                    obj, box, current, window, corrs, models
+                )
+        self._emitted += 1
+        while self._entries and self._entries[0].index < self._emitted - self._reach:
+            self._entries.popleft()
+        return out[0] if len(self._shape or ()) == 2 else out
+
+    def _smooth_box(
+        self,
+        obj: int,
+        box: Box,
+        current: _Entry,
+        window: list[_Entry],
+        corrs: dict[int, Correspondence | None],
+        models: dict[int, np.ndarray | None],
+    ) -> np.ndarray:
+        """Smoothed ``[h, w]`` values of object ``obj`` inside ``box`` of the current frame."""
+        target = current.index
+        y0, y1, x0, x1 = box
             centre = current.probs[obj, y0:y1, x0:x1]
             aligned = {
-                entry.index - target: self._aligned(entry.probs[obj], corrs[entry.index], box)
+                entry.index - target: self._aligned(
+                    entry.probs[obj], corrs[entry.index], box, models.get(entry.index)
+                )
                 for entry in window
             }
             values, offsets = [centre], [0]
@@ -276,14 +355,10 @@ class TemporalSmoother:
                 values.append(value)
                 offsets.append(offset)
             merged = combine(values, offsets, self.settings.mode)
-            out[obj, y0:y1, x0:x1] = hysteresis(merged, self.settings.low, self.settings.high)
-        self._emitted += 1
-        while self._entries and self._entries[0].index < self._emitted - self._reach:
-            self._entries.popleft()
-        return out[0] if len(self._shape or ()) == 2 else out
+            return hysteresis(merged, self.settings.low, self.settings.high)
 
     def _aligned(
-        self, plane: np.ndarray, corr: Correspondence | None, box: Box
+        self, plane: np.ndarray, corr: Correspondence | None, box: Box, model: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
 
@@ -293,6 +368,18 @@ class TemporalSmoother:
         y0, y1, x0, x1 = box
         if corr is None:
             return plane[y0:y1, x0:x1], None
+        if model is not None:
+            # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
+            shifted = model.copy()
+            shifted[:, 2] += model[:, :2] @ np.array([x0, y0], np.float64)
+            warped = cv2.warpAffine(
+                plane,
+                shifted,
+                (x1 - x0, y1 - y0),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            return warped, None
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]

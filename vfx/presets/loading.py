@@ -34,7 +34,7 @@ X264_PRESETS = (
 )
 
 
-def _shipped_dir() -> Path:
+def shipped_dir() -> Path:
     """The folder of the shipped presets (the ``presets`` package) and their ``assets/``."""
     return Path(str(resources.files("presets")))
 
@@ -43,7 +43,7 @@ def _shipped_files() -> dict[str, Path]:
     """Shipped preset files by name (``background-blur`` -> its YAML file)."""
     return {
         entry.stem: entry
-        for entry in sorted(_shipped_dir().iterdir())
+        for entry in sorted(shipped_dir().iterdir())
         if entry.suffix in (".yaml", ".yml")
     }
 
@@ -71,7 +71,7 @@ def load_preset(name_or_path: str | Path, overrides: list[str] | tuple[str, ...]
             (every problem listed in the one message).
     """
     text, label, path = _read_preset_text(name_or_path)
-    base_dir = path.parent if path is not None else _shipped_dir()
+    base_dir = path.parent if path is not None else shipped_dir()
     data = _parse_yaml(text, label)
     if not isinstance(data, dict):
         raise VfxError(
@@ -124,41 +124,66 @@ def _parse_yaml(text: str, label: str) -> Any:
         ) from None
 
 
-def parse_override(text: str) -> tuple[str, str, Any]:
-    """Split ``LAYER.PARAM=VALUE`` into its parts; VALUE is read as a YAML scalar or list."""
+SET_SYNTAX = "LAYER.PARAM=VALUE, MASK.smooth[.KEY]=VALUE or output.KEY=VALUE"
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``A.B[.C]=VALUE`` into the dotted path and VALUE (read as a YAML scalar or list)."""
     key, sep, value = text.partition("=")
-    target, dot, param = key.strip().rpartition(".")
-    if not sep or not dot or not target or not param:
-        raise VfxError(f"--set expects LAYER.PARAM=VALUE (e.g. --set 0.radius=31), got '{text}'")
+    path = key.strip().split(".")
+    if not sep or len(path) < 2 or not all(path) or len(path) > 3:
+        raise VfxError(f"--set expects {SET_SYNTAX} (e.g. --set 0.radius=31), got '{text}'")
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
     except yaml.YAMLError:
         parsed = value
-    return target, param, parsed
+    return path, parsed
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> None:
     """Apply ``--set`` overrides to the raw preset mapping, in place.
 
-    The target is a layer index, an effect name used by exactly one layer, or
-    ``output``.
+    Targets: a layer by index or by the name of the one effect it uses
+    (``0.radius=31``, ``blur.radius=31``); a named mask's settings
+    (``subject.smooth=false``, ``subject.smooth.window=7``, ``subject.refine.feather=3``);
+    or ``output.crf=20``. Values are validated with the rest of the preset.
     """
     for text in overrides:
-        target, param, value = parse_override(text)
-        if target == "output":
-            output = data.setdefault("output", {})
-            if not isinstance(output, dict):
-                raise VfxError("preset 'output' must be a mapping; fix the preset file")
-            output[param] = value
-            continue
-        layers = data.get("layers")
-        if not isinstance(layers, list):
-            raise VfxError("preset has no 'layers' list to apply --set to; fix the preset file")
-        layer = _override_layer(layers, target, text)
-        params = layer.setdefault("params", {})
-        if not isinstance(params, dict):
-            raise VfxError(f"layer '{target}' params must be a mapping; fix the preset file")
-        params[param] = value
+        path, value = parse_override(text)
+        target = path[0]
+        masks = data.get("masks") if isinstance(data.get("masks"), dict) else {}
+        if target == "output" and len(path) == 2:
+            section = data.setdefault("output", {})
+        elif target in masks:
+            section = _override_mask(masks, path, text)
+        elif len(path) == 2:
+            layers = data.get("layers")
+            if not isinstance(layers, list):
+                raise VfxError("preset has no 'layers' list to apply --set to; fix the preset file")
+            section = _override_layer(layers, target, text).setdefault("params", {})
+        else:
+            raise VfxError(
+                f"--set {text}: '{target}' is not a mask of this preset; use {SET_SYNTAX}"
+            )
+        if not isinstance(section, dict):
+            raise VfxError(f"--set {text}: that part of the preset is not a mapping; fix the file")
+        section[path[-1]] = value
+
+
+def _override_mask(masks: dict[str, Any], path: list[str], text: str) -> Any:
+    """The mapping inside mask ``path[0]`` that ``--set`` writes ``path[-1]`` into."""
+    spec = masks[path[0]]
+    if spec is None:
+        spec = masks[path[0]] = {}
+    if not isinstance(spec, dict):
+        return spec
+    if len(path) == 2:
+        return spec
+    if path[1] not in ("smooth", "refine"):
+        raise VfxError(f"--set {text}: masks have 'smooth' and 'refine' settings, not '{path[1]}'")
+    if not isinstance(spec.get(path[1]), dict):
+        spec[path[1]] = {}
+    return spec[path[1]]
 
 
 def _override_layer(layers: list[Any], target: str, text: str) -> dict[str, Any]:
@@ -224,7 +249,7 @@ def _unknown_keys(
 
 
 def _validate_masks(raw: Any, problems: list[str]) -> dict[str, MaskSpec]:
-    from vfx.masks import RefineSettings, SmoothSettings
+    from vfx.masks.settings import RefineSettings, SmoothSettings
 
     if raw is None:
         return {}
@@ -295,7 +320,7 @@ def _validate_layers(
         effect_name = layer.get("effect") if isinstance(layer, dict) else None
         where = f"layer {index} ({effect_name})" if effect_name else f"layer {index}"
         try:
-            built = Layer.from_spec(layer, base_dir)
+            built = Layer.from_spec(_with_assets(layer), base_dir)
         except VfxError as exc:
             problems.append(f"{where}: {exc.message}")
             continue
@@ -317,6 +342,14 @@ def _validate_layers(
             )
         )
     return layers
+
+
+def _with_assets(layer: dict[str, Any]) -> dict[str, Any]:
+    """The layer with ``asset:NAME`` parameter values resolved to generated files."""
+    from vfx.presets.assets import resolve_assets
+
+    params = layer.get("params")
+    return {**layer, "params": resolve_assets(params)} if isinstance(params, dict) else layer
 
 
 def _validate_output(raw: Any, problems: list[str]) -> OutputSpec:

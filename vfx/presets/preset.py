@@ -82,13 +82,14 @@ class Preset:
     base_dir: Path | None = None
 
     def build_graph(self) -> Graph:
-        """The effects graph for these layers (effects built from their params)."""
+        """The effects graph for these layers (``asset:NAME`` values become generated files)."""
         from vfx.graph import Graph
+        from vfx.presets.assets import resolve_assets
 
         specs = [
             {
                 "effect": layer.effect,
-                "params": dict(layer.params),
+                "params": resolve_assets(dict(layer.params)),
                 "region": layer.region,
                 "blend": layer.blend,
                 "opacity": layer.opacity,

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.masks.morphology import support_box
 
 KEY_COLORS: dict[str, tuple[int, int, int]] = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 """Named key colours: the usual chroma-key green and blue paints (RGB)."""
@@ -102,6 +103,18 @@ def despill(
     Returns:
         a new ``[H, W, 3]`` uint8 RGB frame.
     """
+    out = np.array(frame, dtype=np.uint8, copy=True)
+    box = support_box(alpha)
+    if box is None:
+        return out
+    y0, y1, x0, x1 = box  # only the visible part needs work
+    out[y0:y1, x0:x1] = _despill_region(frame[y0:y1, x0:x1], alpha[y0:y1, x0:x1], color, strength)
+    return out
+
+
+def _despill_region(
+    frame: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int], strength: float
+) -> np.ndarray:
     key_cb, key_cr, saturation = _key_chroma(color)
     dir_cb, dir_cr = np.float32(key_cb / saturation), np.float32(key_cr / saturation)
     ycrcb = _to_ycrcb(frame)

@@ -13,7 +13,8 @@
   vfx sidecar / container tag;
 - a vfx ``.npz`` export or a vfx COCO RLE ``.json`` export;
 - any folder vfx exported (PNG, FFV1, ComfyUI, VACE): its ``vfx-masks.json``
-  restores ids and names.
+  restores ids and names;
+- a masklet store written by ``vfx track`` (opened as :class:`MaskletStore`).
 
 Frames are read on demand, so nothing holds the whole clip in memory.
 """
@@ -30,8 +31,9 @@ import numpy as np
 from PIL import Image
 
 from vfx.errors import VfxError
+from vfx.masks.masklet_store import META_FILE, MaskletStore
 from vfx.sources.mask_video import GrayVideo, gray_to_alpha
-from vfx.sources.sidecar import object_names, read_sidecar
+from vfx.sources.sidecar import check_description, object_names, read_sidecar
 
 LABELS_PREFIX = "labels:"
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
@@ -77,9 +79,12 @@ class ImportedMasks:
 
     @property
     def video_path(self) -> Path | None:
-        """The source video the masks were exported from, if the export recorded it."""
+        """The source video the masks were exported from, if the export recorded it.
+
+        ``None`` for conformed exports (vace, comfy), whose frames no longer match it.
+        """
         video = self.description.get("source_video")
-        return Path(video) if video else None
+        return Path(video) if video and "conform" not in self.description else None
 
     def masks_at(self, index: int, frame: np.ndarray | None = None) -> dict[int, np.ndarray]:
         """``{object_id: [H, W] float32 0..1}`` for frame ``index``; ``frame`` is ignored."""
@@ -93,7 +98,7 @@ class ImportedMasks:
 
 def load_masks(
     path: str | Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None
-) -> ImportedMasks:
+) -> ImportedMasks | MaskletStore:
     """Open imported masks (see the module docstring for the layouts).
 
     Args:
@@ -106,18 +111,25 @@ def load_masks(
     target = Path(text[len(LABELS_PREFIX) :] if labels else text)
     if not target.exists():
         raise VfxError(f"masks {target} do not exist; check the --masks path")
-    masks = _open(target, labels)
+    if (target / META_FILE).is_file() and not labels:
+        masks: ImportedMasks | MaskletStore = MaskletStore.open(target)
+    else:
+        masks = _open(target, labels)
     check_masks_fit(masks, size=size, frame_count=frame_count)
     return masks
 
 
 def check_masks_fit(
-    masks: ImportedMasks, *, size: tuple[int, int] | None, frame_count: int | None
+    masks: ImportedMasks | MaskletStore,
+    *,
+    size: tuple[int, int] | None,
+    frame_count: int | None,
 ) -> None:
     """Raise :class:`VfxError` unless ``masks`` match the video's size and length."""
-    if size is not None and tuple(size) != masks.size:
+    have = masks.size if isinstance(masks, ImportedMasks) else (masks.width, masks.height)
+    if size is not None and tuple(size) != have:
         raise VfxError(
-            f"masks {masks.path} are {masks.size[0]}x{masks.size[1]} but the video is "
+            f"masks {masks.path} are {have[0]}x{have[1]} but the video is "
             f"{size[0]}x{size[1]}; export masks at the video's size"
         )
     if frame_count is not None and frame_count != masks.frame_count:
@@ -139,10 +151,13 @@ def _open(target: Path, labels: bool) -> ImportedMasks:
 
             return open_coco_masks(target)
         video = GrayVideo(target)
-        return _from_planes(target, {1: video}, labels, video.metadata or None)
+        tag = check_description(video.metadata, f"{target} (tag)") if video.metadata else None
+        return _from_planes(target, {1: video}, labels, tag)
     description = read_sidecar(target)
     if description is not None:
         inner = target / description.get("mask_path", ".")
+        if not inner.exists():
+            raise VfxError(f"{inner} named in {target}'s sidecar is missing; re-export the masks")
         labels = labels or description["layout"] == "labels"
         if inner.is_file():
             return _from_planes(target, {1: GrayVideo(inner)}, labels, description)
@@ -221,8 +236,12 @@ class _ImageSequence:
         self.files = [f for _, f in numbered]
         self.frame_count = len(self.files)
         self.lossless = self.files[0].suffix.lower() not in LOSSY_IMAGE_SUFFIXES
-        with Image.open(self.files[0]) as first:
-            self.palette = first.mode == "P"
+        try:
+            with Image.open(self.files[0]) as first:
+                self.palette = first.mode == "P"
+        except OSError as exc:
+            raise VfxError(f"cannot read mask image {self.files[0]} ({exc}); replace it") from exc
+        self.size: tuple[int, int] | None = None
         sample = self.read(0)
         self.size = (sample.shape[1], sample.shape[0])
         self.peak = 65535 if sample.dtype == np.uint16 else 255
@@ -238,6 +257,11 @@ class _ImageSequence:
             raise VfxError(f"cannot decode mask image {path}; replace it with a valid PNG")
         if img.ndim == 3:
             img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+        if self.size is not None and (img.shape[1], img.shape[0]) != self.size:
+            raise VfxError(
+                f"mask image {path} is {img.shape[1]}x{img.shape[0]}, the first one "
+                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
+            )
         return img
 
 

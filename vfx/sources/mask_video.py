@@ -34,12 +34,12 @@ def gray_to_alpha(gray: np.ndarray, *, lossless: bool, peak: int = 255) -> np.nd
     :data:`LOSSY_BLACK` to 1 at :data:`LOSSY_WHITE`, so compression noise around
     black and white does not leak faint mask into the background.
     """
-    g = gray.astype(np.float32)
     if lossless:
-        return g / float(peak)
+        # the same arithmetic as the masklet store's, so 8-bit values read back bit-identical
+        return np.multiply(gray, np.float32(1.0 / peak), dtype=np.float32)
     scale = peak / 255.0
     lo, hi = LOSSY_BLACK * scale, LOSSY_WHITE * scale
-    return np.clip((g - lo) / (hi - lo), 0.0, 1.0)
+    return np.clip((gray.astype(np.float32) - lo) / (hi - lo), 0.0, 1.0)
 
 
 class GrayVideo:

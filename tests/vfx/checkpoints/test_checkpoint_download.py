@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -80,12 +81,27 @@ def test_resume_in_a_later_run(
         _download(loopback_server, tmp_path, attempts=1)
     message = str(info.value)
     assert f"stopped at 1,000,000 of {source.stat().st_size:,} bytes" in message
-    assert "run `vfx checkpoints download sam2.1-tiny` to resume" in message
+    assert "was kept: run the same command again to resume" in message
     assert _leftovers(tmp_path) == [TINY + ".part"]
     assert (tmp_path / (TINY + ".part")).read_bytes() == source.read_bytes()[:1_000_000]
 
     saved = _download(loopback_server, tmp_path)
     assert loopback_server.requests[-1] == (f"/{TINY}", "bytes=1000000-")
+    assert saved.read_bytes() == source.read_bytes()
+    assert _leftovers(tmp_path) == [TINY]
+
+
+def test_complete_part_from_an_interrupted_run(
+    loopback_server: LoopbackServer, generated_checkpoints: dict[str, Path], tmp_path: Path
+) -> None:
+    """A part file that already holds every byte (the last run stopped before the rename)
+    gets HTTP 416 on resume, is checked and renamed."""
+    source = generated_checkpoints["sam2.1_hiera_tiny"]
+    loopback_server.files[TINY] = source
+    shutil.copy(source, tmp_path / (TINY + ".part"))
+    saved = _download(loopback_server, tmp_path)
+    size = source.stat().st_size
+    assert loopback_server.requests == [(f"/{TINY}", f"bytes={size}-")]
     assert saved.read_bytes() == source.read_bytes()
     assert _leftovers(tmp_path) == [TINY]
 
@@ -163,7 +179,7 @@ def test_corrupt_pickle(loopback_server: LoopbackServer, tmp_path: Path) -> None
     with pytest.raises(VfxError) as info:
         _download(loopback_server, folder)
     message = str(info.value)
-    assert "failed the content check" in message and "corrupt" in message
+    assert "did not pass the content check" in message and "corrupt" in message
     assert "\n" not in message
     assert _leftovers(folder) == []
 
@@ -176,7 +192,7 @@ def test_truncated_zip_with_honest_length(
     half.write_bytes(data[: len(data) // 2])
     loopback_server.files[TINY] = half
     folder = tmp_path / "out"
-    with pytest.raises(VfxError, match=r"failed the content check.*corrupt"):
+    with pytest.raises(VfxError, match=r"did not pass the content check.*corrupt"):
         _download(loopback_server, folder)
     assert _leftovers(folder) == []
 

@@ -81,6 +81,9 @@ def test_pickle_that_would_run_code_is_refused(
     with pytest.raises(VfxError, match="could run code when loaded and was refused"):
         verify_checkpoint(path)
     assert not marker.exists()
+    # The payload is real: an unsafe load runs it (here it only creates an empty file).
+    torch.load(path, weights_only=False)
+    assert marker.exists()
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -99,7 +99,34 @@ def test_verify_good_and_bad(
     )
 
 
-def test_download_script_fetches_sam2_1_beside_itself(
+def _run_script(folder: Path, server: LoopbackServer, *args: str) -> subprocess.CompletedProcess:
+    """Run a copy of checkpoints/download_ckpts.sh placed in ``folder`` against ``server``."""
+    script = folder / "download_ckpts.sh"
+    shutil.copy(REPO / "checkpoints" / "download_ckpts.sh", script)
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "PYTHONPATH": str(REPO),
+        "VFX_CHECKPOINT_URL_BASE": server.url,
+    }
+    return subprocess.run(
+        ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=100
+    )
+
+
+def test_download_script_defaults_to_the_sam2_1_models(
+    tmp_path: Path, loopback_server: LoopbackServer
+) -> None:
+    done = _run_script(tmp_path, loopback_server)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].startswith(f"vfx: error: download of {TINY} from")
+    assert "HTTP 404" in done.stderr
+    assert loopback_server.requests == [(f"/{TINY}", None)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download_ckpts.sh"]
+
+
+@pytest.mark.slow
+def test_download_script_saves_beside_itself(
     tmp_path: Path, loopback_server: LoopbackServer, generated_checkpoints: dict[str, Path]
 ) -> None:
     """With no names the script fetches the four SAM 2.1 models in order; the mirror here
@@ -107,17 +134,7 @@ def test_download_script_fetches_sam2_1_beside_itself(
     loopback_server.files[TINY] = generated_checkpoints["sam2.1_hiera_tiny"]
     folder = tmp_path / "checkpoints"
     folder.mkdir()
-    script = folder / "download_ckpts.sh"
-    shutil.copy(REPO / "checkpoints" / "download_ckpts.sh", script)
-    env = {
-        **os.environ,
-        "PYTHON": sys.executable,
-        "PYTHONPATH": str(REPO),
-        "VFX_CHECKPOINT_URL_BASE": loopback_server.url,
-    }
-    done = subprocess.run(
-        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=100
-    )
+    done = _run_script(folder, loopback_server)
     assert done.returncode == 1
     assert done.stdout.splitlines()[-1] == f"saved {folder / TINY} (verified)"
     assert done.stderr.splitlines()[-1].startswith(

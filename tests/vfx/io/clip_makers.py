@@ -42,10 +42,15 @@ def write_clip(
     times: Sequence[float] | None = None,
     gop: int | None = None,
     options: dict[str, str] | None = None,
+    audio_codec: str | None = None,
 ) -> Path:
-    """Write marked frames; ``times`` (seconds) gives variable-frame-rate timestamps."""
+    """Write marked frames; ``times`` (seconds) gives variable-frame-rate timestamps.
+
+    ``audio_codec`` adds a mono 440 Hz tone as long as the video.
+    """
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=fps)
+        audio = _mono_stream(container, audio_codec) if audio_codec else None
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         opts = {"crf": "1", "preset": "ultrafast"} if codec == "libx264" else {}
         opts.update(options or {})
@@ -63,20 +68,39 @@ def write_clip(
                 frame.time_base = Fraction(1, 1000)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
+        if audio is not None:
+            _encode_tone(container, audio, frames / fps)
     return path
+
+
+RATE = 48000
+
+
+def _mono_stream(container: av.container.OutputContainer, codec: str) -> av.AudioStream:
+    stream = container.add_stream(codec, rate=RATE)
+    stream.layout = "mono"
+    return stream
+
+
+def _encode_tone(
+    container: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+) -> None:
+    """Encode a 440 Hz tone of ``seconds`` into a mono ``stream``."""
+    samples = int(seconds * RATE)
+    tone = (0.2 * np.sin(np.arange(samples) * 2 * np.pi * 440 / RATE)).astype(np.float32)
+    sample_format = stream.codec_context.codec.audio_formats[0].name  # "fltp" or "s16"
+    if sample_format == "s16":
+        tone = (tone * 32767).astype(np.int16)
+    for start in range(0, samples, 1024):
+        chunk = tone[start : start + 1024][None]  # [1, samples]: mono
+        frame = av.AudioFrame.from_ndarray(chunk, format=sample_format, layout="mono")
+        frame.sample_rate, frame.pts = RATE, start
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode())
 
 
 def write_audio_only(path: Path, seconds: float = 0.5) -> Path:
     """An AAC file with a sine tone and no video stream."""
-    rate = 48000
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("aac", rate=rate)
-        samples = int(seconds * rate)
-        tone = (0.2 * np.sin(np.arange(samples) * 2 * np.pi * 440 / rate)).astype(np.float32)
-        for start in range(0, samples, 1024):
-            chunk = tone[start : start + 1024][None]  # [1, samples]: mono planar
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = rate, start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        _encode_tone(container, _mono_stream(container, "aac"), seconds)
     return path

@@ -54,6 +54,18 @@ def test_random_reads_match_sequential_decoding(tmp_path: Path, suffix: str, cod
     assert all(np.array_equal(f.rgb, sequential[f.index]) for f in tail)
 
 
+def test_raw_stream_without_timestamps(tmp_path: Path) -> None:
+    # an Annex B .h264 file has no packet timestamps: frames are counted by decoding
+    path = write_clip(tmp_path / "raw.h264", frames=10, fps=25, gop=3, pix_fmt="yuv420p")
+    with open_video(path) as video:
+        assert (video.info.frame_count, video.info.fps) == (10, 25.0)
+        assert video.info.duration == pytest.approx(0.4)
+        frames = list(video)
+        assert np.array_equal(video.read(7), frames[7].rgb)
+    assert [f.time for f in frames] == pytest.approx([i / 25 for i in range(10)])
+    assert abs(int(frames[7].rgb[-1, -1, 0]) - level(7)) <= 2
+
+
 @pytest.mark.parametrize("rotation", [90, 180, 270])
 def test_rotation_metadata_gives_upright_frames(tmp_path: Path, rotation: int) -> None:
     path = write_clip(tmp_path / "rotated.mp4", width=64, height=32, frames=3, rotation=rotation)
@@ -158,7 +170,7 @@ def test_frame_folder_errors(tmp_path: Path) -> None:
 def test_array_and_list_sources() -> None:
     stack = np.stack([marked_frame(i, 8, 6) for i in range(5)])  # [T, H, W, 3]
     with open_video(stack) as video:
-        assert (video.info.frame_count, video.info.fps, video.info.path) == (5, 30.0, None)
+        assert (len(video), video.info.fps, video.info.path) == (5, 30.0, None)
         assert np.array_equal(video.read(4), stack[4])
     with open_video(list(stack), fps=5) as video:
         frames = list(video.frames(1, 3))

@@ -14,7 +14,7 @@ import av
 import cv2
 import numpy as np
 import pytest
-from clip_makers import marked_frame
+from clip_makers import marked_frame, write_clip
 
 from vfx.errors import VfxError
 from vfx.io import open_video, output_supports_alpha, write_video
@@ -95,12 +95,15 @@ def test_codecs_follow_the_extension(tmp_path: Path) -> None:
             assert (context.name, context.pix_fmt) == (codec, pix_fmt), name
 
 
-def test_ntsc_rate_keeps_the_frame_count(tmp_path: Path) -> None:
-    out = tmp_path / "ntsc.mp4"
-    write_video(out, _marked(31), fps=30000 / 1001, size=(W, H), frame_count=31, progress=False)
+# 29 frames at 25 fps is a case where moviepy's int(duration * fps) loses a frame
+@pytest.mark.parametrize("count,fps", [(29, 25.0), (31, 30000 / 1001)])
+def test_frame_count_is_exact(tmp_path: Path, count: int, fps: float) -> None:
+    out = tmp_path / "exact.mp4"
+    write_video(out, _marked(count), fps=fps, size=(W, H), frame_count=count, progress=False)
     with open_video(out) as video:
-        assert video.info.frame_count == 31
-        assert video.info.fps == pytest.approx(29.97, abs=0.01)
+        assert video.info.frame_count == count
+        assert video.info.fps == pytest.approx(fps, abs=0.01)
+        assert video.info.duration == pytest.approx(count / fps, abs=1e-3)
 
 
 def test_png_folder_and_pattern_are_lossless(tmp_path: Path) -> None:
@@ -185,6 +188,18 @@ def test_audio_is_trimmed_to_the_rendered_range(tmp_path: Path, scene_clip) -> N
     assert np.abs(trimmed[2048:4096] - original[24000 + 2048 : 24000 + 4096]).max() < 1e-3
 
 
+def test_audio_the_container_cannot_hold_is_reencoded(tmp_path: Path) -> None:
+    source = write_clip(tmp_path / "pcm.mov", frames=12, audio_codec="pcm_s16le")
+    out = tmp_path / "from_pcm.mp4"
+    write_video(out, _marked(12), fps=24, size=(W, H), frame_count=12, audio_source=source,
+                progress=False)  # fmt: skip
+    samples, codec = _audio_samples(out)
+    assert codec == "aac"
+    assert len(samples) / 48000 == pytest.approx(0.5, abs=0.03)
+    rms = np.sqrt(np.mean(samples[4800:19200] ** 2))
+    assert rms == pytest.approx(0.2 / np.sqrt(2), rel=0.05)  # the 0.2-amplitude tone
+
+
 def test_webm_gets_opus_audio(tmp_path: Path, scene_clip) -> None:
     source, _ = scene_clip
     out = tmp_path / "web.webm"
@@ -255,6 +270,10 @@ def test_sigterm_leaves_nothing(tmp_path: Path) -> None:
 def test_writer_errors(tmp_path: Path) -> None:
     with pytest.raises(VfxError, match="cannot store alpha"):
         write_video(tmp_path / "a.mp4", _rgba(2), fps=24, size=(W, H), frame_count=2, alpha=True)
+    with pytest.raises(VfxError, match="unknown preset 'quick'; use one of ultrafast"):
+        write_video(
+            tmp_path / "a.mp4", _marked(2), fps=24, size=(W, H), frame_count=2, preset="quick"
+        )
     with pytest.raises(VfxError, match="cannot tell the output format"):
         write_video(tmp_path / "a.avi", _marked(2), fps=24, size=(W, H), frame_count=2)
     with pytest.raises(VfxError, match="ended after 2 of 5"):

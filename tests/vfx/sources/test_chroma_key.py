@@ -82,7 +82,9 @@ def _spilled_frame() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     inside = scene.masks.any(axis=0)
     soft = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 2.0)
     # extend the subject's colours outwards so the blended ramp mixes real colours with the key
-    colour = np.where(inside[..., None], scene.rgb, cv2.dilate(scene.rgb, np.ones((9, 9), np.uint8)))
+    colour = np.where(
+        inside[..., None], scene.rgb, cv2.dilate(scene.rgb, np.ones((9, 9), np.uint8))
+    )
     colour = colour.astype(np.float32)
     green = np.array(GREEN_SCREEN, np.float32)
     edge = (soft > 0.05) & (soft < 0.95)
@@ -114,7 +116,9 @@ def test_despill_reduces_green_on_edges_and_leaves_screen_alone() -> None:
 
 
 def test_despill_keeps_colours_that_are_not_the_key() -> None:
-    frame = np.array([[[220, 40, 40], [240, 200, 30], [230, 180, 150]]], np.uint8)  # red, yellow, skin
+    frame = np.array(
+        [[[220, 40, 40], [240, 200, 30], [230, 180, 150]]], np.uint8
+    )  # red, yellow, skin
     out = despill(frame, np.ones((1, 3), np.float32), GREEN_SCREEN)
     np.testing.assert_array_equal(out, frame)
     assert ChromaKeySource(spill=0.0).despill(frame, np.ones((1, 3), np.float32)) is frame

@@ -20,12 +20,14 @@ def _soft_masks(frames: int = 4, h: int = 12, w: int = 16, seed: int = 0) -> np.
     rng = np.random.default_rng(seed)
     masks = np.zeros((frames, h, w), np.uint8)
     for t in range(frames):
-        masks[t, 2 : 8, t + 1 : t + 9] = 255
+        masks[t, 2:8, t + 1 : t + 9] = 255
         masks[t, 8, t + 1 : t + 9] = rng.integers(1, 255, 8)
     return masks
 
 
-def _write_pngs(folder: Path, masks: np.ndarray, pattern: str = "{:05d}.png", start: int = 0) -> None:
+def _write_pngs(
+    folder: Path, masks: np.ndarray, pattern: str = "{:05d}.png", start: int = 0
+) -> None:
     folder.mkdir(parents=True)
     for t, m in enumerate(masks):
         cv2.imwrite(str(folder / pattern.format(t + start)), m)
@@ -43,14 +45,16 @@ def _write_video(path: Path, masks: np.ndarray, codec: str, fps: Fraction) -> No
 
 def test_png_folder_is_object_one_in_frame_number_order(tmp_path: Path) -> None:
     masks = _soft_masks()
-    _write_pngs(tmp_path / "m", masks, pattern="mask_{}.png", start=8)  # 8..11: "10" sorts after "9"
+    _write_pngs(
+        tmp_path / "m", masks, pattern="mask_{}.png", start=8
+    )  # 8..11: "10" sorts after "9"
     src = load_masks(tmp_path / "m", size=(16, 12), frame_count=4)
     assert isinstance(src, MaskSource)
     assert src.object_ids == [1] and src.frame_count == 4 and src.size == (16, 12)
     for t in range(4):
         got = src.masks_at(t)[1]
         assert got.dtype == np.float32
-        np.testing.assert_array_equal(got, masks[t] / np.float32(255))
+        np.testing.assert_allclose(got, masks[t] / 255.0, atol=1e-6)
 
 
 def test_object_folders_named_by_id(tmp_path: Path) -> None:
@@ -61,8 +65,8 @@ def test_object_folders_named_by_id(tmp_path: Path) -> None:
     assert src.object_ids == [1, 3]
     assert src.names == {1: "obj1", 3: "dog"}
     got = src.masks_at(2)
-    np.testing.assert_array_equal(got[3], masks[2] / np.float32(255))
-    np.testing.assert_array_equal(got[1], (255 - masks[2]) / np.float32(255))
+    np.testing.assert_allclose(got[3], masks[2] / 255.0, atol=1e-6)
+    np.testing.assert_allclose(got[1], (255 - masks[2]) / 255.0, atol=1e-6)
 
 
 def test_sixteen_bit_png(tmp_path: Path) -> None:
@@ -114,7 +118,7 @@ def test_ffv1_mask_video_is_exact_and_keeps_fps(tmp_path: Path) -> None:
     src = load_masks(tmp_path / "m.mkv", size=(16, 12), frame_count=5)
     assert src.fps == pytest.approx(30000 / 1001)
     for t in (0, 3, 1, 4):  # out of order too
-        np.testing.assert_array_equal(src.masks_at(t)[1], masks[t] / np.float32(255))
+        np.testing.assert_allclose(src.masks_at(t)[1], masks[t] / 255.0, atol=1e-6)
 
 
 def test_lossy_mask_video_is_cleaned_near_black_and_white(tmp_path: Path) -> None:
@@ -141,7 +145,7 @@ def test_mismatch_with_video_is_reported(tmp_path: Path) -> None:
 def test_object_folders_must_agree(tmp_path: Path) -> None:
     _write_pngs(tmp_path / "m" / "1", _soft_masks(frames=4))
     _write_pngs(tmp_path / "m" / "2", _soft_masks(frames=3))
-    with pytest.raises(VfxError, match="object 2 .* has 3 mask frames, others 4"):
+    with pytest.raises(VfxError, match=r"object 2 .* has 3 mask frames, others 4"):
         load_masks(tmp_path / "m")
 
 
@@ -178,3 +182,17 @@ def test_index_outside_masks(tmp_path: Path) -> None:
     _write_pngs(tmp_path / "m", _soft_masks())
     with pytest.raises(VfxError, match="frame 4 is outside"):
         load_masks(tmp_path / "m").masks_at(4)
+
+
+def test_frames_of_other_sizes_and_broken_images(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0.png"), np.zeros((4, 4), np.uint8))
+    cv2.imwrite(str(folder / "1.png"), np.zeros((4, 5), np.uint8))
+    with pytest.raises(VfxError, match="is 5x4, the first one 4x4"):
+        load_masks(folder).masks_at(1)
+    broken = tmp_path / "b"
+    broken.mkdir()
+    (broken / "0.png").write_bytes(b"not a png")
+    with pytest.raises(VfxError, match="cannot read mask image"):
+        load_masks(broken)

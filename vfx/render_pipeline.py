@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -116,7 +117,7 @@ class MaskPlan:
     """
 
     def __init__(self, specs: Mapping[str, MaskSpec], object_ids: list[int]) -> None:
-        from vfx.masks import RefineSettings, SmoothSettings
+        from vfx.masks.settings import RefineSettings, SmoothSettings
 
         self.specs = dict(specs)
         self.object_ids = list(object_ids)
@@ -178,7 +179,7 @@ class MaskPlan:
 
     def finish(self, item: _Pending) -> MaskedFrame:
         """Named masks for one frame whose smoothed object masks are all in."""
-        from vfx.masks import refine
+        from vfx.masks.refinement import refine
 
         rgb = item.frame.rgb
         shape = rgb.shape[:2]
@@ -196,7 +197,10 @@ class MaskPlan:
 
 
 class FrameRenderer:
-    """Runs the effects graph on masked frames (thread-safe; one per render).
+    """Runs the effects graph on masked frames; one per render, callable from several threads.
+
+    Each thread gets its own effect cache, because cached sources (a background
+    video reader, for one) keep a read position that threads must not share.
 
     Args:
         graph: the effects graph.
@@ -219,19 +223,22 @@ class FrameRenderer:
         self.size = size
         self.base_dir = base_dir
         self.flatten_alpha = flatten_alpha
-        self.cache: dict[Any, Any] = {}
+        self._local = threading.local()
 
     def __call__(self, item: MaskedFrame) -> np.ndarray:
         """``[H, W, 3]`` or ``[H, W, 4]`` uint8 result for one masked frame."""
         from effects.base import EffectContext
 
+        cache = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
         ctx = EffectContext.build(
             item.objects,
             size=self.size,
             names=self.names,
             frame_index=item.frame.index,
             time=item.frame.time,
-            cache=self.cache,
+            cache=cache,
             base_dir=self.base_dir,
         )
         out = self.graph.render_frame(item.frame.rgb, item.named, ctx)

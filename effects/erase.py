@@ -1,0 +1,86 @@
+"""``erase``: remove the region by filling it with a colour or inpainting it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from effects.base import Effect, EffectContext, EffectOutput
+from effects.params import param
+from effects.registry import register
+from vfx.masks import grow_mask
+
+ERASE_MODES: tuple[str, ...] = ("inpaint", "fill")
+# Region alpha at or below this is not part of the hole.
+_EMPTY = 0.01
+# Pixels of surroundings kept around the hole for the inpainting to draw from.
+_CONTEXT_PX = 24
+_INPAINT_RADIUS = 3
+
+
+@register
+@dataclass(frozen=True)
+class Erase(Effect):
+    """Make the region disappear.
+
+    ``inpaint`` fills it from the surrounding pixels (OpenCV's Telea inpainting,
+    run at a reduced resolution because its cost grows with the hole's area);
+    ``fill`` paints it with ``color``. The region is grown by ``grow`` pixels
+    first so that the object's soft fringe goes too.
+    """
+
+    name = "erase"
+
+    mode: str = param(
+        "inpaint", "inpaint (from the surroundings) or fill (a flat colour).", choices=ERASE_MODES
+    )
+    color: tuple[int, int, int] = param(
+        (128, 128, 128), "Fill colour for mode 'fill'.", kind="color"
+    )
+    grow: float = param(4.0, "Grow the region by this many pixels first.", low=0, high=200)
+    resolution: int = param(
+        270, "Inpaint at this frame height (smaller is faster).", low=64, high=4320
+    )
+
+    def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
+        """The filled ``[H, W, 3]`` frame, weighted by the grown region ``[H, W]``.
+
+        Only the region's bounding box (plus room for growing and for the
+        inpainting to see the surroundings) is processed.
+        """
+        height, width = alpha.shape
+        weight = np.zeros((height, width), np.float32)
+        image = frame.copy() if self.mode == "inpaint" else np.empty_like(frame)
+        if self.mode == "fill":
+            image[:] = self.color
+        x, y, w, h = cv2.boundingRect((alpha > _EMPTY).view(np.uint8))
+        if w == 0:
+            return EffectOutput(image=image, weight=weight)
+        margin = math.ceil(self.grow) + _CONTEXT_PX
+        rows = slice(max(0, y - margin), min(height, y + h + margin))
+        cols = slice(max(0, x - margin), min(width, x + w + margin))
+        hole = alpha[rows, cols]
+        if self.grow > 0:
+            hole = grow_mask(hole, self.grow)
+        weight[rows, cols] = hole
+        if self.mode == "inpaint":
+            image[rows, cols] = self._inpaint(frame[rows, cols], hole, height)
+        return EffectOutput(image=image, weight=weight)
+
+    def _inpaint(self, patch: np.ndarray, hole: np.ndarray, frame_height: int) -> np.ndarray:
+        """Inpaint ``patch`` ``[h, w, 3]`` where ``hole`` ``[h, w]`` is above zero."""
+        height, width = patch.shape[:2]
+        scale = min(1.0, self.resolution / frame_height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+        small_hole = cv2.resize(hole, size, interpolation=cv2.INTER_AREA)
+        # Any pixel the hole touches is unknown, so that no object colour leaks in.
+        unknown = (small_hole > _EMPTY).view(np.uint8)
+        unknown = cv2.dilate(unknown, np.ones((3, 3), np.uint8))
+        filled = cv2.inpaint(small, unknown, _INPAINT_RADIUS, cv2.INPAINT_TELEA)
+        if scale == 1.0:
+            return filled
+        return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)

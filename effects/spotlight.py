@@ -1,0 +1,81 @@
+"""``spotlight``: keep the region lit, darken and desaturate everything else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from effects.base import Effect, EffectContext, EffectOutput, mask_box
+from effects.kernels import blur
+from effects.object_regions import object_areas
+from effects.params import param
+from effects.registry import register
+
+SPOTLIGHT_SHAPES: tuple[str, ...] = ("mask", "ellipse")
+# The ellipse around an object's box is this much larger than the box.
+_ELLIPSE_PADDING = 1.25
+# Ellipses are drawn on a canvas this many times smaller than the frame.
+_ELLIPSE_CANVAS_SCALE = 4
+
+
+@register
+@dataclass(frozen=True)
+class Spotlight(Effect):
+    """Light the region (per object) and dim the rest, with a soft falloff.
+
+    The region is what stays lit: pixels where it is 1 are unchanged. With
+    ``shape: ellipse`` each object gets an elliptical pool of light around its box.
+    """
+
+    name = "spotlight"
+    paints_inside_region = False
+
+    dim: float = param(0.65, "How much darker the outside gets, 0..1.", low=0, high=1)
+    desaturate: float = param(0.5, "How much colour the outside loses, 0..1.", low=0, high=1)
+    falloff: float = param(
+        40.0, "Width of the soft edge of the light, in pixels.", low=0, high=1000
+    )
+    shape: str = param(
+        "mask", "Light the mask itself, or an ellipse around each object.", choices=SPOTLIGHT_SHAPES
+    )
+
+    def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
+        """The dimmed ``[H, W, 3]`` frame, weighted by the unlit part ``[H, W]``."""
+        keep = 1.0 - self.dim
+        if self.desaturate > 0:
+            grey = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+            colour = keep * (1.0 - self.desaturate)
+            dark = cv2.addWeighted(frame, colour, grey, keep * self.desaturate, 0.0)
+        else:
+            dark = cv2.convertScaleAbs(frame, alpha=keep)
+        light = self._ellipses(alpha, ctx) if self.shape == "ellipse" else alpha
+        if self.falloff > 0:
+            # Doubling the blurred light keeps the lit area's edge fully lit and
+            # lets the light fade out beyond it.
+            spread = np.multiply(blur(light, self.falloff), np.float32(2.0))
+            light = np.minimum(np.maximum(spread, light), np.float32(1.0))
+        return EffectOutput(image=dark, weight=np.subtract(np.float32(1.0), light))
+
+    def _ellipses(self, alpha: np.ndarray, ctx: EffectContext) -> np.ndarray:
+        """``[H, W]`` float32: 1 inside an ellipse around each object's part of the region."""
+        height, width = alpha.shape
+        scale = _ELLIPSE_CANVAS_SCALE
+        canvas = np.zeros((-(-height // scale), -(-width // scale)), np.uint8)
+        for area in object_areas(ctx, alpha, margin=0):
+            box = mask_box(area.alpha)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = box
+            centre = (
+                (area.cols.start + (x0 + x1) / 2) / scale,
+                (area.rows.start + (y0 + y1) / 2) / scale,
+            )
+            axes = (
+                (x1 - x0) * _ELLIPSE_PADDING / scale / 2,
+                (y1 - y0) * _ELLIPSE_PADDING / scale / 2,
+            )
+            cv2.ellipse(canvas, (centre, (2 * axes[0], 2 * axes[1]), 0.0), 255, thickness=-1)
+        ellipses = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_LINEAR)
+        return np.multiply(ellipses, np.float32(1.0 / 255.0), dtype=np.float32)

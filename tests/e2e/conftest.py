@@ -1,0 +1,61 @@
+"""Fixtures for the end-to-end tests: a generated clip with audio and its exact masks as PNGs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vfx.cli import main
+from vfx.cli.demo_cmd import write_mask_folders
+from vfx.synthetic import write_scene_video
+
+WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 24, 24
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A generated clip: ``video`` (H.264 + AAC tone), ``masks_dir`` (one PNG folder per object)
+    and ``masks`` ``[T, N, H, W]`` bool."""
+
+    video: Path
+    masks_dir: Path
+    masks: np.ndarray
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Clip:
+    """A textured-background clip (so blur shows), 160x96, 24 frames at 24 fps, with sound."""
+    folder = tmp_path_factory.mktemp("clip")
+    video = folder / "scene.mp4"
+    masks = write_scene_video(video, WIDTH, HEIGHT, FRAMES, FPS, objects=2, background=None)
+    write_mask_folders(masks, folder / "masks")
+    return Clip(video, folder / "masks", masks)
+
+
+@pytest.fixture(autouse=True)
+def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No checkpoint or masklet cache of the machine leaks into a test."""
+    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, to prove an input was left untouched."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_vfx(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the real entry point ``vfx.cli.main``; returns (exit code, stdout, stderr)."""
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

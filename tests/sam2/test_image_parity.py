@@ -1,0 +1,156 @@
+"""Parity with the official SAM 2 image predictor (sam2==1.1.0) on identical random weights.
+
+Both sides build the same config at image_size 1024 (the official predictor only supports
+1024), load the same seeded state dict and replay the same calls; one reference subprocess
+answers all calls for a config (the two tiny configs share one). Tolerances (CPU fp32): image
+embedding and high-res features 1e-4 abs + 1e-5 rel, mask logits and low-res logits 1e-4 abs,
+IoU 1e-5 abs, binary masks may differ on at most 1e-4 of the pixels (threshold ties).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from reference_bridge import require_reference, run_reference
+
+from sam2.build_sam import build_sam2
+from sam2.checkpoint import load_checkpoint
+from sam2.configs import OFFICIAL_CONFIG_FILES
+from sam2.sam2_image_predictor import SAM2ImagePredictor
+from sam2.testing import random_state_dict
+
+LOGIT_ATOL = 1e-4
+IOU_ATOL = 1e-5
+MASK_MISMATCH = 1e-4
+TINY = ("sam2_hiera_tiny", "sam2.1_hiera_tiny")
+LARGER = tuple(
+    f"{prefix}_hiera_{size}"
+    for prefix in ("sam2", "sam2.1")
+    for size in ("small", "base_plus", "large")
+)
+
+
+def _image() -> np.ndarray:
+    """A 240x320 frame with a few solid shapes on noise (so the resize is exercised)."""
+    rng = np.random.default_rng(7)
+    image = (rng.random((240, 320, 3)) * 80 + 30).astype(np.uint8)
+    image[40:150, 60:200] = (220, 190, 60)
+    yy, xx = np.mgrid[:240, :320]
+    image[(yy - 170) ** 2 + (xx - 250) ** 2 < 40**2] = (30, 60, 200)
+    return image
+
+
+# name -> (kwargs for predict) for the prompt cases; "mask" also gets a mask_input.
+CASES = {
+    "one_point_multimask": dict(point_coords=[[120, 90]], point_labels=[1], return_logits=True),
+    "pos_neg_points": dict(
+        point_coords=[[120, 90], [250, 170], [20, 20]],
+        point_labels=[1, 1, 0],
+        multimask_output=False,
+        return_logits=True,
+    ),
+    "box": dict(box=[60, 40, 200, 150], return_logits=True),
+    "box_and_points": dict(
+        box=[60, 40, 200, 150],
+        point_coords=[[120, 90], [190, 140]],
+        point_labels=[1, 0],
+        multimask_output=False,
+        return_logits=True,
+    ),
+    "mask_input": dict(point_coords=[[130, 100]], point_labels=[1], multimask_output=False),
+    "batch_of_boxes": dict(
+        box=[[60, 40, 200, 150], [210, 130, 290, 210], [0, 0, 100, 100]], return_logits=True
+    ),
+    "binary_masks": dict(point_coords=[[250, 170]], point_labels=[1]),
+}
+
+_RESULTS: dict[str, dict] = {}
+
+
+def _ours(name: str) -> tuple[dict, dict[str, dict]]:
+    """Our features and per-case outputs; the mask_input case reuses an earlier low-res logit."""
+    model = build_sam2(name, device="cpu")
+    load_checkpoint(model, random_state_dict(name))
+    predictor = SAM2ImagePredictor(model)
+    predictor.set_image(_image())
+    features = {
+        "image_embed": predictor._features["image_embed"].clone(),
+        "high_res_feats": [f.clone() for f in predictor._features["high_res_feats"]],
+    }
+    calls: dict[str, dict] = {}
+    outputs: dict[str, tuple] = {}
+    for case, kwargs in CASES.items():
+        kwargs = dict(kwargs)
+        if case == "mask_input":
+            _, ious, low = outputs["one_point_multimask"]
+            kwargs["mask_input"] = low[int(np.argmax(ious))][None]  # [1, 256, 256]
+        calls[case] = kwargs
+        outputs[case] = predictor.predict(**kwargs)
+    return features, {"calls": calls, "outputs": outputs}
+
+
+def _reference_request(name: str, calls: dict[str, dict]) -> dict:
+    as_arrays = [
+        {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+        for kwargs in calls.values()
+    ]
+    return {
+        "kind": "image_predictor",
+        "config_file": OFFICIAL_CONFIG_FILES[name],
+        "overrides": [],
+        "state_dict": random_state_dict(name),
+        "calls": [{"method": "set_image", "args": [_image()]}, {"method": "features"}]
+        + [{"method": "predict", "kwargs": kwargs} for kwargs in as_arrays],
+    }
+
+
+def _results(name: str) -> dict:
+    """Ours and the reference's results for ``name`` (the tiny configs are computed together)."""
+    if name not in _RESULTS:
+        group = TINY if name in TINY else (name,)
+        ours = {member: _ours(member) for member in group}
+        requests = [_reference_request(m, ours[m][1]["calls"]) for m in group]
+        for member, response in zip(group, run_reference(requests), strict=True):
+            _RESULTS[member] = {"ours": ours[member], "reference": response}
+    return _RESULTS[name]
+
+
+PARAMS = [pytest.param(name, marks=pytest.mark.parity) for name in TINY] + [
+    pytest.param(name, marks=[pytest.mark.parity, pytest.mark.slow]) for name in LARGER
+]
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_image_features_match(name: str) -> None:
+    require_reference()
+    result = _results(name)
+    ours, reference = result["ours"][0], result["reference"][1]
+    torch.testing.assert_close(
+        ours["image_embed"], reference["image_embed"], atol=LOGIT_ATOL, rtol=1e-5
+    )
+    assert len(ours["high_res_feats"]) == len(reference["high_res_feats"]) == 2
+    for mine, theirs in zip(ours["high_res_feats"], reference["high_res_feats"], strict=True):
+        torch.testing.assert_close(mine, theirs, atol=LOGIT_ATOL, rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("name", PARAMS)
+def test_predictions_match(name: str, case: str) -> None:
+    require_reference()
+    result = _results(name)
+    index = list(CASES).index(case)
+    masks, ious, low_res = result["ours"][1]["outputs"][case]
+    ref_masks, ref_ious, ref_low_res = (t.numpy() for t in result["reference"][2 + index])
+    assert masks.shape == ref_masks.shape and masks.dtype == ref_masks.dtype
+    assert ious.shape == ref_ious.shape and low_res.shape == ref_low_res.shape
+    np.testing.assert_allclose(ious, ref_ious, rtol=0, atol=IOU_ATOL)
+    np.testing.assert_allclose(low_res, ref_low_res, rtol=0, atol=LOGIT_ATOL)
+    if CASES[case].get("return_logits"):
+        np.testing.assert_allclose(masks, ref_masks, rtol=0, atol=LOGIT_ATOL)
+        binary = masks > 0
+    else:
+        assert np.mean(masks != ref_masks) <= MASK_MISMATCH
+        binary = masks > 0.5
+    # Random weights still give real masks: neither empty nor full.
+    assert 0.01 < binary.mean() < 0.99, binary.mean()

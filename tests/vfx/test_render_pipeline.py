@@ -1,0 +1,120 @@
+"""The render pipeline's mask stage (smoothing in sync, named masks) and frame renderer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vfx.graph import Graph, Layer
+from vfx.io.reader import open_video
+from vfx.masks import smooth
+from vfx.masks.refinement import refine
+from vfx.presets import MaskSpec
+from vfx.render_pipeline import FrameRenderer, MaskPlan, RenderResult, masked_frames
+
+T, H, W = 9, 24, 32
+
+
+class ArrayMasks:
+    """A mask source over ``[T, N, H, W]`` float32 arrays (ids 1..N)."""
+
+    def __init__(self, masks: np.ndarray) -> None:
+        self.masks = masks
+        self.object_ids = list(range(1, masks.shape[1] + 1))
+        self.names = {i: f"o{i}" for i in self.object_ids}
+        self.frame_count = masks.shape[0]
+        self.calls: list[int] = []
+
+    def masks_at(self, index, frame=None):
+        self.calls.append(index)
+        return {i: self.masks[index, i - 1] for i in self.object_ids}
+
+
+@pytest.fixture
+def video_and_masks():
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (T, H, W, 3), dtype=np.uint8)
+    masks = (rng.random((T, 3, H, W)) > 0.6).astype(np.float32)
+    return frames, masks
+
+
+def test_named_masks_unite_their_objects_and_refine(video_and_masks):
+    frames, masks = video_and_masks
+    specs = {
+        "first": MaskSpec("first", objects=(1,)),
+        "rest": MaskSpec("rest", objects=(2, 3), refine={"grow": 2}),
+        "every": MaskSpec("every"),
+    }
+    source = ArrayMasks(masks)
+    with masked_frames(open_video(frames), source, specs) as pipe:
+        items = list(pipe)
+    assert [item.frame.index for item in items] == list(range(T))
+    for t, item in enumerate(items):
+        np.testing.assert_array_equal(item.named["first"], masks[t, 0])
+        expected = refine(np.maximum(masks[t, 1], masks[t, 2]), grow=2)
+        np.testing.assert_allclose(item.named["rest"], expected)
+        np.testing.assert_array_equal(item.named["every"], masks[t].max(axis=0))
+        np.testing.assert_array_equal(item.objects[3], masks[t, 2])
+
+
+def test_streaming_smoothing_stays_in_sync_with_the_frames(video_and_masks):
+    frames, masks = video_and_masks
+    settings = {"window": 3, "motion": False}
+    specs = {"subject": MaskSpec("subject", objects=(1, 2), smooth=settings)}
+    with masked_frames(open_video(frames), ArrayMasks(masks), specs) as pipe:
+        items = list(pipe)
+    assert len(items) == T
+    batch = smooth(masks[:, 0], **settings)
+    for t, item in enumerate(items):
+        np.testing.assert_array_equal(item.frame.rgb, frames[t])
+        np.testing.assert_allclose(item.objects[1], batch[t], atol=1e-6)
+        np.testing.assert_array_equal(item.objects[3], masks[t, 2])  # not covered: raw
+    assert not np.array_equal(batch, masks[:, 0])  # the smoothing did change something
+
+
+def test_objects_smoothed_with_the_same_settings_share_one_smoother():
+    same = {"window": 3}
+    plan = MaskPlan(
+        {
+            "a": MaskSpec("a", objects=(1, 2), smooth=same),
+            "b": MaskSpec("b", objects=(2,), smooth=same),
+        },
+        [1, 2, 3],
+    )
+    assert len(plan.groups) == 1
+    assert next(iter(plan.groups.values()))[1] == [1, 2]
+
+
+def test_a_frame_range_reads_only_those_masks(video_and_masks):
+    frames, masks = video_and_masks
+    source = ArrayMasks(masks)
+    with masked_frames(open_video(frames), source, {}, start=3, stop=6) as pipe:
+        assert [item.frame.index for item in pipe] == [3, 4, 5]
+    assert source.calls == [3, 4, 5]
+
+
+def test_frame_renderer_flattens_alpha_over_black(video_and_masks):
+    from effects import Cutout
+
+    frames, masks = video_and_masks
+    with masked_frames(open_video(frames), ArrayMasks(masks), {}) as pipe:
+        item = next(iter(pipe))
+    graph = Graph([Layer(Cutout(), region="obj:1")])
+    rgba = FrameRenderer(graph, {1: "o1"}, (W, H))(item)
+    flat = FrameRenderer(graph, {1: "o1"}, (W, H), flatten_alpha=True)(item)
+    assert rgba.shape == (H, W, 4)
+    assert flat.shape == (H, W, 3)
+    outside = masks[0, 0] == 0
+    assert (flat[outside] == 0).all()
+    np.testing.assert_array_equal(flat[~outside], frames[0][~outside])
+
+
+def test_render_result_summary():
+    result = RenderResult(Path("out.mp4"), frames=48, duration=2.0, seconds=4.0)
+    assert result.fps == 12.0
+    assert (
+        result.summary()
+        == "wrote out.mp4: 48 frames, 2.00 s of video, rendered at 12.0 fps in 4.0 s"
+    )

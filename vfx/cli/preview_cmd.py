@@ -1,0 +1,71 @@
+"""``vfx preview``: one frame as a PNG contact sheet, to check prompts and looks first."""
+
+from __future__ import annotations
+
+import click
+
+from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
+@click.option("--frame", "frame", type=int, default=0, show_default=True, help="Frame index.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=str),
+    help="The contact sheet, a .png file.",
+)
+@click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
+@prompt_options
+@mask_source_options
+@model_options
+@click.option("--set", "overrides", multiple=True, metavar="LAYER.PARAM=VALUE")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def preview(
+    input_path: str,
+    frame: int,
+    output: str,
+    preset: str | None,
+    points: tuple[str, ...],
+    boxes: tuple[str, ...],
+    prompts_file: str | None,
+    masks_path: str | None,
+    chroma: str | None,
+    model: str | None,
+    checkpoint: str | None,
+    device: str,
+    overrides: tuple[str, ...],
+    force: bool,
+) -> None:
+    """Draw frame N of INPUT with a pixel grid and the prompts, each object's mask, and the result.
+
+    With no prompts or masks it shows the gridded frame, to read click
+    coordinates from.
+
+    \b
+    Example:
+      vfx preview clip.mp4 --frame 0 -o check.png --point 0:320,240 --preset color-splash
+    """
+    from vfx.preview import preview as write_preview
+    from vfx.prompts import parse_prompts
+
+    prompts = parse_prompts(points, boxes, prompts_file)
+    notes = write_preview(
+        input_path,
+        frame,
+        output,
+        preset=preset,
+        masks=masks_path,
+        chroma=chroma,
+        prompts=prompts or None,
+        model=model,
+        checkpoint=checkpoint,
+        device=device,
+        overrides=overrides,
+        force=force,
+    )
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {output}")

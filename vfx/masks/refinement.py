@@ -1,0 +1,97 @@
+"""Refinement of one soft mask: clean its shape, then make its edge follow the image.
+
+``refine`` chains the steps of :class:`RefineSettings` (fill holes, remove
+islands, grow/shrink, guided filter, feather). The guided filter works only in
+the box the mask can reach, so its cost follows the object's size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from vfx.errors import VfxError
+from vfx.masks.guided_filter import guided_filter
+from vfx.masks.morphology import (
+    SUPPORT_LEVEL,
+    feather_mask,
+    fill_holes,
+    grow_mask,
+    remove_islands,
+    shrink_mask,
+    support_box,
+)
+from vfx.masks.settings import RefineSettings
+
+# The automatic guided-filter subsampling brings the short side near this size.
+_GUIDED_SHORT_SIDE = 270
+
+
+def auto_subsample(height: int, width: int, radius: int) -> int:
+    """Subsampling of the fast guided filter: short side near 270 px, at most ``radius``."""
+    return max(1, min(radius, round(min(height, width) / _GUIDED_SHORT_SIDE)))
+
+
+def guided_refine(
+    alpha: np.ndarray, frame: np.ndarray, radius: int, eps: float, subsample: int = 0
+) -> np.ndarray:
+    """Edge-aware soft alpha: the guided filter of ``alpha`` with the frame as guide.
+
+    Args:
+        alpha: ``[H, W]`` float32 in 0..1.
+        frame: ``[H, W, 3]`` uint8 RGB frame.
+        radius, eps: guided-filter window radius (px) and regularisation.
+        subsample: fast-filter factor; 0 picks :func:`auto_subsample`.
+
+    Returns:
+        ``[H, W]`` float32 in 0..1; zero farther than about ``2 * radius`` from the mask.
+    """
+    height, width = alpha.shape
+    step = subsample or auto_subsample(height, width, radius)
+    box = support_box(alpha > SUPPORT_LEVEL, margin=2 * radius + 2 * step)
+    out = np.zeros((height, width), np.float32)
+    if box is None:
+        return out
+    y0, y1, x0, x1 = box
+    # Align the box to the subsampling grid so the result does not depend on it.
+    y0, x0 = y0 - y0 % step, x0 - x0 % step
+    guide = frame[y0:y1, x0:x1].astype(np.float32) * np.float32(1.0 / 255.0)
+    result = guided_filter(guide, alpha[y0:y1, x0:x1], radius, eps, step)
+    np.clip(result, 0.0, 1.0, out=out[y0:y1, x0:x1])
+    return out
+
+
+def refine(alpha: np.ndarray, frame: np.ndarray | None = None, **settings: Any) -> np.ndarray:
+    """Refine one soft mask.
+
+    Args:
+        alpha: ``[H, W]`` float32 in 0..1 (not modified).
+        frame: ``[H, W, 3]`` uint8 RGB frame; needed only for ``guided_radius``.
+        **settings: :class:`RefineSettings` fields (or ``settings=RefineSettings(...)``).
+
+    Returns:
+        ``[H, W]`` float32 in 0..1.
+    """
+    given = settings.pop("settings", None)
+    config = given if isinstance(given, RefineSettings) else RefineSettings.from_dict(settings)
+    out = np.asarray(alpha, dtype=np.float32)
+    if out.ndim != 2:
+        raise VfxError(f"refine expects one [H, W] mask, got shape {out.shape}")
+    if config.is_identity:
+        return out.copy()
+    out = fill_holes(out, config.fill_holes)
+    out = remove_islands(out, config.remove_islands)
+    net_grow = config.grow - config.shrink
+    out = grow_mask(out, net_grow) if net_grow >= 0 else shrink_mask(out, -net_grow)
+    if config.guided_radius > 0:
+        if frame is None:
+            raise VfxError(
+                "refine guided_radius needs the video frame; pass frame= or set guided_radius to 0"
+            )
+        if frame.shape[:2] != out.shape:
+            raise VfxError(f"frame of shape {frame.shape} does not match the mask's {out.shape}")
+        out = guided_refine(
+            out, frame, config.guided_radius, config.guided_eps, config.guided_subsample
+        )
+    return feather_mask(out, config.feather)
