@@ -139,10 +139,14 @@ def support_regions(plane: np.ndarray, low: float, factor: int) -> list[Box]:
     count, _, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
     boxes = []
     for left, top, w, h, _ in stats[1:]:
-        boxes.append((
-            int(top) * factor, min(height, int(top + h) * factor),
-            int(left) * factor, min(width, int(left + w) * factor),
-        ))
+        boxes.append(
+            (
+                int(top) * factor,
+                min(height, int(top + h) * factor),
+                int(left) * factor,
+                min(width, int(left + w) * factor),
+            )
+        )
     return boxes
 
 
@@ -150,17 +154,28 @@ def merge_boxes(boxes: Sequence[Box]) -> list[Box]:
     """Merge overlapping boxes until none overlap; many boxes become their union."""
     merged = list(boxes)
     if len(merged) > _MAX_REGIONS:
-        merged = [(min(b[0] for b in merged), max(b[1] for b in merged),
-                   min(b[2] for b in merged), max(b[3] for b in merged))]
+        merged = [
+            (
+                min(b[0] for b in merged),
+                max(b[1] for b in merged),
+                min(b[2] for b in merged),
+                max(b[3] for b in merged),
+            )
+        ]
     changed = True
     while changed:
         changed = False
         result: list[Box] = []
         for box in merged:
             for i, other in enumerate(result):
-                if box[0] < other[1] and other[0] < box[1] and box[2] < other[3] and other[2] < box[3]:
-                    result[i] = (min(box[0], other[0]), max(box[1], other[1]),
-                                 min(box[2], other[2]), max(box[3], other[3]))
+                overlap = box[0] < other[1] and other[0] < box[1]
+                if overlap and box[2] < other[3] and other[2] < box[3]:
+                    result[i] = (
+                        min(box[0], other[0]),
+                        max(box[1], other[1]),
+                        min(box[2], other[2]),
+                        max(box[3], other[3]),
+                    )
                     changed = True
                     break
             else:
@@ -236,7 +251,9 @@ class TemporalSmoother:
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
         region_factor = flow_factor(stack.shape[2], self.settings.flow_width)
-        boxes = [support_regions(plane, low, region_factor) if low > 0 else whole for plane in stack]
+        boxes = [
+            support_regions(plane, low, region_factor) if low > 0 else whole for plane in stack
+        ]
         soft_grey = None if grey is None else smoothed_grey(grey)
         entry = _Entry(self._pushed, stack, boxes, grey, soft_grey)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
@@ -308,10 +325,14 @@ class TemporalSmoother:
                     default=0.0,
                 )
                 margin = math.ceil(reach) + 1
-                regions.append((
-                    max(0, box[0] - margin), min(height, box[1] + margin),
-                    max(0, box[2] - margin), min(width, box[3] + margin),
-                ))
+                regions.append(
+                    (
+                        max(0, box[0] - margin),
+                        min(height, box[1] + margin),
+                        max(0, box[2] - margin),
+                        min(width, box[3] + margin),
+                    )
+                )
             models: dict[int, np.ndarray | None] = {}
             if self.settings.motion_model == "object" and regions:
                 f = self._factor
@@ -341,21 +362,21 @@ class TemporalSmoother:
         """Smoothed ``[h, w]`` values of object ``obj`` inside ``box`` of the current frame."""
         target = current.index
         y0, y1, x0, x1 = box
-            centre = current.probs[obj, y0:y1, x0:x1]
-            aligned = {
-                entry.index - target: self._aligned(
-                    entry.probs[obj], corrs[entry.index], box, models.get(entry.index)
-                )
-                for entry in window
-            }
-            values, offsets = [centre], [0]
-            for offset, (value, valid) in aligned.items():
-                if valid is not None:
-                    value = np.where(valid, value, self._fallback(aligned.get(-offset), centre))
-                values.append(value)
-                offsets.append(offset)
-            merged = combine(values, offsets, self.settings.mode)
-            return hysteresis(merged, self.settings.low, self.settings.high)
+        centre = current.probs[obj, y0:y1, x0:x1]
+        aligned = {
+            entry.index - target: self._aligned(
+                entry.probs[obj], corrs[entry.index], box, models.get(entry.index)
+            )
+            for entry in window
+        }
+        values, offsets = [centre], [0]
+        for offset, (value, valid) in aligned.items():
+            if valid is not None:
+                value = np.where(valid, value, self._fallback(aligned.get(-offset), centre))
+            values.append(value)
+            offsets.append(offset)
+        merged = combine(values, offsets, self.settings.mode)
+        return hysteresis(merged, self.settings.low, self.settings.high)
 
     def _aligned(
         self, plane: np.ndarray, corr: Correspondence | None, box: Box, model: np.ndarray | None
