@@ -43,7 +43,7 @@ class ReplaceBackground(Effect):
     loop: bool = param(True, "Loop a shorter background video (false: hold its last frame).")
     light_wrap: float = param(0.0, "Strength of the light wrap, 0 (off)..1.", low=0, high=1)
     wrap_radius: float = param(
-        16.0, "How far the light wrap reaches into the subject, in pixels.", low=1, high=200
+        10.0, "How far the light wrap reaches into the subject, in pixels.", low=1, high=200
     )
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:

@@ -147,3 +147,26 @@ def test_tiny_frames_work_through_a_graph(shape: tuple[int, int]) -> None:
         graph = Graph([Layer(cls(), region="m", opacity=0.5)])
         out = graph.render_frame(frame, {"m": alpha, 1: alpha})
         assert out.shape[:2] == shape, name
+
+
+@pytest.mark.parametrize("name", sorted(EFFECTS))
+def test_every_effect_names_its_parameters_and_choices(name: str) -> None:
+    cls = get_effect(name)
+    specs = cls.param_specs()
+    params: dict[str, object] = {"nope": 1}
+    for param, spec in specs.items():
+        if spec.kind == "choice":
+            params[param] = "bogus"
+        elif spec.kind in ("int", "float") and spec.high is not None:
+            params[param] = spec.high + 1
+    with pytest.raises(VfxError) as info:
+        cls.from_params(params)
+    message = str(info.value)
+    assert f"unknown parameter 'nope' (allowed: {', '.join(specs)})" in message
+    for param, spec in specs.items():
+        if spec.kind == "choice":
+            assert f"'{param}': expected one of {', '.join(spec.choices)}, got 'bogus'" in message
+        elif spec.kind in ("int", "float") and spec.high is not None:
+            assert f"'{param}': expected" in message
+    # Defaults round-trip through params() and from_params().
+    assert cls.from_params(cls().params()) == cls()

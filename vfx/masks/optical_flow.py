@@ -212,7 +212,8 @@ def fit_object_motion(
         ``[2, 3]`` float64 matrix mapping full-res points of this frame to the
         other frame, or ``None`` when too few valid vectors support a fit.
     """
-    usable = core & (corr.valid > 0.5)
+    rows, cols = min(core.shape[0], corr.valid.shape[0]), min(core.shape[1], corr.valid.shape[1])
+    usable = core[:rows, :cols] & (corr.valid[:rows, :cols] > 0.5)
     ys, xs = np.nonzero(usable)
     if xs.size < min_points:
         return None

@@ -29,7 +29,6 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
-from vfx.masks.morphology import support_box
 from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
@@ -136,7 +135,7 @@ def support_regions(plane: np.ndarray, low: float, factor: int) -> list[Box]:
         small = (math.ceil(width / factor), math.ceil(height / factor))
         # Area averaging of 0/1 cells: nonzero wherever the cell holds any support.
         support = cv2.resize(support * np.uint8(255), small, interpolation=cv2.INTER_AREA)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(support, connectivity=8)
+    stats = cv2.connectedComponentsWithStats(support, connectivity=8)[2]
     boxes = []
     for left, top, w, h, _ in stats[1:]:
         boxes.append(

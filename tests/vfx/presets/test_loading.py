@@ -111,7 +111,7 @@ def test_every_problem_is_reported_at_once_with_layer_and_allowed_values(tmp_pat
         "allowed: radius, kind",
         "layer 2 (recolor)",
         "layer 3 (blur)",
-        "unknown blend 'overlay'",
+        "'overlay'",
         "crf must be an integer from 0 to 51",
         "preset must be one of ultrafast",
     ]:
