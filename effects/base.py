@@ -103,9 +103,9 @@ class EffectContext:
         )
 
 
-def mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """``(x0, y0, x1, y1)`` around the pixels of ``mask`` ``[H, W]`` above 0.5, or None."""
-    on = (mask > 0.5).view(np.uint8)
+def mask_box(mask: np.ndarray, level: float = 0.5) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)`` around the pixels of ``mask`` ``[H, W]`` above ``level``, or None."""
+    on = (mask > level).view(np.uint8)
     x, y, w, h = cv2.boundingRect(on)
     if w == 0 or h == 0:
         return None
@@ -120,11 +120,15 @@ class EffectOutput:
     ``weight``: ``[H, W]`` float32 in 0..1, how much of the effect each pixel gets.
     ``opacity``: None when the effect leaves transparency alone; otherwise the
     ``[H, W]`` uint8 alpha (or a scalar 0..255) that weighted pixels move towards.
+    ``box``: None when the arrays cover the whole frame; else ``(x0, y0, x1, y1)``
+    (x1, y1 exclusive): the arrays cover only ``frame[y0:y1, x0:x1]`` and the
+    weight is 0 everywhere else, so effects that paint small areas stay cheap.
     """
 
     image: np.ndarray | None
     weight: np.ndarray
     opacity: np.ndarray | int | None = None
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,9 @@ class Effect:
     # True when the effect paints nothing where the region is 0, so a layer
     # whose region is empty in a frame can be skipped.
     paints_inside_region: ClassVar[bool] = True
+    # True when each output pixel depends only on the same input pixel, so the
+    # compositor may render just the bounding box of the region.
+    pointwise: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -61,13 +61,15 @@ def blur_within(
     while radius / 2.0 >= _DIRECT_RADIUS and min(work.shape[:2]) >= 8:
         work, weight = halve(work), halve(weight)
         radius /= 2.0
-    weighted = work.astype(np.float32) * weight[..., None]  # [h, w, C] * [h, w, 1]
+    weighted = work.astype(np.float32)
+    weighted *= weight[..., None]  # [h, w, C] * [h, w, 1]
     total = _blur_direct(weight, radius, kind)  # [h, w]
-    spread = _blur_direct(weighted, radius, kind) / np.maximum(total, _REACH)[..., None]
-    plain = _blur_direct(work, radius, kind)
-    out = np.where(
-        (total < _REACH)[..., None], plain, np.clip(spread + 0.5, 0, 255).astype(np.uint8)
-    )
+    spread = _blur_direct(weighted, radius, kind)
+    spread /= np.maximum(total, _REACH)[..., None]
+    out = cv2.convertScaleAbs(spread)  # rounded and saturated to uint8
+    unreached = total < _REACH
+    if unreached.any():
+        np.copyto(out, _blur_direct(work, radius, kind), where=unreached[..., None])
     if out.shape[:2] != (height, width):
         out = cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR)
     return out

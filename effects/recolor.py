@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -26,6 +27,7 @@ class Recolor(Effect):
     """
 
     name = "recolor"
+    pointwise = True
 
     saturation: float = param(
         0.0, "Saturation multiplier: 0 = greyscale, 1 = unchanged.", low=0, high=4
@@ -41,36 +43,22 @@ class Recolor(Effect):
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """The regraded ``[H, W, 3]`` frame, weighted by the region ``alpha``."""
         image = frame
-        table = self._channel_table()
+        table = _channel_table(self.temperature, self.tint, self.brightness, self.contrast)
         if table is not None:
             image = cv2.LUT(image, table)
         if self.hue != 0.0:
             image = self._rotate_hue(image)
         elif self.saturation != 1.0:
             grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-            image = cv2.addWeighted(image, self.saturation, grey, 1.0 - self.saturation, 0.0)
+            if self.saturation != 0.0:
+                grey = cv2.addWeighted(image, self.saturation, grey, 1.0 - self.saturation, 0.0)
+            image = grey
         if self.lut is not None and self.lut_strength > 0.0:
             graded = apply_dense(image, cached_dense_table(self.lut))
             if self.lut_strength < 1.0:
                 graded = cv2.addWeighted(graded, self.lut_strength, image, 1 - self.lut_strength, 0)
             image = graded
         return EffectOutput(image=image, weight=alpha)
-
-    def _channel_table(self) -> np.ndarray | None:
-        """``[256, 1, 3]`` uint8 per-channel curve, or None when it would be the identity."""
-        if (self.temperature, self.tint, self.brightness, self.contrast) == (0.0, 0.0, 0.0, 1.0):
-            return None
-        gains = np.array(
-            [
-                1.0 + _WHITE_BALANCE_RANGE * self.temperature,
-                1.0 - _WHITE_BALANCE_RANGE * self.tint,
-                1.0 - _WHITE_BALANCE_RANGE * self.temperature,
-            ],
-            np.float32,
-        )
-        levels = np.arange(256, dtype=np.float32)[:, None] * gains  # [256, 3]
-        levels = (levels - 128.0) * self.contrast + 128.0 + 255.0 * self.brightness
-        return np.clip(np.rint(levels), 0, 255).astype(np.uint8)[:, None, :]  # -> [256, 1, 3]
 
     def _rotate_hue(self, image: np.ndarray) -> np.ndarray:
         """Hue rotation (and saturation scaling) in OpenCV's 8-bit HSV (hue 0..179)."""
@@ -81,3 +69,33 @@ class Recolor(Effect):
         curves = np.stack([hue_curve, sat_curve, steps], axis=1).astype(np.uint8)  # [256, 3]
         hsv = cv2.LUT(hsv, curves[:, None, :])  # curves as [256, 1, 3]
         return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+@functools.lru_cache(maxsize=64)
+def _channel_table(
+    temperature: float, tint: float, brightness: float, contrast: float
+) -> np.ndarray | None:
+    """The per-channel curve as a cv2.LUT table, or None when it is the identity.
+
+    ``[256]`` uint8 when the three channels share one curve (OpenCV applies a
+    single-channel table about twice as fast), else ``[256, 1, 3]``.
+    """
+    if (temperature, tint, brightness, contrast) == (0.0, 0.0, 0.0, 1.0):
+        return None
+    gains = np.array(
+        [
+            1.0 + _WHITE_BALANCE_RANGE * temperature,
+            1.0 - _WHITE_BALANCE_RANGE * tint,
+            1.0 - _WHITE_BALANCE_RANGE * temperature,
+        ],
+        np.float32,
+    )
+    levels = np.arange(256, dtype=np.float32)[:, None] * gains  # [256, 3]
+    levels = (levels - 128.0) * contrast + 128.0 + 255.0 * brightness
+    table = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+    if (table == table[:, :1]).all():
+        table = np.ascontiguousarray(table[:, 0])
+    else:
+        table = table[:, None, :]  # [256, 3] -> [256, 1, 3]
+    table.flags.writeable = False  # shared between calls
+    return table

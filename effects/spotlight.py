@@ -18,6 +18,8 @@ SPOTLIGHT_SHAPES: tuple[str, ...] = ("mask", "ellipse")
 _ELLIPSE_PADDING = 1.25
 # Ellipses are drawn on a canvas this many times smaller than the frame.
 _ELLIPSE_CANVAS_SCALE = 4
+# OpenCV's RGB -> grey weights (ITU-R BT.601), as a [1, 3] row.
+_GREY_WEIGHTS = np.array([[0.299, 0.587, 0.114]], np.float32)
 
 
 @register
@@ -45,18 +47,24 @@ class Spotlight(Effect):
         """The dimmed ``[H, W, 3]`` frame, weighted by the unlit part ``[H, W]``."""
         keep = 1.0 - self.dim
         if self.desaturate > 0:
-            grey = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-            colour = keep * (1.0 - self.desaturate)
-            dark = cv2.addWeighted(frame, colour, grey, keep * self.desaturate, 0.0)
+            # keep * ((1 - desaturate) * rgb + desaturate * grey) as one colour matrix.
+            mixing = np.eye(3, dtype=np.float32) * np.float32(1.0 - self.desaturate)
+            mixing += np.float32(self.desaturate) * _GREY_WEIGHTS  # rows += weights
+            dark = cv2.transform(frame, mixing * np.float32(keep))
         else:
             dark = cv2.convertScaleAbs(frame, alpha=keep)
         light = self._ellipses(alpha, ctx) if self.shape == "ellipse" else alpha
-        if self.falloff > 0:
-            # Doubling the blurred light keeps the lit area's edge fully lit and
-            # lets the light fade out beyond it.
-            spread = np.multiply(blur(light, self.falloff), np.float32(2.0))
-            light = np.minimum(np.maximum(spread, light), np.float32(1.0))
-        return EffectOutput(image=dark, weight=np.subtract(np.float32(1.0), light))
+        if self.falloff <= 0:
+            return EffectOutput(image=dark, weight=np.subtract(np.float32(1.0), light))
+        # Doubling the blurred light keeps the lit area's edge fully lit and lets
+        # the light fade out beyond it; unlit = 1 - min(max(2 * blur, light), 1),
+        # computed in place in the blur's buffer.
+        unlit = blur(light, self.falloff)
+        np.multiply(unlit, np.float32(2.0), out=unlit)
+        np.maximum(unlit, light, out=unlit)
+        np.minimum(unlit, np.float32(1.0), out=unlit)
+        np.subtract(np.float32(1.0), unlit, out=unlit)
+        return EffectOutput(image=dark, weight=unlit)
 
     def _ellipses(self, alpha: np.ndarray, ctx: EffectContext) -> np.ndarray:
         """``[H, W]`` float32: 1 inside an ellipse around each object's part of the region."""

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 
 from sam2.configs import SAM2Config
+from sam2.modeling.fast_memory_attention import PRECISIONS as TRACKING_PRECISIONS
+from sam2.modeling.fast_memory_attention import FastMemoryAttention
 from sam2.modeling.sam2_base import SAM2Base
 from sam2.modeling.tracking import (
     NO_OBJ_SCORE,
@@ -45,7 +47,6 @@ from sam2.video_state import (
     open_frames,
 )
 
-TRACKING_PRECISIONS = ("fp32", "bf16")
 Prediction = tuple[int, list[int], torch.Tensor]
 
 
@@ -72,6 +73,7 @@ class SAM2VideoPredictor(SAM2Base):
         self.tracking_precision = "fp32"
         self.memory_frames: int | None = None
         self.feature_cache_size = 4
+        self._attention_runners: dict[str, FastMemoryAttention] = {}
 
     # ------------------------------------------------------------------ session
 
@@ -395,18 +397,18 @@ class SAM2VideoPredictor(SAM2Base):
                 fused[position] = out[row : row + 1]
         return torch.cat(fused) if len(fused) > 1 else fused[0]
 
-    def _attention(self):
-        """The memory-attention callable for the current precision."""
+    def _attention(self) -> FastMemoryAttention:
+        """The memory-attention executor for the current ``tracking_precision`` (cached)."""
         if self.tracking_precision not in TRACKING_PRECISIONS:
             raise ValueError(
                 f"tracking_precision must be one of {list(TRACKING_PRECISIONS)}, "
                 f"got {self.tracking_precision!r}"
             )
-        if self.tracking_precision == "fp32":
-            return None
-        from sam2.modeling.fast_memory_attention import Bf16MemoryAttention
-
-        return Bf16MemoryAttention(self.memory_attention)
+        runner = self._attention_runners.get(self.tracking_precision)
+        if runner is None:
+            runner = FastMemoryAttention(self.memory_attention, self.tracking_precision)
+            self._attention_runners[self.tracking_precision] = runner
+        return runner
 
     # ------------------------------------------------------------------ one object, one frame
 

@@ -217,9 +217,10 @@ def preview(
             item = _masked_frame(reader, source, chosen, frame)
         elif prompts:
             source = _sam2_frame_masks(rgb, frame, prompts, model, checkpoint, device, notes)
-            item = (
-                None if source is None else _masked_frame(open_video(rgb[None]), source, chosen, 0)
-            )
+            item = None
+            if source is not None:
+                with open_video(rgb[None]) as single:  # [H, W, 3] -> a one-frame video
+                    item = _masked_frame(single, source, chosen, 0)
         else:
             item = None
             notes.append(

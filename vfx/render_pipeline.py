@@ -20,13 +20,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
+from vfx.errors import VfxError
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec
 from vfx.sources.base import MaskSource
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 
 QUEUE_SIZE = 4
 EFFECT_WORKERS = 2
+# Temporal smoothing runs on masks at most this wide and its results are scaled
+# back up: soft masks lose nothing visible, and the smoother's cost grows with
+# the pixel count (SAM 2's own masks come from 256x256 logits anyway).
+SMOOTH_MAX_WIDTH = 960
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,32 @@ def _union(masks: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def _work_size(width: int, height: int) -> tuple[int, int] | None:
+    """``(w, h)`` to smooth at, or None when the frame is narrow enough already."""
+    if width <= SMOOTH_MAX_WIDTH:
+        return None
+    return SMOOTH_MAX_WIDTH, max(1, round(height * SMOOTH_MAX_WIDTH / width))
+
+
+def _shrink(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    """``image`` (``[H, W]`` or ``[H, W, 3]``) area-averaged down to ``size``, or as is."""
+    return image if size is None else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _enlarge(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``[h, w]`` mask scaled (bilinear) to ``shape`` ``(H, W)``, or as is when it fits."""
+    if mask.shape == shape:
+        return mask
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
 class MaskPlan:
     """Turns per-object masks into smoothed per-object masks and a preset's named masks.
 
     Objects smoothed with the same settings form one group and go through one
     streaming smoother as an ``[N, H, W]`` stack, so optical flow is computed
-    once per frame per group, not once per object.
+    once per frame per group, not once per object. Frames wider than
+    :data:`SMOOTH_MAX_WIDTH` are smoothed at that width and scaled back up.
 
     Args:
         specs: the named masks of a preset.
@@ -146,8 +171,14 @@ class MaskPlan:
                 self.refine_settings[name] = RefineSettings.from_dict(dict(spec.refine))
 
     def stage(self, source: MaskSource) -> Any:
-        """A pipeline stage: ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order."""
+        """A pipeline stage: ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order.
+
+        Frames keyed by a :class:`~vfx.sources.chroma.ChromaKeySource` are despilled.
+        """
         from vfx.masks import TemporalSmoother
+        from vfx.sources.chroma import ChromaKeySource
+
+        despill = source.despill if isinstance(source, ChromaKeySource) else None
 
         def run(frames: Iterator[Frame]) -> Iterator[MaskedFrame]:
             smoothers = {group: TemporalSmoother(s) for group, (s, _) in self.groups.items()}
@@ -162,11 +193,17 @@ class MaskPlan:
 
             for frame in frames:
                 raw = source.masks_at(frame.index, frame.rgb)
+                if despill is not None:  # a keyed subject loses its screen-coloured fringe
+                    frame = replace(frame, rgb=despill(frame.rgb, raw[source.object_ids[0]]))
                 pending.append(_Pending(frame, raw))
+                if smoothers:
+                    work = _work_size(frame.rgb.shape[1], frame.rgb.shape[0])
+                    guide = _shrink(frame.rgb, work)
                 for group, smoother in smoothers.items():
                     ids = self.groups[group][1]
-                    stack = np.stack([raw[obj_id] for obj_id in ids])  # N x [H, W] -> [N, H, W]
-                    take(group, smoother.push(stack, frame.rgb))
+                    # N x [h, w] -> [N, h, w]
+                    stack = np.stack([_shrink(raw[obj_id], work) for obj_id in ids])
+                    take(group, smoother.push(stack, guide))
                 while pending and len(pending[0].smoothed) == len(smoothers):
                     yield self.finish(pending.popleft())
                     first += 1
@@ -184,8 +221,14 @@ class MaskPlan:
         rgb = item.frame.rgb
         shape = rgb.shape[:2]
 
+        scaled: dict[tuple[str, int], np.ndarray] = {}
+
         def mask_of(obj_id: int, home: tuple[str, int] | None) -> np.ndarray:
-            return item.raw[obj_id] if home is None else item.smoothed[home[0]][home[1]]
+            if home is None:
+                return item.raw[obj_id]
+            if home not in scaled:
+                scaled[home] = _enlarge(item.smoothed[home[0]][home[1]], shape)
+            return scaled[home]
 
         objects = {obj_id: mask_of(obj_id, home) for obj_id, home in self.object_home.items()}
         named = {}
@@ -286,6 +329,12 @@ def render_video(
     from vfx.io.writer import output_supports_alpha, write_video
 
     info = reader.info
+    missing = sorted(graph.mask_names - set(specs))
+    if missing:
+        raise VfxError(
+            f"the graph's regions use mask {', '.join(missing)}, which is not defined; "
+            f"define it (defined: {', '.join(sorted(specs)) or 'none'}) or use obj:N / all"
+        )
     encoder = OutputSpec() if encoder is None else encoder
     alpha = bool(graph.makes_alpha) and output_supports_alpha(output)
     if graph.makes_alpha and not alpha:

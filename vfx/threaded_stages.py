@@ -66,6 +66,10 @@ def _pump(items: Iterable[Any], out: queue.Queue, stop: threading.Event) -> None
         _put(out, _DONE, stop)
     except BaseException as exc:
         _put(out, _Failure(exc), stop)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # a stopped generator releases what it holds (decoders, worker pools)
 
 
 class ThreadedStages:

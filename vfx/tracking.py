@@ -21,7 +21,13 @@ from tqdm import tqdm
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.video_source import VideoInfo
-from vfx.masks import MaskletStore, find_cached_store
+from vfx.masks import (
+    MaskletStore,
+    default_cache_root,
+    find_cached_store,
+    masklet_cache_key,
+    video_content_hash,
+)
 from vfx.prompts import prompts_identity
 from vfx.prompts_model import ObjectPrompts
 
@@ -70,18 +76,18 @@ def choose_model(model: str | None, checkpoint: str | Path | None) -> ModelChoic
     """Resolve ``--model``/``--checkpoint`` to a checkpoint file (cheap: no weights read).
 
     Without ``model``, the first model of :data:`MODEL_PREFERENCE` found on disk is
-    used (or the one an explicit ``checkpoint`` file's name says).
+    used; an explicit ``checkpoint`` is the model its official file name says, or
+    else the model its contents are (which reads the file).
 
     Raises:
         VfxError: the model is unknown or no checkpoint is found; the message says
             how to download one.
     """
-    from vfx.checkpoints import MODELS, find_checkpoint, resolve_model
-    from vfx.masks import video_content_hash
+    from vfx.checkpoints import MODELS, find_checkpoint, resolve_model, verify_checkpoint
 
     if model is None and checkpoint is not None:
-        stem = Path(checkpoint).stem
-        model = stem if stem in MODELS else MODEL_PREFERENCE[0]
+        path = find_checkpoint(MODEL_PREFERENCE[0], checkpoint)  # checks that it exists
+        model = path.stem if path.stem in MODELS else verify_checkpoint(path).name
     if model is None:
         for candidate in MODEL_PREFERENCE:
             try:
@@ -96,34 +102,30 @@ def choose_model(model: str | None, checkpoint: str | Path | None) -> ModelChoic
 
 
 def cached_store_dir(
-    video: Path,
+    video_hash: str,
     prompts: list[ObjectPrompts],
     model_identity: str,
     settings: dict[str, Any],
     cache_dir: Path | None = None,
 ) -> Path:
-    """Where the masklets for these inputs live in the cache (whether or not they exist yet)."""
-    from vfx.masks import masklet_cache_key, video_content_hash
-    from vfx.masks.cache_key import default_cache_root
+    """Where the masklets for these inputs live in the cache (whether or not they exist yet).
 
-    key = masklet_cache_key(
-        video_content_hash(video), prompts_identity(prompts), model_identity, settings
-    )
+    ``video_hash`` is :func:`vfx.masks.video_content_hash` of the video file.
+    """
+    key = masklet_cache_key(video_hash, prompts_identity(prompts), model_identity, settings)
     return (default_cache_root() if cache_dir is None else Path(cache_dir)) / key
 
 
 def track_cached(
-    video: Path,
     info: VideoInfo,
     prompts: list[ObjectPrompts],
     tracker: Tracker,
     cache_dir: Path | None = None,
 ) -> MaskletStore:
-    """The masklets for ``video`` and ``prompts``: from the cache, or tracked now.
+    """The masklets for ``prompts`` on the video ``info.path``: from the cache, or tracked now.
 
     Args:
-        video: the source video file.
-        info: its metadata (size, fps, frame count).
+        info: the video's metadata (its file, size, fps, frame count).
         prompts: validated prompts.
         tracker: the model identity and settings that key the cache, and how to
             load it.
@@ -132,9 +134,9 @@ def track_cached(
     Returns:
         The opened, complete :class:`~vfx.masks.MaskletStore`.
     """
-    from vfx.masks import video_content_hash
-
-    store_dir = cached_store_dir(video, prompts, tracker.model, tracker.settings, cache_dir)
+    video = Path(info.path)
+    video_hash = video_content_hash(video)
+    store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
     if find_cached_store(store_dir.parent, store_dir.name) is not None:
         return MaskletStore.open(store_dir)
     if store_dir.exists():
@@ -147,7 +149,7 @@ def track_cached(
         "fps": info.fps,
         "frame_count": info.frame_count,
         "objects": [{"id": obj.id, "name": obj.name} for obj in prompts],
-        "video": {"path": str(video), "hash": video_content_hash(video)},
+        "video": {"path": str(video), "hash": video_hash},
         "model": tracker.model,
         "prompts": prompts_identity(prompts),
         "settings": tracker.settings,
@@ -252,7 +254,7 @@ class TrackingOptions:
         if tracker is None:
             choice = choose_model(self.model, self.checkpoint)
             tracker = sam2_tracker(choice, self.device, self.progress)
-        return track_cached(Path(info.path), info, prompts, tracker, self.cache_dir)
+        return track_cached(info, prompts, tracker, self.cache_dir)
 
 
 def predict_frame_masks(

@@ -10,6 +10,27 @@ from torch import nn
 from sam2.modeling.position_encoding import RotaryEncoding2d
 
 
+def bf16_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, chunk: int = 1024
+) -> torch.Tensor:
+    """Softmax attention from bfloat16 matmuls with an fp32 softmax: ``q [..., Nq, D]``,
+    ``k, v [..., Nk, D]`` -> ``[..., Nq, D]`` in bfloat16.
+
+    CPU SDPA gains nothing from bf16 inputs, while bf16 matmuls run about twice as fast as
+    fp32 on CPUs with avx512_bf16/AMX. Queries go in chunks of ``chunk`` to bound the size of
+    the fp32 score matrix.
+    """
+    scale = q.shape[-1] ** -0.5
+    q, k, v = q.bfloat16(), k.bfloat16(), v.bfloat16()
+    k_t = k.transpose(-2, -1)  # [..., Nk, D] -> [..., D, Nk]
+    outputs = []
+    for start in range(0, q.shape[-2], chunk):
+        scores = (q[..., start : start + chunk, :] @ k_t).float() * scale  # [..., c, Nk]
+        weights = torch.softmax(scores, dim=-1).bfloat16()
+        outputs.append(weights @ v)
+    return torch.cat(outputs, dim=-2)
+
+
 class Attention(nn.Module):
     """Attention whose projections may shrink the width by ``downsample_rate``.
 

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sam2.modeling.attention import bf16_attention
 from sam2.modeling.layers import MLP
 
 
@@ -74,7 +75,10 @@ class MultiScaleAttention(nn.Module):
             q = _max_pool_hw(q, self.q_pool)
             h, w = q.shape[1:3]
             q = q.reshape(b, h * w, self.num_heads, -1).transpose(1, 2)
-        x = F.scaled_dot_product_attention(q, k, v)  # [B, heads, H*W, D]
+        if x.dtype == torch.bfloat16:
+            x = bf16_attention(q, k, v)  # [B, heads, H*W, D]
+        else:
+            x = F.scaled_dot_product_attention(q, k, v)  # [B, heads, H*W, D]
         x = x.transpose(1, 2).reshape(b, h, w, -1)  # [B, heads, H*W, D] -> [B, H, W, dim_out]
         return self.proj(x)
 
@@ -146,8 +150,8 @@ class Hiera(nn.Module):
 
     ``stages`` blocks per stage; blocks listed in ``global_att_blocks`` attend globally, the
     others within ``window_spec[stage]`` windows (the first block of a stage still uses the
-    previous stage's window, pooled). ``precision="bf16"`` runs matmuls in bfloat16 (softmax
-    and outputs stay fp32).
+    previous stage's window, pooled). ``precision="bf16"`` runs the blocks' matmuls in bfloat16
+    with an fp32 softmax; outputs are fp32 either way.
     """
 
     def __init__(
@@ -221,15 +225,17 @@ class Hiera(nn.Module):
         return cached
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        if self.precision == "bf16":
-            with torch.autocast(device_type=x.device.type, dtype=torch.bfloat16):
-                outputs = self._forward(x)
-            return [out.float() for out in outputs]
-        return self._forward(x)
-
-    def _forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = self.patch_embed(x)  # [B, H, W, C]
         x = x + self._position_embedding(x.shape[1], x.shape[2], x.dtype)
+        if self.precision == "bf16":
+            # Linear layers run in bf16 under autocast, attention in bf16_attention; the patch
+            # embedding stays fp32 (bf16 convolutions have no fast CPU kernel).
+            with torch.autocast(device_type=x.device.type, dtype=torch.bfloat16):
+                outputs = self._run_blocks(x.bfloat16())
+            return [out.float() for out in outputs]
+        return self._run_blocks(x)
+
+    def _run_blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
         outputs = []
         for index, block in enumerate(self.blocks):
             x = block(x)

@@ -39,3 +39,19 @@ def test_alpha_preset_written_to_mp4_is_flattened_with_a_warning(clip: Clip, tmp
         frame = reader.read(0)
     outside = ~clip.masks[0].any(axis=0)
     assert frame[outside].mean() < 20  # transparent pixels became black
+
+
+def test_python_api_with_a_graph_and_named_masks(clip: Clip, tmp_path: Path):
+    from effects import Blur, Recolor
+    from vfx.graph import Graph, Layer
+    from vfx.presets import MaskSpec
+
+    graph = Graph([Layer(Blur(radius=9), region="~hero"), Layer(Recolor(hue=90), region="obj:2")])
+    specs = {"hero": MaskSpec("hero", objects=(1,))}
+    out = tmp_path / "api.mp4"
+    result = vfx.render(clip.video, out, graph=graph, mask_specs=specs, masks=clip.masks_dir,
+                        progress=False)  # fmt: skip
+    assert result.frames == FRAMES
+    with pytest.raises(vfx.VfxError, match="use mask hero, which is not defined"):
+        vfx.render(clip.video, tmp_path / "x.mp4", graph=graph, masks=clip.masks_dir)
+    assert not (tmp_path / "x.mp4").exists()

@@ -11,6 +11,10 @@ Request kinds (see ``reference_worker.py``):
 - ``image_predictor``: ``{"kind", "config_file", "overrides": ["++model.x=v"], "state_dict",
   "predictor_kwargs": {}, "calls": [{"method": "set_image", "args": [image]}, {"method":
   "predict", "kwargs": {...}}, {"method": "features"}]}`` -> one result per call.
+- ``sam_heads``: ``{"kind", "config_file", "overrides", "state_dict", "image" [1, 3, S, S],
+  "calls": [{"method": "_forward_sam_heads" | "_use_mask_as_output", "point_inputs",
+  "mask_inputs", "multimask_output"}]}`` -> one 7-tuple (as a list) per call, computed on the
+  first-frame features (``no_mem_embed`` added).
 - ``image_encoder_timing``: ``{"kind", "config_file", "overrides", "state_dict", "image",
   "repeats", "warmup", "threads"}`` -> ``{"times", "backbone_fpn"}``.
 

@@ -72,6 +72,39 @@ def handle_image_predictor(request):
     return results
 
 
+def handle_sam_heads(request):
+    """``_forward_sam_heads`` / ``_use_mask_as_output`` on first-frame features of ``image``.
+
+    Each call: ``{"method", "point_inputs", "mask_inputs", "multimask_output"}``; returns the
+    7-tuple as a list.
+    """
+    model = build_model(request)
+    results = []
+    with torch.inference_mode():
+        backbone_out = model.forward_image(request["image"])
+        _, feats, _, sizes = model._prepare_backbone_features(backbone_out)
+        batch, channels = feats[-1].size(1), model.hidden_dim
+        pix_feat = (feats[-1] + model.no_mem_embed).permute(1, 2, 0)
+        pix_feat = pix_feat.reshape(batch, channels, *sizes[-1])
+        high_res = [
+            x.permute(1, 2, 0).reshape(batch, x.size(2), *size)
+            for x, size in zip(feats[:-1], sizes[:-1], strict=True)
+        ]
+        for call in request["calls"]:
+            if call["method"] == "_use_mask_as_output":
+                output = model._use_mask_as_output(pix_feat, high_res, call["mask_inputs"])
+            else:
+                output = model._forward_sam_heads(
+                    pix_feat,
+                    point_inputs=call.get("point_inputs"),
+                    mask_inputs=call.get("mask_inputs"),
+                    high_res_features=high_res,
+                    multimask_output=call.get("multimask_output", False),
+                )
+            results.append(to_tensors(list(output)))
+    return results
+
+
 def handle_image_encoder_timing(request):
     """Time ``model.forward_image`` on a fixed input; returns times (s) and the last output."""
     torch.set_num_threads(request.get("threads", torch.get_num_threads()))

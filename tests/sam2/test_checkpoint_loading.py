@@ -97,7 +97,9 @@ def test_build_sam2_loads_the_file(tmp_path: Path) -> None:
     path = write_random_checkpoint(tmp_path / "tiny.pt", "sam2_hiera_tiny", seed=0)
     model = build_sam2("configs/sam2/sam2_hiera_t.yaml", path, device="cpu")
     assert not model.training
-    assert torch.equal(model.no_mem_embed, torch.load(path, weights_only=True)["model"]["no_mem_embed"])
+    assert torch.equal(
+        model.no_mem_embed, torch.load(path, weights_only=True)["model"]["no_mem_embed"]
+    )
 
 
 def test_wrong_model_error_names_both_models(tmp_path: Path) -> None:
@@ -112,7 +114,7 @@ def test_wrong_model_error_names_both_models(tmp_path: Path) -> None:
 
 def test_version_mismatch_is_reported(tmp_path: Path) -> None:
     path = write_random_checkpoint(tmp_path / "tiny20.pt", "sam2_hiera_tiny")
-    with pytest.raises(CheckpointError, match="looks like sam2_hiera_tiny.*requested is sam2.1"):
+    with pytest.raises(CheckpointError, match=r"looks like sam2_hiera_tiny.*requested is sam2\.1"):
         build_sam2("sam2.1_hiera_tiny", path, device="cpu")
 
 

@@ -65,13 +65,69 @@ CASES = {
     "binary_masks": dict(point_coords=[[250, 170]], point_labels=[1]),
 }
 
+# SAM-head calls (the building blocks of video tracking), checked on sam2.1 tiny.
+HEADS_MODEL = "sam2.1_hiera_tiny"
+
+
+def _head_calls() -> list[dict]:
+    generator = torch.Generator().manual_seed(3)
+    mask = torch.zeros(1, 1, 1024, 1024)
+    mask[..., 200:600, 300:700] = 1.0
+    clicks = {
+        "point_coords": torch.tensor([[[400.0, 380.0], [800.0, 900.0]]]),
+        "point_labels": torch.tensor([[1, 0]], dtype=torch.int32),
+    }
+    return [
+        {"method": "_forward_sam_heads", "point_inputs": clicks, "multimask_output": True},
+        {"method": "_forward_sam_heads", "point_inputs": clicks, "mask_inputs": mask},
+        {
+            "method": "_forward_sam_heads",
+            "mask_inputs": torch.randn(1, 1, 256, 256, generator=generator),
+        },
+        {"method": "_use_mask_as_output", "mask_inputs": mask},
+        {"method": "_use_mask_as_output", "mask_inputs": torch.zeros(1, 1, 1024, 1024)},
+    ]
+
+
+def _head_image() -> torch.Tensor:
+    return torch.randn(1, 3, 1024, 1024, generator=torch.Generator().manual_seed(5))
+
+
+def _our_heads(model) -> list[list[torch.Tensor]]:
+    """Our SAM-head outputs for :func:`_head_calls`, on first-frame features."""
+    results = []
+    with torch.inference_mode():
+        _, feats, _, sizes = model._prepare_backbone_features(model.forward_image(_head_image()))
+        pix_feat = (feats[-1] + model.no_mem_embed).permute(1, 2, 0)  # [HW, 1, C] -> [1, C, HW]
+        pix_feat = pix_feat.reshape(1, model.hidden_dim, *sizes[-1])
+        high_res = [
+            x.permute(1, 2, 0).reshape(1, x.size(2), *size)  # [HW, 1, C] -> [1, C, H, W]
+            for x, size in zip(feats[:-1], sizes[:-1], strict=True)
+        ]
+        for call in _head_calls():
+            if call["method"] == "_use_mask_as_output":
+                output = model._use_mask_as_output(pix_feat, high_res, call["mask_inputs"])
+            else:
+                output = model._forward_sam_heads(
+                    pix_feat,
+                    point_inputs=call.get("point_inputs"),
+                    mask_inputs=call.get("mask_inputs"),
+                    high_res_features=high_res,
+                    multimask_output=call.get("multimask_output", False),
+                )
+            results.append(list(output))
+    return results
+
+
 _RESULTS: dict[str, dict] = {}
 
 
-def _ours(name: str) -> tuple[dict, dict[str, dict]]:
-    """Our features and per-case outputs; the mask_input case reuses an earlier low-res logit."""
+def _ours(name: str) -> tuple[dict, dict[str, dict], list | None]:
+    """Our features, per-case outputs (the mask_input case reuses an earlier low-res logit) and,
+    for :data:`HEADS_MODEL`, the SAM-head outputs."""
     model = build_sam2(name, device="cpu")
     load_checkpoint(model, random_state_dict(name))
+    heads = _our_heads(model) if name == HEADS_MODEL else None
     predictor = SAM2ImagePredictor(model)
     predictor.set_image(_image())
     features = {
@@ -87,7 +143,7 @@ def _ours(name: str) -> tuple[dict, dict[str, dict]]:
             kwargs["mask_input"] = low[int(np.argmax(ious))][None]  # [1, 256, 256]
         calls[case] = kwargs
         outputs[case] = predictor.predict(**kwargs)
-    return features, {"calls": calls, "outputs": outputs}
+    return features, {"calls": calls, "outputs": outputs}, heads
 
 
 def _reference_request(name: str, calls: dict[str, dict]) -> dict:
@@ -111,8 +167,22 @@ def _results(name: str) -> dict:
         group = TINY if name in TINY else (name,)
         ours = {member: _ours(member) for member in group}
         requests = [_reference_request(m, ours[m][1]["calls"]) for m in group]
-        for member, response in zip(group, run_reference(requests), strict=True):
+        with_heads = HEADS_MODEL in group
+        if with_heads:
+            requests.append(
+                {
+                    "kind": "sam_heads",
+                    "config_file": OFFICIAL_CONFIG_FILES[HEADS_MODEL],
+                    "state_dict": random_state_dict(HEADS_MODEL),
+                    "image": _head_image(),
+                    "calls": _head_calls(),
+                }
+            )
+        responses = run_reference(requests)
+        for member, response in zip(group, responses, strict=False):
             _RESULTS[member] = {"ours": ours[member], "reference": response}
+        if with_heads:
+            _RESULTS[HEADS_MODEL]["reference_heads"] = responses[-1]
     return _RESULTS[name]
 
 
@@ -154,3 +224,30 @@ def test_predictions_match(name: str, case: str) -> None:
         binary = masks > 0.5
     # Random weights still give real masks: neither empty nor full.
     assert 0.01 < binary.mean() < 0.99, binary.mean()
+
+
+HEAD_OUTPUTS = (
+    "low_res_multimasks",
+    "high_res_multimasks",
+    "ious",
+    "low_res_masks",
+    "high_res_masks",
+    "obj_ptr",
+    "object_score_logits",
+)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("call", range(5))
+def test_sam_heads_match(call: int) -> None:
+    require_reference()
+    result = _results(HEADS_MODEL)
+    ours, reference = result["ours"][2][call], result["reference_heads"][call]
+    for label, mine, theirs in zip(HEAD_OUTPUTS, ours, reference, strict=True):
+        assert mine.shape == theirs.shape, label
+        torch.testing.assert_close(mine, theirs, atol=LOGIT_ATOL, rtol=1e-5, msg=label)
+    foreground = float((ours[4] > 0).float().mean())
+    if call == 4:  # an empty mask given as output: no object
+        assert foreground == 0.0 and ours[6].item() == -10.0
+    else:
+        assert 0.01 < foreground < 0.99, foreground

@@ -116,7 +116,7 @@ def test_batch_matches_single_images(predictor: SAM2ImagePredictor) -> None:
     batch_masks, batch_ious, batch_low = predictor.predict_batch(box_batch=boxes)
     for index, image in enumerate(images):
         predictor.set_image(image)
-        masks, ious, low = predictor.predict(box=boxes[index])
+        _, ious, low = predictor.predict(box=boxes[index])
         assert batch_masks[index].shape == (3, *image.shape[:2])
         np.testing.assert_allclose(batch_ious[index], ious, atol=1e-4)
         np.testing.assert_allclose(batch_low[index], low, atol=1e-3)

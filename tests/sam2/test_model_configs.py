@@ -160,12 +160,12 @@ def test_bad_overrides_raise_clear_errors(kwargs, message: str) -> None:
 
 
 def test_unknown_field_error_lists_valid_fields() -> None:
-    with pytest.raises(ConfigError, match="valid fields: .*fill_hole_area"):
+    with pytest.raises(ConfigError, match=r"valid fields: .*fill_hole_area"):
         SAM2Config.from_name("sam2_hiera_t.yaml", ["++model.fill_holes=1"])
 
 
 def test_malformed_override_string() -> None:
-    with pytest.raises(ConfigError, match="'\\+\\+model.<field>=<value>'"):
+    with pytest.raises(ConfigError, match=r"'\+\+model\.<field>=<value>'"):
         SAM2Config.from_name("sam2_hiera_t.yaml", ["fill_hole_area: 0"])
 
 

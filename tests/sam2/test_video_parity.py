@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 REFERENCE_PYTHON = REPO / ".venv-reference" / "bin" / "python"
 WORKER = Path(__file__).with_name("reference_video_worker.py")
 LOGIT_ATOL = 1e-2  # logits of magnitude up to ~30; fp32 reassociation differences stay far below
-FRAMES = 6
+FRAMES = 5
 
 pytestmark = [
     pytest.mark.parity,
@@ -37,26 +37,27 @@ pytestmark = [
 
 STEPS = [
     {"op": "points", "frame": 0, "obj": 1, "points": [[52, 40]], "labels": [1]},
-    {"op": "points", "frame": 2, "obj": 2, "box": [60, 30, 120, 90]},
-    {"op": "mask", "frame": 3, "obj": 3, "mask": "obj3"},
+    {"op": "points", "frame": 1, "obj": 2, "box": [60, 30, 120, 90]},
+    {"op": "mask", "frame": 2, "obj": 3, "mask": "obj3"},
     {"op": "propagate"},
-    {"op": "points", "frame": 4, "obj": 1, "points": [[70, 60]], "labels": [0],
+    # a correction click on a tracked frame, then re-propagation over it
+    {"op": "points", "frame": 3, "obj": 1, "points": [[70, 60]], "labels": [0],
      "clear_old_points": False},
-    {"op": "propagate"},
-    {"op": "propagate", "start": FRAMES - 1, "reverse": True},
+    {"op": "propagate", "start": 3},
+    {"op": "propagate", "start": FRAMES - 1, "max": 2, "reverse": True},
     {"op": "remove", "obj": 2},
-    {"op": "propagate", "start": 2, "max": 2},
+    {"op": "propagate", "start": 1, "max": 1},
 ]
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.ndarray]]:
-    """A folder of JPEG frames of moving shapes, and a mask of the third shape on frame 3."""
+    """A folder of JPEG frames of moving shapes, and a mask of the third shape on frame 2."""
     folder = tmp_path_factory.mktemp("frames")
     scene = list(scene_frames(width=160, height=120, frames=FRAMES, objects=3, background=None))
     for index, frame in enumerate(scene):
         Image.fromarray(frame.rgb).save(folder / f"{index:05d}.jpg", quality=95)
-    masks = {"obj3": scene[3].masks[2]}
+    masks = {"obj3": scene[2].masks[2]}
     np.savez(folder.parent / "masks.npz", **masks)
     return folder, masks
 

@@ -118,3 +118,38 @@ def test_render_result_summary():
         result.summary()
         == "wrote out.mp4: 48 frames, 2.00 s of video, rendered at 12.0 fps in 4.0 s"
     )
+
+
+def test_wide_frames_are_smoothed_at_the_working_width(video_and_masks, monkeypatch):
+    import cv2
+
+    from vfx import render_pipeline
+
+    frames, masks = video_and_masks
+    monkeypatch.setattr(render_pipeline, "SMOOTH_MAX_WIDTH", W // 2)
+    settings = {"window": 3, "motion": False}
+    specs = {"subject": MaskSpec("subject", objects=(1,), smooth=settings)}
+    with masked_frames(open_video(frames), ArrayMasks(masks), specs) as pipe:
+        items = list(pipe)
+    small = np.stack(
+        [cv2.resize(m, (W // 2, H // 2), interpolation=cv2.INTER_AREA) for m in masks[:, 0]]
+    )
+    batch = smooth(small, **settings)
+    for t, item in enumerate(items):
+        assert item.named["subject"].shape == (H, W)
+        expected = cv2.resize(batch[t], (W, H), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_allclose(item.named["subject"], expected, atol=1e-6)
+
+
+def test_chroma_keyed_frames_lose_their_green_fringe():
+    from vfx.sources.chroma import ChromaKeySource
+
+    frame = np.zeros((8, 8, 3), np.uint8)
+    frame[:] = (0, 177, 64)  # the screen
+    frame[2:6, 2:6] = (150, 190, 150)  # a grey subject with a green cast
+    with masked_frames(open_video(frame[None]), ChromaKeySource("green"), {}) as pipe:
+        item = next(iter(pipe))
+    assert item.objects[1][3, 3] == 1.0
+    red, green, _ = item.frame.rgb[3, 3].astype(int)
+    assert green - red < 10  # it was 40 greener than red
+    np.testing.assert_array_equal(item.frame.rgb[0, 0], [0, 177, 64])  # the screen is kept

@@ -104,3 +104,25 @@ def test_closing_early_stops_an_endless_source():
     assert [next(it) for _ in range(3)] == [1, 2, 3]
     pipe.close()
     assert not any(t.is_alive() for t in pipe._threads)
+
+
+def test_closing_early_closes_the_stage_generators():
+    closed = []
+
+    def tracked(items):
+        try:
+            yield from items
+        finally:
+            closed.append(True)
+
+    def endless():
+        i = 0
+        while True:
+            yield i
+            i += 1
+
+    pipe = ThreadedStages(endless(), [tracked])
+    it = iter(pipe)
+    next(it)
+    pipe.close()
+    assert closed == [True]

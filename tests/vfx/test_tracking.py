@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import vfx
-from vfx.masks import MaskletStore
+from vfx.masks import MaskletStore, video_content_hash
 from vfx.prompts import parse_prompts
 from vfx.synthetic import write_scene_video
 from vfx.tracking import Tracker, cached_store_dir
@@ -56,7 +56,9 @@ def test_second_render_reuses_the_masklets(scene, tmp_path: Path):
     first = vfx.render(video, tmp_path / "a.mp4", preset="background-blur", prompts=prompts,
                        cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
     assert fake.loads == 1
-    store_dir = cached_store_dir(video, prompts, "fake-tracker", {"test": True}, cache)
+    store_dir = cached_store_dir(
+        video_content_hash(video), prompts, "fake-tracker", {"test": True}, cache
+    )
     store = MaskletStore.open(store_dir)
     assert store.object_ids == [1, 2]
     assert store.meta["model"] == "fake-tracker"

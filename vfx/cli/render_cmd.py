@@ -30,7 +30,7 @@ from vfx.cli.prompt_options import mask_source_options, model_options, prompt_op
     "overrides",
     multiple=True,
     metavar="LAYER.PARAM=VALUE",
-    help="Override a preset setting (repeatable): 0.radius=31, subject.smooth=false, output.crf=20.",
+    help="Override a preset setting (repeatable): 0.radius=31, subject.smooth=false, output.crf=20",
 )
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

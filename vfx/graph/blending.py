@@ -62,10 +62,10 @@ def mix(
     ``weight`` is ``[H, W]`` float32 in 0..1. ``out`` may be ``base`` (in place).
 
     Region weights are mostly exactly 0 or 1 with a thin soft edge. So the frame
-    is cut into tiles: tiles of 1s are copied with one masked copy, tiles of 0s
-    are left alone, and only the mixed tiles are blended (``cv2.blendLinear``,
-    several times faster than a float numpy blend). When most tiles are mixed,
-    the whole frame is blended at once.
+    is cut into tiles: runs of tiles of 1s are copied, tiles of 0s are left
+    alone, and only the mixed tiles are blended (``cv2.blendLinear``, several
+    times faster than a float numpy blend). When most tiles are mixed, the
+    whole frame is blended at once.
     """
     if out is None:
         out = base.copy()
@@ -84,14 +84,9 @@ def mix(
     mixed = (means > _UNIFORM) & ~full
     if np.count_nonzero(mixed) * 2 > mixed.size:
         return _blend(top, out, weight, out)
-    if full.any():
-        tile_mask = cv2.resize(
-            full.view(np.uint8), (cols * _TILE, rows * _TILE), interpolation=cv2.INTER_NEAREST
-        )
-        cv2.copyTo(top, tile_mask[:height, :width], out)
-    for row, start, stop in _runs(mixed):
-        ys = slice(row * _TILE, min(height, (row + 1) * _TILE))
-        xs = slice(start * _TILE, min(width, stop * _TILE))
+    for ys, xs in _tile_runs(full, height, width):
+        out[ys, xs] = top[ys, xs]
+    for ys, xs in _tile_runs(mixed, height, width):
         _blend(top[ys, xs], out[ys, xs], weight[ys, xs], out[ys, xs])
     return out
 
@@ -103,13 +98,24 @@ def _blend(top: np.ndarray, base: np.ndarray, weight: np.ndarray, out: np.ndarra
     return cv2.blendLinear(top, base, weight, inverse, dst=out)
 
 
-def _runs(mixed: np.ndarray) -> list[tuple[int, int, int]]:
-    """``(row, first, stop)`` for every horizontal run of True in ``mixed`` ``[rows, cols]``."""
-    padded = np.zeros((mixed.shape[0], mixed.shape[1] + 2), np.int8)
-    padded[:, 1:-1] = mixed
+def _tile_runs(tiles: np.ndarray, height: int, width: int) -> list[tuple[slice, slice]]:
+    """Pixel ``(rows, cols)`` slices of every horizontal run of True in ``tiles`` ``[rows, cols]``.
+
+    The last row and column of tiles are cut at the ``height`` x ``width`` border.
+    """
+    padded = np.zeros((tiles.shape[0], tiles.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = tiles
     edges = np.diff(padded, axis=1)  # +1 where a run starts, -1 one past where it ends
     starts, stops = np.nonzero(edges == 1), np.nonzero(edges == -1)
-    return list(zip(starts[0].tolist(), starts[1].tolist(), stops[1].tolist(), strict=True))
+    return [
+        (
+            slice(row * _TILE, min(height, (row + 1) * _TILE)),
+            slice(start * _TILE, min(width, stop * _TILE)),
+        )
+        for row, start, stop in zip(
+            starts[0].tolist(), starts[1].tolist(), stops[1].tolist(), strict=True
+        )
+    ]
 
 
 def composite(
@@ -126,16 +132,22 @@ def composite(
     ``rgb``: ``[H, W, 3]`` uint8; ``alpha``: ``[H, W]`` uint8 straight alpha, or None
     while the frame is opaque (it becomes an array once an effect sets opacity).
     The effect's image is blended by ``blend`` and mixed in by its weight times
-    ``opacity``. With ``in_place`` the result is written into ``rgb``/``alpha``.
+    ``opacity``; an output with a ``box`` touches only that part of the frame.
+    With ``in_place`` the result is written into ``rgb``/``alpha``.
     """
+    height, width = rgb.shape[:2]
+    x0, y0, x1, y1 = painted.box or (0, 0, width, height)
+    inner = (slice(y0, y1), slice(x0, x1))
     weight = painted.weight
     if opacity < 1.0:
         weight = np.multiply(weight, np.float32(opacity))
     if painted.image is not None:
-        top = blend_pixels(rgb, painted.image, blend)
-        rgb = mix(rgb, top, weight, out=rgb if in_place else None)
+        if not in_place:
+            rgb = rgb.copy()
+        view = rgb[inner]
+        mix(view, blend_pixels(view, painted.image, blend), weight, out=view)
     if painted.opacity is not None:
-        alpha = _composite_opacity(alpha, painted.opacity, weight, in_place, rgb.shape[:2])
+        alpha = _composite_opacity(alpha, painted.opacity, weight, inner, in_place, (height, width))
     return rgb, alpha
 
 
@@ -143,22 +155,31 @@ def _composite_opacity(
     alpha: np.ndarray | None,
     target: np.ndarray | int,
     weight: np.ndarray,
+    inner: tuple[slice, slice],
     in_place: bool,
     shape: tuple[int, int],
 ) -> np.ndarray:
-    """Move the ``[H, W]`` uint8 alpha (None: opaque) towards ``target`` by ``weight``."""
-    if not isinstance(target, np.ndarray) and target == 0:
-        # Cutting out (the common case) is a single multiply by what is kept.
-        keep = np.subtract(np.float32(1.0), weight)
-        if alpha is None:
-            return cv2.convertScaleAbs(keep, alpha=255.0)
-        return cv2.multiply(alpha, keep, dtype=cv2.CV_8U, dst=alpha if in_place else None)
+    """Move the ``[H, W]`` uint8 alpha (None: opaque) towards ``target`` by ``weight``.
+
+    ``weight`` (and an array ``target``) cover the ``inner`` part of the frame.
+    """
+    cut = not isinstance(target, np.ndarray) and target == 0
     if alpha is None:
+        if cut and weight.shape == shape:
+            # Cutting an opaque frame (the common case): alpha = 255 * (1 - weight).
+            return cv2.convertScaleAbs(weight, alpha=-255.0, beta=255.0)
         alpha = np.full(shape, 255, np.uint8)
-        in_place = True
+    elif not in_place:
+        alpha = alpha.copy()
+    view = alpha[inner]
+    if cut:
+        keep = np.subtract(np.float32(1.0), weight)
+        cv2.multiply(view, keep, dtype=cv2.CV_8U, dst=view)
+        return alpha
     if not isinstance(target, np.ndarray):
-        target = np.full(shape, int(target), np.uint8)
-    return mix(alpha, target, weight, out=alpha if in_place else None)
+        target = np.full(view.shape, int(target), np.uint8)
+    mix(view, target, weight, out=view)
+    return alpha
 
 
 def stack_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:

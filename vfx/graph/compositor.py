@@ -8,6 +8,7 @@ every layer updates in place.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, as_uint8_rgb
+from effects.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box
 from effects.registry import get_effect
 from vfx.errors import VfxError
 from vfx.graph.blending import check_blend, composite, stack_alpha
@@ -98,6 +99,30 @@ class Layer:
             blend=blend,
             opacity=opacity,
         )
+
+
+def _render_layer(
+    effect: Effect, rgb: np.ndarray, region_alpha: np.ndarray, ctx: EffectContext
+) -> EffectOutput | None:
+    """What ``effect`` paints over ``region_alpha`` ``[H, W]``; None when it paints nothing.
+
+    A pointwise effect renders only the region's bounding box.
+    """
+    if not effect.paints_inside_region:
+        return effect.render(rgb, region_alpha, ctx)
+    if not effect.pointwise:
+        return effect.render(rgb, region_alpha, ctx) if cv2.countNonZero(region_alpha) else None
+    box = mask_box(region_alpha, level=0.0)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    if (x1 - x0, y1 - y0) == (rgb.shape[1], rgb.shape[0]):
+        return effect.render(rgb, region_alpha, ctx)
+    inner = (slice(y0, y1), slice(x0, x1))
+    painted = effect.render(
+        np.ascontiguousarray(rgb[inner]), np.ascontiguousarray(region_alpha[inner]), ctx
+    )
+    return dataclasses.replace(painted, box=box)
 
 
 def _opacity_problem(opacity: object) -> str | None:
@@ -189,9 +214,9 @@ class Graph:
             region_alpha = regions.get(region.text)
             if region_alpha is None:
                 region_alpha = regions[region.text] = region.evaluate(lookup, (height, width))
-            if layer.effect.paints_inside_region and not cv2.countNonZero(region_alpha):
+            painted = _render_layer(layer.effect, rgb, region_alpha, ctx)
+            if painted is None:
                 continue  # e.g. the object is out of view in this frame
-            painted = layer.effect.render(rgb, region_alpha, ctx)
             rgb, alpha = composite(
                 rgb, alpha, painted, blend=layer.blend, opacity=layer.opacity, in_place=True
             )

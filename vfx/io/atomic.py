@@ -68,6 +68,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(
     path: str | Path, *, directory: bool = False, suffix: str | None = None
@@ -96,6 +102,9 @@ def atomic_output(
     try:
         with _sigterm_as_interrupt():
             yield tmp
+            # mkstemp/mkdtemp create private (0600/0700) entries; give the output
+            # the permissions a plain open() or mkdir() would have had.
+            os.chmod(tmp, (0o777 if directory else 0o666) & ~_current_umask())
             if final.is_dir() and not final.is_symlink():
                 shutil.rmtree(final)
             os.replace(tmp, final)

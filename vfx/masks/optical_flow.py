@@ -1,7 +1,8 @@
 """Dense motion between neighbouring frames, at reduced resolution, for motion-compensated filters.
 
 Flow is estimated with OpenCV's DIS on grey frames downscaled by an integer
-factor (a 1080p frame becomes 480x270), which is what keeps it cheap. Longer
+factor (a 1080p frame becomes 240x135), refined down to that size, which is
+what keeps it cheap. Longer
 hops are made by chaining one-frame flows, and every flow carries a validity
 map: a pixel whose forward and backward flows disagree (it is occluded or
 uncovered in the other frame) or whose match falls outside the image is not
@@ -29,6 +30,8 @@ PRESETS = {
 # the check is there to catch occlusions, which miss by far more).
 _FB_RELATIVE = 0.01
 _FB_ABSOLUTE = 2.0
+# Share of an object's core that must look the same after its fitted motion.
+_MODEL_AGREEMENT = 0.7
 
 
 def flow_factor(width: int, flow_width: int) -> int:
@@ -85,6 +88,9 @@ class FlowEstimator:
 
     def __init__(self, preset: str = "ultrafast") -> None:
         self._dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+        # The presets stop at 1/4 (ultrafast, fast) of the input; we already
+        # downscale the input, so refine down to its full size.
+        self._dis.setFinestScale(0)
         self._grid: tuple[np.ndarray, np.ndarray] | None = None
 
     def grid(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -200,21 +206,31 @@ def upsample_box(
 
 
 def fit_object_motion(
-    corr: Correspondence, core: np.ndarray, factor: int, min_points: int = 12
+    corr: Correspondence,
+    core: np.ndarray,
+    factor: int,
+    here: np.ndarray,
+    there: np.ndarray,
+    tolerance: float,
+    min_points: int = 12,
 ) -> np.ndarray | None:
     """A similarity transform (rotation, scale, shift) that moves an object like ``corr`` does.
 
     Fitted with RANSAC to the valid flow vectors of the low-res cells in
     ``core`` (``[h, w]`` bool, the object's inside), so the flow's smearing at
-    the object's outline and its outliers do not bend the object's edge.
+    the object's outline and its outliers do not bend the object's edge. The
+    fit is kept only if it explains the object's look: most core cells, moved
+    by it, must land on pixels of the other frame within ``tolerance`` grey
+    levels (``here`` and ``there`` are the frames' :func:`smoothed_grey` images);
+    a flow that missed a fast, small object fails this test.
 
     Returns:
         ``[2, 3]`` float64 matrix mapping full-res points of this frame to the
-        other frame, or ``None`` when too few valid vectors support a fit.
+        other frame, or ``None`` when there is no trustworthy fit.
     """
     rows, cols = min(core.shape[0], corr.valid.shape[0]), min(core.shape[1], corr.valid.shape[1])
-    usable = core[:rows, :cols] & (corr.valid[:rows, :cols] > 0.5)
-    ys, xs = np.nonzero(usable)
+    cells = core[:rows, :cols]
+    ys, xs = np.nonzero(cells & (corr.valid[:rows, :cols] > 0.5))
     if xs.size < min_points:
         return None
     flow = corr.flow[ys, xs]  # [P, 2]
@@ -227,4 +243,47 @@ def fit_object_motion(
     )
     if matrix is None or inliers is None or int(inliers.sum()) < min_points:
         return None
-    return matrix
+    ys, xs = np.nonzero(cells)
+    points = (np.stack([xs, ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5  # [P, 2]
+    moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # low-res coords
+    # Sample ``there`` at the moved cells: maps of shape [P, 1].
+    seen = cv2.remap(
+        there,
+        moved[:, 0:1].astype(np.float32),
+        moved[:, 1:2].astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )[:, 0]
+    agree = np.abs(seen - here[ys, xs]) <= tolerance
+    return matrix if agree.mean() >= _MODEL_AGREEMENT else None
+
+
+def model_disagreement(
+    corr: Correspondence, model: np.ndarray, factor: int, tolerance: float
+) -> np.ndarray:
+    """``[h, w]`` bool: cells whose trustworthy flow moves them away from ``model``.
+
+    There the object's motion does not explain what is seen (an occluder passing,
+    background being uncovered), so the object's mask must not be carried there.
+
+    Args:
+        model: ``[2, 3]`` similarity in full-res coordinates.
+        tolerance: allowed difference, low-res pixels (L1).
+    """
+    low_h, low_w = corr.valid.shape
+    ys, xs = np.mgrid[0:low_h, 0:low_w].astype(np.float32)
+    cx, cy = (xs + 0.5) * factor - 0.5, (ys + 0.5) * factor - 0.5
+    m = model.astype(np.float32)
+    move_x = (m[0, 0] * cx + m[0, 1] * cy + m[0, 2] - cx) / factor
+    move_y = (m[1, 0] * cx + m[1, 1] * cy + m[1, 2] - cy) / factor
+    deviation = np.abs(corr.flow[..., 0] - move_x) + np.abs(corr.flow[..., 1] - move_y)
+    return (corr.valid > 0.5) & (deviation > tolerance)
+
+
+def upsample_cells(cells: np.ndarray, factor: int, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Nearest-neighbour full-res view of a low-res ``[h, w]`` bool map inside ``box``."""
+    y0, y1, x0, x1 = box
+    crop = cells[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
+    full = np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
+    oy, ox = y0 % factor, x0 % factor
+    return full[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]

@@ -65,8 +65,9 @@ class SmoothSettings:
     motion: bool = True
     occlusion: bool = True
     motion_model: str = "object"
+    model_deviation: float = 1.0
     appearance_tolerance: float = 24.0
-    flow_width: int = 480
+    flow_width: int = 256
     flow_preset: str = "ultrafast"
 
     def __post_init__(self) -> None:

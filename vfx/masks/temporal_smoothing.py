@@ -35,9 +35,11 @@ from vfx.masks.optical_flow import (
     fit_object_motion,
     flow_factor,
     grey_low_res,
+    model_disagreement,
     reach_in_box,
     smoothed_grey,
     upsample_box,
+    upsample_cells,
 )
 from vfx.masks.settings import SmoothSettings
 
@@ -275,6 +277,8 @@ class TemporalSmoother:
         self._entries.clear()
         self._pushed = self._emitted = 0
         self._shape = None
+        # DIS keeps buffers between calls; a fresh one makes every sequence reproducible.
+        self._flow = FlowEstimator(self.settings.flow_preset)
         return ready
 
     def _entry(self, index: int) -> _Entry:
@@ -332,14 +336,29 @@ class TemporalSmoother:
                         min(width, box[3] + margin),
                     )
                 )
-            models: dict[int, np.ndarray | None] = {}
+            models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
             if self.settings.motion_model == "object" and regions:
                 f = self._factor
                 core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
-                models = {
-                    index: None if corr is None else fit_object_motion(corr, core, f)
-                    for index, corr in corrs.items()
-                }
+                for index, corr in corrs.items():
+                    matrix = None
+                    if corr is not None:
+                        matrix = fit_object_motion(
+                            corr,
+                            core,
+                            f,
+                            current.soft_grey,
+                            self._entry(index).soft_grey,
+                            self.settings.appearance_tolerance,
+                        )
+                    models[index] = (
+                        None
+                        if matrix is None
+                        else (
+                            matrix,
+                            model_disagreement(corr, matrix, f, self.settings.model_deviation),
+                        )
+                    )
             for box in merge_boxes(regions):
                 out[obj, box[0] : box[1], box[2] : box[3]] = self._smooth_box(
                     obj, box, current, window, corrs, models
@@ -356,7 +375,7 @@ class TemporalSmoother:
         current: _Entry,
         window: list[_Entry],
         corrs: dict[int, Correspondence | None],
-        models: dict[int, np.ndarray | None],
+        models: dict[int, tuple[np.ndarray, np.ndarray] | None],
     ) -> np.ndarray:
         """Smoothed ``[h, w]`` values of object ``obj`` inside ``box`` of the current frame."""
         target = current.index
@@ -378,20 +397,31 @@ class TemporalSmoother:
         return hysteresis(merged, self.settings.low, self.settings.high)
 
     def _aligned(
-        self, plane: np.ndarray, corr: Correspondence | None, box: Box, model: np.ndarray | None
+        self,
+        plane: np.ndarray,
+        corr: Correspondence | None,
+        box: Box,
+        model: tuple[np.ndarray, np.ndarray] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
 
+        With an object ``model`` (a ``[2, 3]`` similarity to the neighbour and the
+        low-res cells where the flow disagrees with it), the mask follows the
+        model, and votes that would carry the object onto something moving
+        otherwise (an occluder) are marked untrustworthy.
+        Without one, it follows the dense flow and its validity.
+
         Returns the ``[h, w]`` values and their ``[h, w]`` bool validity (``None``
-        when there is no flow and the mask is taken as it is).
+        when every value is usable).
         """
         y0, y1, x0, x1 = box
         if corr is None:
             return plane[y0:y1, x0:x1], None
         if model is not None:
+            matrix, disagree = model
             # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
-            shifted = model.copy()
-            shifted[:, 2] += model[:, :2] @ np.array([x0, y0], np.float64)
+            shifted = matrix.copy()
+            shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
             warped = cv2.warpAffine(
                 plane,
                 shifted,
@@ -399,7 +429,10 @@ class TemporalSmoother:
                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                 borderMode=cv2.BORDER_REPLICATE,
             )
-            return warped, None
+            # Carrying the object onto something that moves otherwise would drag
+            # it over an occluder; votes for "background" there are harmless.
+            dragged = upsample_cells(disagree, self._factor, box) & (warped >= 0.5)
+            return warped, (~dragged if dragged.any() else None)
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]

@@ -63,16 +63,20 @@ def test_subsampled_filter_stays_close_to_the_exact_one() -> None:
     src = ((xx - 64) ** 2 + (yy - 48) ** 2 < 30**2).astype(np.float32)
     exact = guided_filter(guide, src, 8, 1e-3)
     fast = guided_filter(guide, src, 8, 1e-3, subsample=4)
-    assert np.abs(fast - exact).mean() < 0.01
+    assert np.abs(fast - exact).mean() < 0.02
+    assert np.abs(fast - exact).max() < 0.1
 
 
 def test_guided_refinement_snaps_a_rough_edge_to_the_image_edge() -> None:
     frame = np.full((60, 80, 3), 30, np.uint8)
     frame[:, 40:] = 220  # a strong vertical edge at x = 40
     rough = np.zeros((60, 80), np.float32)
-    rough[:, 37:] = 1.0  # the tracker's edge is 3 px off
+    rough[:, 37:] = 1.0  # the tracker's edge is 3 px off, in the dark part
     out = refine(rough, frame, guided_radius=6, guided_eps=1e-3, guided_subsample=1)
-    assert out[:, 43:].min() > 0.95
-    assert out[:, :36].max() < 0.05
-    # Most of the mistaken strip 37..39 is gone because the image is dark there.
-    assert out[30, 37:40].mean() < 0.5
+    row = out[30]
+    # Full alpha on the bright side, a hard step exactly at the image edge,
+    # and the mistaken dark strip 37..39 falls below one half.
+    assert row[40:].min() > 0.99
+    assert row[40] - row[39] > 0.4
+    assert row[37:40].max() < 0.6
+    assert row[:20].max() < 0.05

@@ -46,14 +46,14 @@ def test_zero_px_and_inputs_are_left_alone() -> None:
 
 @pytest.mark.parametrize("px", [2, 8, 30])
 def test_feather_softens_the_edge_and_keeps_the_area(px: int) -> None:
-    mask = square(160, 50, 110)
+    mask = square(240, 50, 190)
     out = feather_mask(mask, px)
     assert abs(out.sum() - mask.sum()) / mask.sum() < 0.01
-    assert out[80, 80] > 0.95 and out[80, 5] < 0.01
-    # Half way at the old edge, and a ramp about px wide on each side.
-    assert 0.4 < out[80, 50] < 0.6
-    inside = out[80, 50 + px // 2]
-    assert 0.6 < inside < 1.0
+    assert out[120, 120] > 0.99 and out[120, 5] < 0.01
+    # Half way at the old edge (between pixels 49 and 50), and a ramp about px wide.
+    assert out[120, 49] + out[120, 50] == pytest.approx(1.0, abs=0.02)
+    assert 0.5 < out[120, 50 + px // 2] < 0.95
+    assert out[120, 50 - px] < 0.1
 
 
 def test_small_holes_are_filled_large_ones_stay() -> None:

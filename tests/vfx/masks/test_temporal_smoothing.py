@@ -1,0 +1,157 @@
+"""Temporal smoothing: chatter removed, steps kept, streaming equals batch, settings checked."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from vfx.errors import VfxError
+from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth
+from vfx.masks.temporal_smoothing import combine, hysteresis
+from vfx.synthetic import scene_frames
+
+HEIGHT, WIDTH = 48, 64
+
+
+def disc_sequence(frames: int, speed: float = 0.0, radius: float = 10.0) -> np.ndarray:
+    """``[T, H, W]`` float32 soft discs moving right by ``speed`` px per frame."""
+    yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    out = np.empty((frames, HEIGHT, WIDTH), np.float32)
+    for t in range(frames):
+        distance = np.hypot(xx - 20 - speed * t, yy - 24)
+        out[t] = np.clip(radius + 0.5 - distance, 0, 1)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["median", "trimmed", "mean"])
+def test_a_vanishing_object_vanishes_within_the_window(mode: str) -> None:
+    probs = disc_sequence(16)
+    probs[8:] = 0.0  # the object really leaves at frame 8
+    out = smooth(probs, window=5, mode=mode)
+    assert out[8 + 2 :].max() == 0.0
+    assert out[: 8 - 2].min(axis=0).max() > 0.9  # still there before
+
+
+def test_single_frame_dropout_and_blob_are_outvoted() -> None:
+    probs = disc_sequence(12)
+    clean = probs.copy()
+    probs[5] = 0.0  # dropout
+    probs[7, 40:46, 50:56] = 1.0  # spurious blob, one frame
+    out = smooth(probs)
+    assert metrics.frame_j(out[5], clean[5]) > 0.97
+    assert out[7, 40:46, 50:56].max() == 0.0
+    assert metrics.region_j(out, clean).min() > 0.97
+
+
+def textured_moving_disc(frames: int, speed: float, radius: float):
+    """``[T, H, W, 3]`` frames of a bright textured disc gliding over a dark ground, and masks."""
+    rng = np.random.default_rng(5)
+    height, width = 64, 128
+    background = rng.integers(0, 120, (height // 16, width // 16, 3)).astype(np.uint8)
+    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_CUBIC)
+    texture = rng.integers(140, 256, (height // 4, 2 * width // 4, 3)).astype(np.uint8)
+    texture = cv2.resize(texture, (2 * width, height), interpolation=cv2.INTER_CUBIC)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.empty((frames, height, width, 3), np.uint8)
+    masks = np.empty((frames, height, width), np.float32)
+    for t in range(frames):
+        cx = 20 + speed * t
+        masks[t] = np.clip(radius + 0.5 - np.hypot(xx - cx, yy - 32), 0, 1)
+        shifted = texture[:, width - round(cx) + 20 : 2 * width - round(cx) + 20]
+        blend = masks[t][..., None]
+        rgb[t] = (background * (1 - blend) + shifted * blend).astype(np.uint8)
+    return rgb, masks
+
+
+def test_motion_compensation_keeps_a_small_fast_object() -> None:
+    # 8 px per frame against a 7 px radius: without alignment most pixels are
+    # covered in only 2 of 5 frames, and the window votes the object away.
+    frames, truth = textured_moving_disc(10, speed=8.0, radius=7.0)
+    aligned = smooth(truth, frames)
+    unaligned = smooth(truth)
+    assert metrics.region_j(aligned[2:-2], truth[2:-2]).mean() > 0.9
+    assert metrics.region_j(unaligned[2:-2], truth[2:-2]).mean() < 0.6
+
+
+def test_streaming_equals_batch_with_frames_and_several_objects() -> None:
+    scene = list(scene_frames(80, 60, 9, objects=2, background=None, seed=2))
+    frames = np.stack([s.rgb for s in scene])
+    masks = np.stack([s.masks for s in scene]).astype(np.float32)  # [T, N, H, W]
+    rng = np.random.default_rng(0)
+    noisy = np.clip(masks + 0.3 * rng.standard_normal(masks.shape).astype(np.float32), 0, 1)
+    batch = [smooth(noisy[:, k], frames, window=5) for k in range(2)]
+    smoother = TemporalSmoother({"window": 5})
+    assert smoother.lookahead == 2
+    streamed = []
+    for t in range(len(frames)):
+        ready = smoother.push(noisy[t], frames[t])
+        assert len(streamed) + len(ready) == max(0, t + 1 - 2)
+        streamed.extend(ready)
+    streamed.extend(smoother.flush())
+    stacked = np.stack(streamed)  # [T, N, H, W]
+    for k in range(2):
+        np.testing.assert_array_equal(stacked[:, k], batch[k])
+    # The smoother is reusable after flush.
+    again = [a for t in range(len(frames)) for a in smoother.push(noisy[t, 0], frames[t])]
+    again.extend(smoother.flush())
+    np.testing.assert_array_equal(np.stack(again), batch[0])
+
+
+def test_window_one_only_applies_hysteresis() -> None:
+    probs = disc_sequence(3)
+    probs[1, 0:4, 0:4] = 0.3  # faint blob, never reaches high
+    out = smooth(probs, window=1, low=0.1, high=0.5)
+    assert out[1, 0:4, 0:4].max() == 0.0
+    np.testing.assert_array_equal(out[0], np.where(probs[0] >= 0.1, probs[0], 0.0))
+
+
+def test_hysteresis_keeps_soft_regions_attached_to_a_core() -> None:
+    alpha = np.zeros((10, 20), np.float32)
+    alpha[2:8, 2:6] = 0.9
+    alpha[2:8, 6:8] = 0.3  # soft edge touching the core
+    alpha[2:8, 14:18] = 0.4  # faint separate blob
+    alpha[0, 0] = 0.05  # below low
+    out = hysteresis(alpha.copy(), 0.1, 0.5)
+    np.testing.assert_array_equal(out[2:8, 2:8], alpha[2:8, 2:8])
+    assert out[2:8, 14:18].max() == 0.0
+    assert out[0, 0] == 0.0
+
+
+def test_combine_rules_on_hand_values() -> None:
+    values = [np.array([v], np.float32) for v in (0.0, 1.0, 0.2, 0.9, 0.5)]
+    offsets = [0, -2, -1, 1, 2]
+    assert combine(values, offsets, "median")[0] == pytest.approx(0.5)
+    assert combine(values, offsets, "trimmed")[0] == pytest.approx((0.2 + 0.5 + 0.9) / 3)
+    # Binomial weights 1 4 6 4 1 for offsets -2..2.
+    expected = (1 * 1.0 + 4 * 0.2 + 6 * 0.0 + 4 * 0.9 + 1 * 0.5) / 16
+    assert combine(values, offsets, "mean")[0] == pytest.approx(expected)
+    assert combine(values[:2], offsets[:2], "median")[0] == pytest.approx(0.5)
+
+
+def test_settings_are_validated_with_helpful_messages() -> None:
+    assert SmoothSettings.from_dict(None) == SmoothSettings()
+    assert SmoothSettings.from_dict({"window": 7}).window == 7
+    with pytest.raises(VfxError, match=r"unknown smooth setting windw; allowed: window, mode"):
+        SmoothSettings.from_dict({"windw": 5})
+    with pytest.raises(VfxError, match="odd"):
+        SmoothSettings.from_dict({"window": 4})
+    with pytest.raises(VfxError, match="mode 'blur' is unknown; allowed: median, trimmed, mean"):
+        SmoothSettings.from_dict({"mode": "blur"})
+    with pytest.raises(VfxError, match="must be of type int"):
+        SmoothSettings.from_dict({"window": "5"})
+    with pytest.raises(VfxError, match="low <= high"):
+        SmoothSettings.from_dict({"low": 0.8, "high": 0.5})
+    with pytest.raises(VfxError, match="unknown smooth setting"):
+        smooth(disc_sequence(2), radius=3)
+
+
+def test_shape_mistakes_are_reported() -> None:
+    smoother = TemporalSmoother()
+    smoother.push(np.zeros((4, 5), np.float32))
+    with pytest.raises(VfxError, match="changed shape"):
+        smoother.push(np.zeros((4, 6), np.float32))
+    with pytest.raises(VfxError, match=r"\[T, H, W\]"):
+        smooth(np.zeros((4, 5), np.float32))
+    with pytest.raises(VfxError, match="frames for"):
+        smooth(np.zeros((3, 4, 5), np.float32), np.zeros((2, 4, 5, 3), np.uint8))

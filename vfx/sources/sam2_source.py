@@ -1,0 +1,144 @@
+"""SAM 2 tracking as a vfx mask source: prompts in, per-object probabilities out.
+
+:func:`track_objects` drives a :class:`sam2.sam2_video_predictor.SAM2VideoPredictor` from
+:class:`~vfx.prompts_model.ObjectPrompts` and yields every frame's probabilities;
+:func:`track_to_store` writes them into a :class:`~vfx.masks.MaskletStore` (which is itself a
+mask source). Every prompted frame is a conditioning frame, so a correction on a later frame
+persists; tracking runs forward from the first prompted frame and, when that is not frame 0,
+backward from it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from vfx.errors import VfxError
+from vfx.masks import MaskletStore
+from vfx.prompts_model import FramePrompt, ObjectPrompts
+
+if TYPE_CHECKING:
+    from sam2.sam2_video_predictor import SAM2VideoPredictor
+
+
+def track_objects(
+    predictor: SAM2VideoPredictor,
+    video: Any,
+    objects: list[ObjectPrompts],
+    progress: bool = True,
+) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
+    """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
+
+    Yields ``(frame_index, {obj_id: [H, W] float32 probability 0..1})`` once per frame: first the
+    forward pass from the earliest prompted frame, then the frames before it in reverse order.
+    Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
+    """
+    if not objects:
+        raise VfxError("no objects to track; add a prompt such as --point 0:320,240")
+    for obj in objects:
+        if not obj.prompts:
+            raise VfxError(f"object {obj.id} ({obj.name}) has no prompts; give it a point or box")
+    previous_mode = predictor.add_all_frames_to_correct_as_cond
+    predictor.add_all_frames_to_correct_as_cond = True
+    try:
+        with torch.inference_mode():
+            state = predictor.init_state(video)
+            for obj in objects:
+                for prompt in _merge_by_frame(obj.prompts):
+                    _check_prompt(obj, prompt, state.num_frames, state.video_width,
+                                  state.video_height)
+                    _add_prompt(predictor, state, obj.id, prompt)
+            first = min(prompt.frame for obj in objects for prompt in obj.prompts)
+            passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
+            if first > 0:
+                passes.append(predictor.propagate_in_video(state, start_frame_idx=first,
+                                                           reverse=True))
+            with tqdm(total=state.num_frames, unit="frame", desc="tracking",
+                      disable=not progress) as bar:
+                for number, frames in enumerate(passes):
+                    for index, obj_ids, logits in frames:
+                        if number > 0 and index == first:
+                            continue  # the forward pass already gave the first prompted frame
+                        # [N, 1, H, W] logits -> [N, H, W] probabilities
+                        probs = torch.sigmoid(logits[:, 0].float()).cpu().numpy()
+                        yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
+                        bar.update(1)
+    finally:
+        predictor.add_all_frames_to_correct_as_cond = previous_mode
+
+
+def track_to_store(
+    predictor: SAM2VideoPredictor,
+    video: Any,
+    objects: list[ObjectPrompts],
+    directory: str | Path,
+    meta: dict[str, Any],
+    progress: bool = True,
+) -> MaskletStore:
+    """Track ``objects`` and write the probabilities into a masklet store at ``directory``.
+
+    ``meta`` is the store metadata (at least width, height and fps; see
+    :meth:`MaskletStore.create`); object names are filled in from ``objects`` when missing. The
+    store appears (complete) only when tracking finished. Returns it opened for reading.
+    """
+    meta = dict(meta)
+    meta.setdefault("objects", [{"id": obj.id, "name": obj.name} for obj in objects])
+    with MaskletStore.create(directory, meta) as writer:
+        for index, masks in track_objects(predictor, video, objects, progress=progress):
+            writer.write_frame(index, masks)
+    return MaskletStore.open(directory)
+
+
+def _check_prompt(
+    obj: ObjectPrompts, prompt: FramePrompt, frame_count: int | None, width: int, height: int
+) -> None:
+    where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
+    if prompt.frame < 0 or (frame_count is not None and prompt.frame >= frame_count):
+        raise VfxError(f"{where}: the video has {frame_count} frames; use frames 0..{frame_count - 1}")
+    if prompt.points is None and prompt.box is None and prompt.mask is None:
+        raise VfxError(f"{where}: the prompt is empty; give points, a box or a mask")
+    if prompt.labels is not None and len(prompt.labels) != len(prompt.points or []):
+        raise VfxError(f"{where}: {len(prompt.points or [])} points but {len(prompt.labels)} labels")
+    for x, y in [*(prompt.points or []), *_corners(prompt.box)]:
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise VfxError(f"{where}: ({x}, {y}) is outside the {width}x{height} frame")
+    if prompt.mask is not None and np.asarray(prompt.mask).ndim != 2:
+        raise VfxError(f"{where}: the mask must be a single-channel [H, W] image")
+
+
+def _corners(box: list[float] | None) -> list[tuple[float, float]]:
+    return [] if box is None else [(box[0], box[1]), (box[2], box[3])]
+
+
+def _add_prompt(predictor: SAM2VideoPredictor, state: Any, obj_id: int, prompt: FramePrompt) -> None:
+    """A mask first (it becomes the frame's input), then clicks/box refining it."""
+    if prompt.mask is not None:
+        predictor.add_new_mask(state, prompt.frame, obj_id, np.asarray(prompt.mask).astype(bool))
+    if prompt.points or prompt.box is not None:
+        predictor.add_new_points_or_box(
+            state,
+            frame_idx=prompt.frame,
+            obj_id=obj_id,
+            points=prompt.points or None,
+            labels=prompt.labels if prompt.points else None,
+            box=prompt.box,
+        )
+
+
+def _merge_by_frame(prompts: list[FramePrompt]) -> list[FramePrompt]:
+    """One prompt per frame, in frame order: clicks concatenated, the first box and mask kept."""
+    merged: dict[int, FramePrompt] = {}
+    for prompt in sorted(prompts, key=lambda p: p.frame):
+        into = merged.setdefault(prompt.frame, FramePrompt(frame=prompt.frame))
+        if prompt.points:
+            labels = prompt.labels if prompt.labels is not None else [1] * len(prompt.points)
+            into.points = [*(into.points or []), *prompt.points]
+            into.labels = [*(into.labels or []), *labels]
+        into.box = into.box if into.box is not None else prompt.box
+        into.mask = into.mask if into.mask is not None else prompt.mask
+    return list(merged.values())
