@@ -31,11 +31,16 @@ class Edges(Effect):
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """The stylised ``[H, W, 3]`` frame, weighted by the region ``alpha``."""
-        grey = cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (3, 3), 0)
-        dx = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 1, 0, ksize=3))
-        dy = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 0, 1, ksize=3))
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        cv2.GaussianBlur(grey, (3, 3), 0, dst=grey)
+        # Both 3x3 Sobel derivatives in one pass (several times faster than two
+        # cv2.Sobel calls, and equal to them).
+        dx, dy = cv2.spatialGradient(grey)  # [H, W] int16 each
         # |dx| + |dy| approximates the magnitude; Sobel's gain is up to 4 per axis.
-        magnitude = cv2.addWeighted(dx, self.strength / 4.0, dy, self.strength / 4.0, 0.0)
+        gain = self.strength / 4.0
+        magnitude = cv2.addWeighted(
+            cv2.convertScaleAbs(dx), gain, cv2.convertScaleAbs(dy), gain, 0.0
+        )
         if self.style == "sketch":
             magnitude = cv2.bitwise_not(magnitude)
         edges = cv2.cvtColor(magnitude, cv2.COLOR_GRAY2RGB)

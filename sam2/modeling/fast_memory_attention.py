@@ -128,7 +128,9 @@ class FastMemoryAttention:
     def _linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         return F.linear(x.to(self.dtype), weight, bias).float()
 
-    def _self_attention(self, layer: nn.Module, weights: dict, normed: torch.Tensor) -> torch.Tensor:
+    def _self_attention(
+        self, layer: nn.Module, weights: dict, normed: torch.Tensor
+    ) -> torch.Tensor:
         attn = layer.self_attn
         heads = attn.num_heads
         q, k, v = F.linear(normed.to(self.dtype), weights["sa_qkv_w"], weights["sa_qkv_b"]).chunk(

@@ -28,19 +28,8 @@ def check_output_path(
     """
     out = Path(path)
     for src in inputs:
-        if (
-            src is not None
-            and Path(src).exists()
-            and out.exists()
-            and out.resolve() == Path(src).resolve()
-        ):
-            raise VfxError(
-                f"output {out} is the same file as the input; choose another output path"
-            )
         if src is not None and out.resolve() == Path(src).resolve():
-            raise VfxError(
-                f"output {out} is the same path as the input; choose another output path"
-            )
+            raise VfxError(f"output {out} is the input itself; choose another output path")
     if out.exists() and not force:
         raise VfxError(f"output {out} already exists; pass --force to overwrite it")
     parent = out.parent if str(out.parent) else Path(".")

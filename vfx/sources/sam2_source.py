@@ -99,11 +99,13 @@ def _check_prompt(
 ) -> None:
     where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
     if prompt.frame < 0 or (frame_count is not None and prompt.frame >= frame_count):
-        raise VfxError(f"{where}: the video has {frame_count} frames; use frames 0..{frame_count - 1}")
+        last = "the last frame" if frame_count is None else frame_count - 1
+        raise VfxError(f"{where}: the frame is outside the video; use frames 0..{last}")
     if prompt.points is None and prompt.box is None and prompt.mask is None:
         raise VfxError(f"{where}: the prompt is empty; give points, a box or a mask")
     if prompt.labels is not None and len(prompt.labels) != len(prompt.points or []):
-        raise VfxError(f"{where}: {len(prompt.points or [])} points but {len(prompt.labels)} labels")
+        count = len(prompt.points or [])
+        raise VfxError(f"{where}: {count} points but {len(prompt.labels)} labels; give one each")
     for x, y in [*(prompt.points or []), *_corners(prompt.box)]:
         if not (0 <= x <= width and 0 <= y <= height):
             raise VfxError(f"{where}: ({x}, {y}) is outside the {width}x{height} frame")
@@ -115,7 +117,9 @@ def _corners(box: list[float] | None) -> list[tuple[float, float]]:
     return [] if box is None else [(box[0], box[1]), (box[2], box[3])]
 
 
-def _add_prompt(predictor: SAM2VideoPredictor, state: Any, obj_id: int, prompt: FramePrompt) -> None:
+def _add_prompt(
+    predictor: SAM2VideoPredictor, state: Any, obj_id: int, prompt: FramePrompt
+) -> None:
     """A mask first (it becomes the frame's input), then clicks/box refining it."""
     if prompt.mask is not None:
         predictor.add_new_mask(state, prompt.frame, obj_id, np.asarray(prompt.mask).astype(bool))

@@ -49,7 +49,7 @@ def test_interrupt_leaves_nothing(tmp_path: Path) -> None:
 def test_output_equal_to_input_is_refused(tmp_path: Path) -> None:
     src = tmp_path / "in.mp4"
     src.write_bytes(b"video")
-    with pytest.raises(VfxError, match="same"):
+    with pytest.raises(VfxError, match="is the input itself"):
         check_output_path(src, force=True, inputs=(src,))
 
 
