@@ -43,9 +43,9 @@ class Mover:
     frames: tuple[int, int]  # first and last frame present
 
 
-def mover_centre(mover: Mover, t: int, count: int, width: int, height: int) -> tuple[float, float]:
-    """Centre in pixels of ``mover`` at frame ``t`` of ``count``."""
-    u = t / max(count - 1, 1)
+def mover_centre(mover: Mover, t: int, width: int, height: int) -> tuple[float, float]:
+    """Centre in pixels of ``mover`` at frame ``t``; the paths span ``PATH_FRAMES`` frames."""
+    u = t / (PATH_FRAMES - 1)
     if mover.name == "slow":
         return width * (0.38 + 0.06 * u), height * (0.5 + 0.05 * math.sin(2 * math.pi * u))
     if mover.name == "fast":
@@ -62,6 +62,9 @@ def mover_centre(mover: Mover, t: int, count: int, width: int, height: int) -> t
     return width * (0.82 - 0.05 * u), height * (0.22 + 0.05 * u)  # "vanish"
 
 
+# The objects' paths span this many frames, whatever the clip's length.
+PATH_FRAMES = 72
+
 MOVERS = (
     Mover("slow", 0.22, False, (200, 60, 50), 3, "1 px/frame", (0, 10**9)),
     Mover("fast", 0.12, True, (40, 90, 220), 4, "fast", (0, 10**9)),
@@ -71,9 +74,9 @@ MOVERS = (
 )
 
 
-def signed_distance(mover: Mover, t: int, count: int, width: int, height: int) -> np.ndarray:
+def signed_distance(mover: Mover, t: int, width: int, height: int) -> np.ndarray:
     """``[H, W]`` float32 signed distance to the object's outline (negative inside)."""
-    cx, cy = mover_centre(mover, t, count, width, height)
+    cx, cy = mover_centre(mover, t, width, height)
     r = mover.radius * height
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     dx, dy = xs + 0.5 - cx, ys + 0.5 - cy
@@ -94,13 +97,15 @@ def smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) -
 def make_clip(width: int, height: int, count: int, seed: int):
     """Frames ``[T, H, W, 3]`` uint8, ground truth ``[N, T, H, W]`` float32 (visible, soft)."""
     rng = np.random.default_rng(seed)
+    scale = height / 360  # textures keep their size relative to the frame
     background = (
         110
-        + 35 * smooth_noise(rng, height, width, 24)[..., None]
+        + 35 * smooth_noise(rng, height, width, round(24 * scale))[..., None]
         + 20 * rng.standard_normal((height, width, 3)).astype(np.float32)
     )
     textures = [
-        np.array(m.colour, np.float32) + 45 * smooth_noise(rng, 2 * height, 2 * width, 6)[..., None]
+        np.array(m.colour, np.float32)
+        + 45 * smooth_noise(rng, 2 * height, 2 * width, round(6 * scale))[..., None]
         for m in MOVERS
     ]
     frames = np.empty((count, height, width, 3), np.uint8)
@@ -112,8 +117,8 @@ def make_clip(width: int, height: int, count: int, seed: int):
             mover = MOVERS[k]
             if not mover.frames[0] <= t <= mover.frames[1]:
                 continue
-            cover = np.clip(0.5 - signed_distance(mover, t, count, width, height), 0.0, 1.0)
-            cx, cy = mover_centre(mover, t, count, width, height)
+            cover = np.clip(0.5 - signed_distance(mover, t, width, height), 0.0, 1.0)
+            cx, cy = mover_centre(mover, t, width, height)
             # The texture moves with the object.
             ox = min(max(round(width - cx), 0), width)
             oy = min(max(round(height - cy), 0), height)

@@ -16,6 +16,7 @@ everything outside it transparent.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,9 @@ def mask_box(mask: np.ndarray, level: float = 0.5) -> tuple[int, int, int, int] 
 class EffectOutput:
     """What an effect paints.
 
+    The arrays may be scratch buffers of the effect (see :func:`scratch`), valid
+    until the next render with the same ``ctx.cache``: use them before then.
+
     ``image``: ``[H, W, 3]`` uint8 colours, or None when colours stay as they are.
     ``weight``: ``[H, W]`` float32 in 0..1, how much of the effect each pixel gets.
     ``opacity``: None when the effect leaves transparency alone; otherwise the
@@ -208,6 +212,26 @@ class Effect:
         if opacity is None:
             return out
         return stack_alpha(out, opacity)
+
+
+def scratch(
+    ctx: EffectContext, tag: str, shape: tuple[int, ...], dtype: type = np.uint8
+) -> np.ndarray:
+    """An uninitialised C-contiguous ``shape`` array of ``dtype``, kept in ``ctx.cache``.
+
+    Effects write their per-frame intermediates and outputs into these instead
+    of fresh arrays: at 1080p a fresh array costs a page fault per 4 KiB, often
+    more than the arithmetic that fills it. Every ``tag`` names one buffer of
+    one effect (``"edges.grey"``); it is valid until the next call with that tag.
+    The memory grows to the largest shape asked for and is then reused, so
+    shapes that change from frame to frame (a moving box) cost nothing extra.
+    """
+    key = ("scratch", tag, np.dtype(dtype).str)
+    size = math.prod(shape)
+    memory = ctx.cache.get(key)
+    if memory is None or memory.size < size:
+        memory = ctx.cache[key] = np.empty(size, dtype)
+    return memory[:size].reshape(shape)
 
 
 def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
+from effects.base import Effect, EffectContext, EffectOutput, scratch
 from effects.kernels import BLUR_KINDS, blur, blur_within
 from effects.params import param
 from effects.registry import register
@@ -38,8 +38,9 @@ class Blur(Effect):
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """The blurred ``[H, W, 3]`` frame, weighted by the region ``alpha``."""
+        out = scratch(ctx, "blur.image", frame.shape)
         if self.isolate:
-            return EffectOutput(
-                image=blur_within(frame, alpha, self.radius, self.kind), weight=alpha
-            )
-        return EffectOutput(image=blur(frame, self.radius, self.kind), weight=alpha)
+            image = blur_within(frame, alpha, self.radius, self.kind, out=out)
+        else:
+            image = blur(frame, self.radius, self.kind, out=out)
+        return EffectOutput(image=image, weight=alpha)

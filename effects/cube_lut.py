@@ -129,15 +129,23 @@ def _lerp(low: np.ndarray, high: np.ndarray, frac: np.ndarray) -> np.ndarray:
     return high
 
 
-def apply_dense(frame: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Look up every pixel of ``frame`` ``[H, W, 3]`` uint8 in a :func:`dense_table`."""
-    height, width = frame.shape[:2]
-    rgba = cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)
+def apply_dense(
+    frame: np.ndarray,
+    table: np.ndarray,
+    work: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Look up every pixel of ``frame`` ``[H, W, 3]`` uint8 in a :func:`dense_table`.
+
+    ``work`` (``[H, W, 4]`` uint8) and ``out`` (``[H, W, 3]`` uint8) are optional
+    buffers for the packed pixels and the result.
+    """
+    rgba = cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA, dst=work)
     keys = rgba.view(np.uint32)[..., 0]  # [H, W, 4] uint8 -> [H, W] uint32 (little endian)
     np.bitwise_and(keys, 0xFFFFFF, out=keys)
-    looked_up = np.take(table, keys)  # [H, W] uint32
-    rgba = looked_up.view(np.uint8).reshape(height, width, 4)  # [H, W] uint32 -> [H, W, 4] uint8
-    return cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
+    # Keys are below 2^24, so 'clip' never clips; it skips the bounds check.
+    np.take(table, keys, out=keys, mode="clip")
+    return cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB, dst=out)
 
 
 _TABLES: dict[tuple[str, int, int], np.ndarray] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
+from effects.base import Effect, EffectContext, EffectOutput, scratch
 from effects.params import param
 from effects.registry import register
 
@@ -28,5 +28,9 @@ class Cutout(Effect):
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """No colour change; weight = outside of the region, which moves to opacity 0."""
-        outside = alpha if self.invert else np.subtract(np.float32(1.0), alpha)
+        if self.invert:
+            return EffectOutput(image=None, weight=alpha, opacity=0)
+        outside = np.subtract(
+            np.float32(1.0), alpha, out=scratch(ctx, "cutout.weight", alpha.shape, np.float32)
+        )
         return EffectOutput(image=None, weight=outside, opacity=0)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
+from effects.colors import solid_image
 from effects.params import param
 from effects.registry import register
 from vfx.masks import grow_mask
@@ -46,29 +47,31 @@ class Erase(Effect):
     )
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
-        """The filled ``[H, W, 3]`` frame, weighted by the grown region ``[H, W]``.
+        """The filled pixels, weighted by the grown region, over the region's box.
 
         Only the region's bounding box (plus room for growing and for the
-        inpainting to see the surroundings) is processed.
+        inpainting to see the surroundings) is processed and painted.
         """
         height, width = alpha.shape
-        weight = np.zeros((height, width), np.float32)
-        image = frame.copy() if self.mode == "inpaint" else np.empty_like(frame)
-        if self.mode == "fill":
-            image[:] = self.color
         x, y, w, h = cv2.boundingRect((alpha > _EMPTY).view(np.uint8))
         if w == 0:
-            return EffectOutput(image=image, weight=weight)
+            return EffectOutput(image=None, weight=np.zeros((0, 0), np.float32), box=(0, 0, 0, 0))
         margin = math.ceil(self.grow) + _CONTEXT_PX
-        rows = slice(max(0, y - margin), min(height, y + h + margin))
-        cols = slice(max(0, x - margin), min(width, x + w + margin))
+        box = (
+            max(0, x - margin),
+            max(0, y - margin),
+            min(width, x + w + margin),
+            min(height, y + h + margin),
+        )
+        rows, cols = slice(box[1], box[3]), slice(box[0], box[2])
         hole = alpha[rows, cols]
         if self.grow > 0:
             hole = grow_mask(hole, self.grow)
-        weight[rows, cols] = hole
         if self.mode == "inpaint":
-            image[rows, cols] = self._inpaint(frame[rows, cols], hole, height)
-        return EffectOutput(image=image, weight=weight)
+            image = self._inpaint(frame[rows, cols], hole, height)
+        else:
+            image = solid_image(box[3] - box[1], box[2] - box[0], self.color)
+        return EffectOutput(image=image, weight=np.ascontiguousarray(hole), box=box)
 
     def _inpaint(self, patch: np.ndarray, hole: np.ndarray, frame_height: int) -> np.ndarray:
         """Inpaint ``patch`` ``[h, w, 3]`` where ``hole`` ``[h, w]`` is above zero."""

@@ -22,40 +22,47 @@ _DIRECT_RADIUS = 3.0
 _REACH = 1e-3
 
 
-def blur(image: np.ndarray, radius: float, kind: str = "gaussian") -> np.ndarray:
+def blur(
+    image: np.ndarray, radius: float, kind: str = "gaussian", out: np.ndarray | None = None
+) -> np.ndarray:
     """Blur ``image`` (``[H, W]`` or ``[H, W, C]``, uint8 or float32) by ``radius`` pixels.
 
     ``gaussian`` uses sigma = radius / 2; ``box`` averages a square of side
     2 * radius + 1; ``lens`` averages a disc of that radius (a bokeh-like look).
     Wide blurs run on a copy shrunk by halving (exact 2x2 means, which OpenCV
     does far faster than an arbitrary-ratio area resize) and are scaled back up
-    bilinearly. Returns a new array of the same shape and dtype.
+    bilinearly. Returns an array of the same shape and dtype: ``out`` when given
+    (it must have that shape and dtype), else a new one.
     """
     if radius <= 0:
-        return image.copy()
+        return _into(image, out)
     height, width = image.shape[:2]
     work = image
     while radius / 2.0 >= _DIRECT_RADIUS and min(work.shape[:2]) >= 8:
         work = halve(work)
         radius /= 2.0
-    work = _blur_direct(work, radius, kind)
     if work.shape[:2] != (height, width):
-        work = cv2.resize(work, (width, height), interpolation=cv2.INTER_LINEAR)
-    return work
+        work = _blur_direct(work, radius, kind)
+        return cv2.resize(work, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+    return _into(_blur_direct(work, radius, kind), out)
 
 
 def blur_within(
-    image: np.ndarray, mask: np.ndarray, radius: float, kind: str = "gaussian"
+    image: np.ndarray,
+    mask: np.ndarray,
+    radius: float,
+    kind: str = "gaussian",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Blur ``image`` ``[H, W, C]`` uint8 using only the pixels where ``mask`` ``[H, W]`` is on.
 
     A normalised convolution: ``blur(image * mask) / blur(mask)``. Blurring the
     background behind a subject this way keeps the subject's colours from
     smearing into a halo around it. Where the mask has no pixels within reach
-    the plain blur is used. Returns ``[H, W, C]`` uint8.
+    the plain blur is used. Returns ``[H, W, C]`` uint8: ``out`` when given.
     """
     if radius <= 0:
-        return image.copy()
+        return _into(image, out)
     height, width = image.shape[:2]
     work, weight = image, mask
     while radius / 2.0 >= _DIRECT_RADIUS and min(work.shape[:2]) >= 8:
@@ -66,12 +73,20 @@ def blur_within(
     total = _blur_direct(weight, radius, kind)  # [h, w]
     spread = _blur_direct(weighted, radius, kind)
     spread /= np.maximum(total, _REACH)[..., None]
-    out = cv2.convertScaleAbs(spread)  # rounded and saturated to uint8
+    blurred = cv2.convertScaleAbs(spread)  # rounded and saturated to uint8
     unreached = total < _REACH
     if unreached.any():
-        np.copyto(out, _blur_direct(work, radius, kind), where=unreached[..., None])
-    if out.shape[:2] != (height, width):
-        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR)
+        np.copyto(blurred, _blur_direct(work, radius, kind), where=unreached[..., None])
+    if blurred.shape[:2] != (height, width):
+        return cv2.resize(blurred, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+    return _into(blurred, out)
+
+
+def _into(image: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``image`` copied into ``out`` (or into a new array)."""
+    if out is None:
+        return image.copy()
+    out[...] = image
     return out
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from effects.base import EffectContext, ObjectInfo, mask_box
-from effects.colors import object_color
+from effects.colors import object_color, solid_image
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,44 @@ def _widen(
         slice(max(0, y0 - margin), min(height, y1 + margin)),
         slice(max(0, x0 - margin), min(width, x1 + margin)),
     )
+
+
+def union_box(areas: list[ObjectArea]) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` around every area (all zeros when there are none)."""
+    if not areas:
+        return (0, 0, 0, 0)
+    return (
+        min(area.cols.start for area in areas),
+        min(area.rows.start for area in areas),
+        max(area.cols.stop for area in areas),
+        max(area.rows.stop for area in areas),
+    )
+
+
+def within(area: ObjectArea, box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+    """The ``(rows, cols)`` slices of ``area`` relative to the corner of ``box``."""
+    x0, y0 = box[0], box[1]
+    return (
+        slice(area.rows.start - y0, area.rows.stop - y0),
+        slice(area.cols.start - x0, area.cols.stop - x0),
+    )
+
+
+def paint_over(
+    image: np.ndarray,
+    weight: np.ndarray,
+    where: tuple[slice, slice],
+    paint: np.ndarray,
+    color: tuple[int, int, int],
+) -> None:
+    """Where ``paint`` beats ``weight[where]``, set ``color`` and raise the weight to it.
+
+    ``image`` ``[h, w, 3]`` uint8 and ``weight`` ``[h, w]`` float32 are updated in
+    place; ``paint`` is ``[h', w']`` float32, the size of the ``where`` slices.
+    The strongest paint of overlapping objects decides the colour.
+    """
+    current = weight[where]
+    wins = cv2.compare(paint, current, cv2.CMP_GT)  # [h', w'] uint8 0/255
+    # A masked copy, in place into the view.
+    cv2.copyTo(solid_image(*paint.shape, color), wins, image[where])
+    np.maximum(current, paint, out=current)

@@ -10,7 +10,7 @@ import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
 from effects.kernels import STROKE_POSITIONS, blur, stroke_band
-from effects.object_regions import object_areas
+from effects.object_regions import object_areas, paint_over, union_box, within
 from effects.params import param
 from effects.registry import register
 
@@ -39,19 +39,19 @@ class Outline(Effect):
     )
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
-        """Stroke colours ``[H, W, 3]`` and the stroke-plus-glow weight ``[H, W]``."""
-        height, width = alpha.shape
-        image = np.zeros((height, width, 3), np.uint8)
-        weight = np.zeros((height, width), np.float32)
+        """Stroke colours and the stroke-plus-glow weight, over the objects' box."""
         reach = self.width + (2.0 * self.glow_radius if self.glow > 0 else 0.0)
-        for area in object_areas(ctx, alpha, margin=math.ceil(reach) + 2):
+        areas = list(object_areas(ctx, alpha, margin=math.ceil(reach) + 2))
+        # Everything is painted into arrays covering just the objects' boxes.
+        box = union_box(areas)
+        x0, y0, x1, y1 = box
+        image = np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
+        weight = np.zeros((y1 - y0, x1 - x0), np.float32)
+        for area in areas:
             paint = stroke_band(area.alpha, self.width, self.position)
             if self.glow > 0:
                 halo = blur(paint, self.glow_radius)
                 paint = cv2.max(paint, np.multiply(halo, np.float32(2.0 * self.glow)))
                 np.minimum(paint, 1.0, out=paint)
-            current = weight[area.rows, area.cols]
-            wins = paint > current
-            image[area.rows, area.cols][wins] = self.color or area.info.color
-            np.maximum(current, paint, out=current)
-        return EffectOutput(image=image, weight=weight)
+            paint_over(image, weight, within(area, box), paint, self.color or area.info.color)
+        return EffectOutput(image=image, weight=weight, box=box)

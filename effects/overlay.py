@@ -10,7 +10,7 @@ import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
 from effects.kernels import stroke_band
-from effects.object_regions import object_areas
+from effects.object_regions import object_areas, paint_over, union_box, within
 from effects.params import param
 from effects.registry import register
 
@@ -34,16 +34,16 @@ class Overlay(Effect):
     )
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
-        """Object colours ``[H, W, 3]`` and their fill/outline weight ``[H, W]``."""
-        height, width = alpha.shape
-        image = np.zeros((height, width, 3), np.uint8)
-        weight = np.zeros((height, width), np.float32)
-        for area in object_areas(ctx, alpha, margin=math.ceil(self.outline_width) + 1):
+        """Object colours and their fill/outline weight, over the objects' box."""
+        areas = list(object_areas(ctx, alpha, margin=math.ceil(self.outline_width) + 1))
+        # Everything is painted into arrays covering just the objects' boxes.
+        box = union_box(areas)
+        x0, y0, x1, y1 = box
+        image = np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
+        weight = np.zeros((y1 - y0, x1 - x0), np.float32)
+        for area in areas:
             paint = np.multiply(area.alpha, np.float32(self.opacity))
             if self.outline_width > 0:
                 paint = cv2.max(paint, stroke_band(area.alpha, self.outline_width, "inside"))
-            current = weight[area.rows, area.cols]
-            wins = paint > current
-            image[area.rows, area.cols][wins] = self.color or area.info.color
-            np.maximum(current, paint, out=current)
-        return EffectOutput(image=image, weight=weight)
+            paint_over(image, weight, within(area, box), paint, self.color or area.info.color)
+        return EffectOutput(image=image, weight=weight, box=box)

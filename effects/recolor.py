@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
+from effects.base import Effect, EffectContext, EffectOutput, scratch
 from effects.cube_lut import apply_dense, cached_dense_table
 from effects.params import param
 from effects.registry import register
@@ -45,30 +45,43 @@ class Recolor(Effect):
         image = frame
         table = _channel_table(self.temperature, self.tint, self.brightness, self.contrast)
         if table is not None:
-            image = cv2.LUT(image, table)
+            image = cv2.LUT(image, table, dst=scratch(ctx, "recolor.curves", frame.shape))
         if self.hue != 0.0:
-            image = self._rotate_hue(image)
+            image = self._rotate_hue(image, ctx)
         elif self.saturation != 1.0:
-            grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-            if self.saturation != 0.0:
-                grey = cv2.addWeighted(image, self.saturation, grey, 1.0 - self.saturation, 0.0)
-            image = grey
+            grey = cv2.cvtColor(
+                image, cv2.COLOR_RGB2GRAY, dst=scratch(ctx, "recolor.grey", frame.shape[:2])
+            )
+            out = scratch(ctx, "recolor.image", frame.shape)
+            if self.saturation == 0.0:
+                image = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB, dst=out)
+            else:
+                grey = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB, dst=out)
+                image = cv2.addWeighted(
+                    image, self.saturation, grey, 1.0 - self.saturation, 0.0, dst=out
+                )
         if self.lut is not None and self.lut_strength > 0.0:
-            graded = apply_dense(image, cached_dense_table(self.lut))
+            graded = apply_dense(
+                image,
+                cached_dense_table(self.lut),
+                work=scratch(ctx, "recolor.lut_keys", (*frame.shape[:2], 4)),
+                out=scratch(ctx, "recolor.lut_image", frame.shape),
+            )
             if self.lut_strength < 1.0:
                 graded = cv2.addWeighted(graded, self.lut_strength, image, 1 - self.lut_strength, 0)
             image = graded
         return EffectOutput(image=image, weight=alpha)
 
-    def _rotate_hue(self, image: np.ndarray) -> np.ndarray:
+    def _rotate_hue(self, image: np.ndarray, ctx: EffectContext) -> np.ndarray:
         """Hue rotation (and saturation scaling) in OpenCV's 8-bit HSV (hue 0..179)."""
-        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV, dst=scratch(ctx, "recolor.hsv", image.shape))
         steps = np.arange(256, dtype=np.float32)
         hue_curve = np.mod(np.rint(steps + self.hue / 2.0), 180.0)
         sat_curve = np.clip(np.rint(steps * self.saturation), 0, 255)
         curves = np.stack([hue_curve, sat_curve, steps], axis=1).astype(np.uint8)  # [256, 3]
-        hsv = cv2.LUT(hsv, curves[:, None, :])  # curves as [256, 1, 3]
-        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        hsv = cv2.LUT(hsv, curves[:, None, :], dst=hsv)  # curves as [256, 1, 3]
+        out = scratch(ctx, "recolor.image", image.shape)
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB, dst=out)
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from effects.background_source import background_frame, normalize_source
-from effects.base import Effect, EffectContext, EffectOutput
+from effects.base import Effect, EffectContext, EffectOutput, mask_box, scratch
 from effects.kernels import blur
 from effects.params import param
 from effects.registry import register
@@ -55,12 +55,30 @@ class ReplaceBackground(Effect):
         if self.light_wrap <= 0.0:
             return EffectOutput(image=background, weight=alpha)
         # Light reaching the subject: the background near the edge, blurred, on
-        # the pixels just outside the region (where alpha is low).
-        reach = blur(alpha, self.wrap_radius)
-        spill = reach * (np.float32(1.0) - alpha) * np.float32(self.light_wrap)
-        soft_background = self._soft(background, ctx)
-        image = cv2.blendLinear(background, soft_background, alpha, spill)
-        return EffectOutput(image=image, weight=cv2.add(alpha, spill))
+        # the pixels just outside the region (where alpha is low). The spill is
+        # 0 where alpha is 1, so only the box around alpha < 1 needs the work.
+        box = mask_box(np.subtract(np.float32(1.0), alpha), level=0.0)
+        if box is None:
+            return EffectOutput(image=background, weight=alpha)
+        x0, y0, x1, y1 = box
+        inner = (slice(y0, y1), slice(x0, x1))
+        reach = blur(alpha, self.wrap_radius)[inner]
+        spill = np.subtract(np.float32(1.0), alpha[inner])
+        spill *= reach
+        spill *= np.float32(self.light_wrap)
+        image = scratch(ctx, "replace_background.image", background.shape)
+        image[...] = background
+        cv2.blendLinear(
+            background[inner],
+            self._soft(background, ctx)[inner],
+            alpha[inner],
+            spill,
+            dst=image[inner],
+        )
+        weight = scratch(ctx, "replace_background.weight", alpha.shape, np.float32)
+        weight[...] = alpha
+        cv2.add(alpha[inner], spill, dst=weight[inner])
+        return EffectOutput(image=image, weight=weight)
 
     def _soft(self, background: np.ndarray, ctx: EffectContext) -> np.ndarray:
         """The blurred background; still sources return the same array every frame,

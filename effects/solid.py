@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from effects.base import Effect, EffectContext, EffectOutput
+from effects.colors import solid_image
 from effects.params import param
 from effects.registry import register
 
@@ -25,9 +26,7 @@ class Solid(Effect):
         key = (self, size)
         image = ctx.cache.get(key)
         if image is None:
-            image = np.empty((size[1], size[0], 3), np.uint8)
-            image[:] = self.color
-            ctx.cache[key] = image
+            image = ctx.cache[key] = solid_image(size[1], size[0], self.color)
         return image
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, mask_box
+from effects.base import Effect, EffectContext, EffectOutput, mask_box, scratch
 from effects.kernels import blur
 from effects.object_regions import object_areas
 from effects.params import param
@@ -46,20 +46,23 @@ class Spotlight(Effect):
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """The dimmed ``[H, W, 3]`` frame, weighted by the unlit part ``[H, W]``."""
         keep = 1.0 - self.dim
+        dark = scratch(ctx, "spotlight.image", frame.shape)
         if self.desaturate > 0:
             # keep * ((1 - desaturate) * rgb + desaturate * grey) as one colour matrix.
             mixing = np.eye(3, dtype=np.float32) * np.float32(1.0 - self.desaturate)
             mixing += np.float32(self.desaturate) * _GREY_WEIGHTS  # rows += weights
-            dark = cv2.transform(frame, mixing * np.float32(keep))
+            dark = cv2.transform(frame, mixing * np.float32(keep), dst=dark)
         else:
-            dark = cv2.convertScaleAbs(frame, alpha=keep)
+            dark = cv2.convertScaleAbs(frame, alpha=keep, dst=dark)
         light = self._ellipses(alpha, ctx) if self.shape == "ellipse" else alpha
         if self.falloff <= 0:
             return EffectOutput(image=dark, weight=np.subtract(np.float32(1.0), light))
         # Doubling the blurred light keeps the lit area's edge fully lit and lets
         # the light fade out beyond it; unlit = 1 - min(max(2 * blur, light), 1),
         # computed in place in the blur's buffer.
-        unlit = blur(light, self.falloff)
+        unlit = blur(
+            light, self.falloff, out=scratch(ctx, "spotlight.weight", light.shape, np.float32)
+        )
         np.multiply(unlit, np.float32(2.0), out=unlit)
         np.maximum(unlit, light, out=unlit)
         np.minimum(unlit, np.float32(1.0), out=unlit)

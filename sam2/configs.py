@@ -21,14 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam2.config_values import ConfigError, coerce_value, parse_override
+
 ALLOWED_IMAGE_SIZES = (512, 768, 1024)
 SIZES = ("tiny", "small", "base_plus", "large")
 VERSIONS = ("2.0", "2.1")
 ENCODER_PRECISIONS = ("fp32", "bf16")
-
-
-class ConfigError(ValueError):
-    """A model name, override or config value that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +213,7 @@ class SAM2Config:
                 f"unknown SAM2Config field(s) {unknown}; valid fields: {', '.join(sorted(known))}"
             )
         hints = _field_types()
-        coerced = {key: _coerce(key, value, hints[key]) for key, value in changes.items()}
+        coerced = {key: coerce_value(key, value, hints[key]) for key, value in changes.items()}
         return dataclasses.replace(self, **coerced)
 
 
@@ -256,79 +254,8 @@ def canonical_name(name: str) -> str:
     return f"{prefix}_hiera_{size}"
 
 
-# ---------------------------------------------------------------------------- overrides
-
-_OVERRIDE_PATTERN = re.compile(r"^\+{0,2}model\.(?P<key>[A-Za-z0-9_.]+)=(?P<value>.*)$")
-_NESTED_PREFIXES = ("sam_mask_decoder_extra_args.",)
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split an official ``"++model.<field>=<value>"`` string into ``(field, value)``.
-
-    Values parse safely (never evaluated): ``true``/``false``, ``null``, ints, floats, ``[a, b]``
-    lists (as tuples) and otherwise strings (quotes stripped).
-    """
-    match = _OVERRIDE_PATTERN.match(text.strip())
-    if match is None:
-        raise ConfigError(
-            f"bad override {text!r}; write it as '++model.<field>=<value>', "
-            "e.g. '++model.fill_hole_area=0'"
-        )
-    key = match.group("key")
-    for prefix in _NESTED_PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix) :]
-    return key, parse_value(match.group("value"))
-
-
-def parse_value(text: str) -> Any:
-    """A scalar or flat list from override text, without ``eval``."""
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        inner = text[1:-1].strip()
-        return tuple(parse_value(part) for part in inner.split(",")) if inner else ()
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("null", "none", "~"):
-        return None
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
 def _field_types() -> dict[str, Any]:
     return typing.get_type_hints(SAM2Config)
-
-
-def _coerce(key: str, value: Any, hint: Any) -> Any:
-    """``value`` converted to the field's declared type, or a ConfigError naming both."""
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        if isinstance(value, (list, tuple)) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
-            return tuple(value)
-    elif hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-    elif hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif hint is str and isinstance(value, str):
-        return value
-    name = getattr(hint, "__name__", str(hint))
-    raise ConfigError(f"SAM2Config field {key!r} expects {name}, got {value!r}")
 
 
 def _check_types(config: SAM2Config) -> list[str]:
@@ -337,7 +264,7 @@ def _check_types(config: SAM2Config) -> list[str]:
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         try:
-            _coerce(field.name, value, hints[field.name])
+            coerce_value(field.name, value, hints[field.name])
         except ConfigError as error:
             problems.append(str(error))
     return problems

@@ -125,7 +125,7 @@ class SAM2ImagePredictor:
         """
         self._require_image("predict")
         return self._predict_numpy(
-            0,
+            -1,  # the last image set, as in the official predictor
             point_coords,
             point_labels,
             box,

@@ -522,10 +522,11 @@ class SAM2VideoPredictor(SAM2Base):
         self, state: InferenceState, frame_idx: int, obj_idx: int
     ) -> None:
         """Drop one object's tracked (non-conditioning) memories within ``stride * num_maskmem``
-        frames of a prompted frame, so stale appearance does not fight the new prompt."""
+        frames of a prompted frame (not the frame itself), so stale appearance does not fight
+        the new prompt."""
         reach = self.memory_temporal_stride_for_eval * self.num_maskmem
         bank = state.objects[obj_idx].non_cond
-        for t in [t for t in bank if abs(t - frame_idx) <= reach]:
+        for t in [t for t in bank if 0 < abs(t - frame_idx) <= reach]:
             del bank[t]
 
     def _prune(self, state: InferenceState) -> None:

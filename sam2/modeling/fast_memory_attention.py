@@ -83,7 +83,7 @@ class FastMemoryAttention:
         """Complex rotary table ``[repeats * tokens, head_dim / 2]`` for a square token grid."""
         key = (tokens, head_dim, repeats, device)
         if key not in self._tables:
-            side = int(round(tokens**0.5))
+            side = round(tokens**0.5)
             if side * side != tokens:
                 raise ValueError(f"rotary attention needs a square grid, got {tokens} tokens")
             cos, sin = RotaryEncoding2d(head_dim, theta=theta).tables(side, side, device)

@@ -55,11 +55,12 @@ class MemoryAttentionLayer(nn.Module):
         tgt: torch.Tensor,
         memory: torch.Tensor,
         pos: torch.Tensor | None = None,
-        query_pos: torch.Tensor | None = None,
         num_k_exclude_rope: int = 0,
     ) -> torch.Tensor:
         """``tgt [B, N, d_model]``, ``memory``/``pos`` ``[B, M, kv_in_dim]`` -> ``[B, N, d_model]``.
-        ``query_pos`` is accepted for signature parity and unused (no query position terms)."""
+
+        The official configuration adds no position terms to the queries, so none are taken.
+        """
         normed = self.norm1(tgt)
         tgt = tgt + self.dropout1(self.self_attn(normed, normed, v=normed))
         normed = self.norm2(tgt)

@@ -3,7 +3,8 @@
 ``run_scenario`` uses only the public predictor surface, which both implementations share, so
 the same steps drive ours in-process and the official package in ``.venv-reference``. Run as a
 script (``python -P reference_video_worker.py REQUEST.json``, from a directory outside the repo)
-it builds the reference predictor, loads the given checkpoint and writes the results.
+it builds the reference predictor, loads the given checkpoint and writes the results (and the
+wall seconds of ``init_state`` and of every step, for benchmarks).
 
 Steps (JSON): ``{"op": "points", "frame", "obj", "points"?, "labels"?, "box"?,
 "clear_old_points"?}``, ``{"op": "mask", "frame", "obj", "mask": key in masks}``,
@@ -14,18 +15,29 @@ Steps (JSON): ``{"op": "points", "frame", "obj", "points"?, "labels"?, "box"?,
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 
-def run_scenario(predictor, video, steps, masks):
-    """Apply ``steps`` to a fresh state of ``video``; returns the outputs of every step."""
+def run_scenario(predictor, video, steps, masks, timings=None):
+    """Apply ``steps`` to a fresh state of ``video``; returns the outputs of every step.
+
+    ``timings``, when a list, receives the wall seconds of ``init_state`` then of each step.
+    """
     results = []
     with torch.inference_mode():
+        clock = time.perf_counter()
         state = predictor.init_state(video)
         for index, step in enumerate(steps):
+            if timings is not None:
+                now = time.perf_counter()
+                timings.append(now - clock)
+                clock = now
             op = step["op"]
             if op == "points":
                 out = predictor.add_new_points_or_box(
@@ -58,7 +70,42 @@ def run_scenario(predictor, video, steps, masks):
                     results.append((index, frame, list(ids), logits.float().numpy().copy()))
             else:
                 raise ValueError(f"unknown step {op!r}")
+        if timings is not None:
+            timings.append(time.perf_counter() - clock)
     return results
+
+
+REFERENCE_PYTHON = Path(__file__).resolve().parents[2] / ".venv-reference" / "bin" / "python"
+
+
+def run_reference(
+    workdir, config_file, checkpoint, video, steps, masks_path=None, overrides=None,
+    predictor_attrs=None, threads=None,
+):
+    """Run ``steps`` with the official predictor in ``.venv-reference`` (a subprocess started
+    from ``workdir``, so it never imports our package); returns ``(results, timings)`` shaped
+    like :func:`run_scenario`'s."""
+    workdir = Path(workdir)
+    request = {
+        "config_file": config_file,
+        "checkpoint": str(checkpoint),
+        "overrides": overrides or {},
+        "predictor_attrs": predictor_attrs or {},
+        "video": str(video),
+        "steps": steps,
+        "masks": str(masks_path) if masks_path else None,
+        "output": str(workdir / "reference"),
+        "threads": threads or torch.get_num_threads(),
+    }
+    request_path = workdir / "request.json"
+    request_path.write_text(json.dumps(request))
+    subprocess.run([str(REFERENCE_PYTHON), "-P", str(Path(__file__).resolve()),
+                    str(request_path)], cwd=workdir, check=True, capture_output=True)
+    meta = json.loads((workdir / "reference.json").read_text())
+    arrays = np.load(workdir / "reference.npz")
+    results = [(step, frame, ids, arrays[f"logits_{i}"]) for i, (step, frame, ids) in
+               enumerate(meta)]
+    return results, json.loads((workdir / "reference.times.json").read_text())
 
 
 def _fp32_memory_attention(module):
@@ -88,12 +135,15 @@ def main(request_path: str) -> None:
         setattr(predictor, key, value)
     _fp32_memory_attention(predictor.memory_attention)
     masks = dict(np.load(request["masks"])) if request.get("masks") else {}
-    results = run_scenario(predictor, request["video"], request["steps"], masks)
+    timings: list[float] = []
+    results = run_scenario(predictor, request["video"], request["steps"], masks, timings)
     arrays = {f"logits_{i}": logits for i, (_, _, _, logits) in enumerate(results)}
     np.savez(request["output"] + ".npz", **arrays)
     meta = [(step, frame, ids) for step, frame, ids, _ in results]
     with open(request["output"] + ".json", "w") as handle:
         json.dump(meta, handle)
+    with open(request["output"] + ".times.json", "w") as handle:
+        json.dump(timings, handle)
 
 
 if __name__ == "__main__":

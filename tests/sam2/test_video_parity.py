@@ -4,14 +4,13 @@ Both sides get the same random weights, the same JPEG frame folder (decoded by P
 and ``fill_hole_area=0``; ``image_size=512`` keeps the run short. One scenario covers three
 objects prompted by a point, a box and a mask on different frames, propagation, a correction
 click on a tracked frame followed by re-propagation, reverse propagation and ``remove_object``.
-Per-frame masks must agree (IoU >= 0.999) and logits within ``LOGIT_ATOL`` where either side is
-confident (|logit| > 1e-2 noise floor is irrelevant there: masks are compared by IoU).
+Every returned mask must agree (per object and frame IoU >= 0.999) and every logit within
+``LOGIT_ATOL + 1e-3 * |logit|`` (our memory attention reassociates float sums, so logits differ
+by ~1e-5..1e-4; memories are rounded to bf16 on both sides, as the reference stores them).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +20,9 @@ from PIL import Image
 
 from sam2.build_sam import build_sam2_video_predictor
 from sam2.testing import write_random_checkpoint
-from tests.sam2.reference_video_worker import run_scenario
+from tests.sam2.reference_video_worker import REFERENCE_PYTHON, run_reference, run_scenario
 from vfx.synthetic import scene_frames
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE_PYTHON = REPO / ".venv-reference" / "bin" / "python"
-WORKER = Path(__file__).with_name("reference_video_worker.py")
 LOGIT_ATOL = 1e-2  # logits of magnitude up to ~30; fp32 reassociation differences stay far below
 FRAMES = 5
 
@@ -62,29 +58,6 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, np.n
     return folder, masks
 
 
-def _reference(tmp: Path, config_file: str, checkpoint: Path, video: Path) -> list[tuple]:
-    request = {
-        "config_file": config_file,
-        "checkpoint": str(checkpoint),
-        "overrides": {"image_size": 512},
-        "predictor_attrs": {"fill_hole_area": 0},
-        "video": str(video),
-        "steps": STEPS,
-        "masks": str(video.parent / "masks.npz"),
-        "output": str(tmp / "reference"),
-        "threads": torch.get_num_threads(),
-    }
-    request_path = tmp / "request.json"
-    request_path.write_text(json.dumps(request))
-    subprocess.run(
-        [str(REFERENCE_PYTHON), "-P", str(WORKER), str(request_path)],
-        cwd=tmp, check=True, capture_output=True, timeout=600,
-    )
-    meta = json.loads((tmp / "reference.json").read_text())
-    arrays = np.load(tmp / "reference.npz")
-    return [(step, frame, ids, arrays[f"logits_{i}"]) for i, (step, frame, ids) in enumerate(meta)]
-
-
 @pytest.mark.parametrize(
     "config_file",
     ["configs/sam2.1/sam2.1_hiera_t.yaml", "configs/sam2/sam2_hiera_t.yaml"],
@@ -98,7 +71,10 @@ def test_video_predictor_matches_reference(
         config_file, checkpoint, device="cpu", image_size=512, fill_hole_area=0
     )
     ours = run_scenario(predictor, str(video), STEPS, masks)
-    reference = _reference(tmp_path, config_file, checkpoint, video)
+    reference, _ = run_reference(
+        tmp_path, config_file, checkpoint, video, STEPS, masks_path=video.parent / "masks.npz",
+        overrides={"image_size": 512}, predictor_attrs={"fill_hole_area": 0},
+    )
 
     assert [(s, f, ids) for s, f, ids, _ in ours] == [(s, f, ids) for s, f, ids, _ in reference]
     foreground = [(logits > 0).mean() for *_, logits in ours]

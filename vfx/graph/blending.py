@@ -137,6 +137,8 @@ def composite(
     """
     height, width = rgb.shape[:2]
     x0, y0, x1, y1 = painted.box or (0, 0, width, height)
+    if x1 <= x0 or y1 <= y0:
+        return (rgb if in_place else rgb.copy()), alpha  # an empty box paints nothing
     inner = (slice(y0, y1), slice(x0, x1))
     weight = painted.weight
     if opacity < 1.0:

@@ -9,6 +9,7 @@ every layer updates in place.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box
+from effects.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box, scratch
 from effects.registry import get_effect
 from vfx.errors import VfxError
 from vfx.graph.blending import check_blend, composite, stack_alpha
@@ -101,6 +102,11 @@ class Layer:
         )
 
 
+def _region_buffer(ctx: EffectContext, text: str, index: int, shape: tuple[int, int]) -> np.ndarray:
+    """Working array ``index`` of region ``text``, reused from frame to frame."""
+    return scratch(ctx, f"region {index}: {text}", shape, np.float32)
+
+
 def _render_layer(
     effect: Effect, rgb: np.ndarray, region_alpha: np.ndarray, ctx: EffectContext
 ) -> EffectOutput | None:
@@ -111,7 +117,7 @@ def _render_layer(
     if not effect.paints_inside_region:
         return effect.render(rgb, region_alpha, ctx)
     if not effect.pointwise:
-        return effect.render(rgb, region_alpha, ctx) if cv2.countNonZero(region_alpha) else None
+        return effect.render(rgb, region_alpha, ctx) if cv2.hasNonZero(region_alpha) else None
     box = mask_box(region_alpha, level=0.0)
     if box is None:
         return None
@@ -213,7 +219,9 @@ class Graph:
             assert isinstance(region, Region)
             region_alpha = regions.get(region.text)
             if region_alpha is None:
-                region_alpha = regions[region.text] = region.evaluate(lookup, (height, width))
+                region_alpha = regions[region.text] = region.evaluate(
+                    lookup, (height, width), functools.partial(_region_buffer, ctx, region.text)
+                )
             painted = _render_layer(layer.effect, rgb, region_alpha, ctx)
             if painted is None:
                 continue  # e.g. the object is out of view in this frame

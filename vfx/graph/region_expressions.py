@@ -48,6 +48,7 @@ _OPERATORS = "~|&-(),:"
 _SPACE = " \t\r\n"
 
 Masks = Mapping[str | int, np.ndarray]
+Allocator = Callable[[int, tuple[int, int]], np.ndarray]
 
 
 # --------------------------------------------------------------------------- syntax tree
@@ -291,19 +292,26 @@ class Region:
         """Whether the region is the whole frame (no mask needed)."""
         return isinstance(self.root, _Constant) and self.root.keyword == "frame"
 
-    def evaluate(self, masks: Masks, shape: tuple[int, int] | None = None) -> np.ndarray:
+    def evaluate(
+        self,
+        masks: Masks,
+        shape: tuple[int, int] | None = None,
+        allocate: Allocator | None = None,
+    ) -> np.ndarray:
         """The region's ``[H, W]`` float32 alpha in 0..1; never modifies ``masks``.
 
         ``masks`` maps names (str) and object ids (int) to ``[H, W]`` float32 masks.
         ``shape`` ``(H, W)`` is needed only when ``masks`` is empty. The result
         may be one of the input arrays itself (for a bare name); treat it as
-        read-only.
+        read-only. ``allocate(index, shape)`` supplies the evaluation's working
+        arrays (the ``index``-th one, ``[H, W]`` float32) so that a renderer can
+        reuse them from frame to frame; by default they are new arrays.
         """
         if shape is None:
             if not masks:
                 raise VfxError(f"region {self.text!r} needs masks, but none were given")
             shape = next(iter(masks.values())).shape[:2]
-        return _Evaluator(self.text, masks, shape).run(self.root)
+        return _Evaluator(self.text, masks, shape, allocate).run(self.root)
 
     def __str__(self) -> str:
         return self.text
@@ -330,10 +338,14 @@ def _parse_cached(text: str) -> Region:
 class _Evaluator:
     """Evaluates a syntax tree; arrays it made itself are reused in place as scratch."""
 
-    def __init__(self, text: str, masks: Masks, shape: tuple[int, int]) -> None:
+    def __init__(
+        self, text: str, masks: Masks, shape: tuple[int, int], allocate: Allocator | None
+    ) -> None:
         self.text = text
         self.masks = masks
         self.shape = shape
+        self.allocate = allocate
+        self.allocated = 0
         self.fresh: set[int] = set()  # ids of arrays made here, never the caller's masks
 
     def run(self, node: _Node) -> np.ndarray:
@@ -361,15 +373,23 @@ class _Evaluator:
             self.fresh.add(id(result))
         return result
 
-    def scratch(self, *arrays: np.ndarray) -> np.ndarray | None:
-        """The first of ``arrays`` this evaluation made (free to overwrite), else None."""
-        return next((a for a in arrays if id(a) in self.fresh), None)
+    def scratch(self, *arrays: np.ndarray) -> np.ndarray:
+        """The first of ``arrays`` this evaluation made (free to overwrite), else a new array."""
+        mine = next((a for a in arrays if id(a) in self.fresh), None)
+        return self.new() if mine is None else mine
+
+    def new(self) -> np.ndarray:
+        """A working ``[H, W]`` float32 array (uninitialised)."""
+        self.allocated += 1
+        if self.allocate is None:
+            return np.empty(self.shape, np.float32)
+        return self.allocate(self.allocated, self.shape)
 
     def constant(self, keyword: str) -> np.ndarray:
-        if keyword == "frame":
-            return np.ones(self.shape, np.float32)
-        if keyword == "none":
-            return np.zeros(self.shape, np.float32)
+        if keyword in ("frame", "none"):
+            filled = self.new()
+            filled.fill(1.0 if keyword == "frame" else 0.0)
+            return filled
         objects = [self.lookup(k, 0, "object") for k in self.masks if isinstance(k, int)]
         if not objects:
             raise VfxError(
@@ -378,7 +398,7 @@ class _Evaluator:
             )
         if len(objects) == 1:
             return objects[0]
-        union = np.maximum(objects[0], objects[1])
+        union = np.maximum(objects[0], objects[1], out=self.new())
         for mask in objects[2:]:
             np.maximum(union, mask, out=union)
         return union

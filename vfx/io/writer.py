@@ -7,6 +7,10 @@ back to ``i`` and keeps only the last frame for a repeated request. The clip's
 duration is set half a frame past the last frame so that moviepy's
 ``int(duration * fps)`` frame count is exactly ``frame_count``.
 
+The clip serves frames in the raw format ffmpeg reads from the pipe: yuv420p
+(converted here with OpenCV, see :mod:`vfx.io.moviepy_pipe` for why) for the
+4:2:0 outputs, RGBA when alpha is kept, RGB otherwise.
+
 The output format follows the extension (see :func:`output_format`):
 
 ======================  ==============================================  =======================
@@ -56,8 +60,6 @@ _VP9_SPEED = {
     "slower": 1,
     "veryslow": 0,
 }
-# [256] float32 mask values that moviepy's ``uint8(255 * m)`` truncation maps back to 0..255
-_ALPHA_TO_MASK = ((np.arange(256) + 0.25) / 255.0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,19 @@ def _codec_args(kind: str, alpha: bool, crf: int, preset: str) -> tuple[str, lis
     return "png", ["-start_number", "0", "-pix_fmt", pix_fmt, "-compression_level", "1"]
 
 
+def _pipe_format(kind: str, alpha: bool) -> str:
+    """The raw pixel format frames go to ffmpeg in (see the module docstring)."""
+    if alpha:
+        return "rgba"
+    return "yuv420p" if kind in ("mp4", "webm") else "rgb24"
+
+
 class _FrameFeed:
     """Serves an iterator's frames to moviepy's by-time requests, in order, one cached.
 
-    Frames are ``[H, W, 3]`` or ``[H, W, 4]`` uint8; ``pad`` adds (right, bottom)
-    replicated pixels for 4:2:0 H.264.
+    Input frames are ``[H, W, 3]`` or ``[H, W, 4]`` uint8; ``pad`` adds (right,
+    bottom) replicated pixels for 4:2:0 H.264. Served frames are in ``pix_fmt``:
+    ``[H * 3 / 2, W]`` I420 planes for ``yuv420p``, else ``[H, W, 3|4]``.
     """
 
     def __init__(
@@ -136,6 +146,7 @@ class _FrameFeed:
         size: tuple[int, int],
         frame_count: int,
         pad: tuple[int, int],
+        pix_fmt: str,
         bar: tqdm | None,
     ) -> None:
         self._frames = iter(frames)
@@ -143,13 +154,13 @@ class _FrameFeed:
         self._size = size
         self._count = frame_count
         self._pad = pad
+        self._pix_fmt = pix_fmt
         self._bar = bar
         self._index = -1
         self._frame: np.ndarray | None = None
-        self._alpha_index = -2
-        self._alpha: np.ndarray | None = None
 
-    def _frame_at(self, t: float) -> np.ndarray:
+    def frame_at(self, t: float) -> np.ndarray:
+        """The frame at time ``t``, in the pipe's pixel format."""
         index = min(round(t * self._fps), self._count - 1)
         if index < self._index:
             raise RuntimeError(f"moviepy asked for frame {index} after frame {self._index}")
@@ -169,32 +180,21 @@ class _FrameFeed:
             if any(self._pad):
                 right, bottom = self._pad
                 frame = cv2.copyMakeBorder(frame, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
-            self._frame = frame
+            self._frame = self._convert(frame)
             self._index += 1
             if self._bar is not None:
                 self._bar.update(1)
         assert self._frame is not None
         return self._frame
 
-    def rgb(self, t: float) -> np.ndarray:
-        """``[H, W, 3]`` uint8 frame at time ``t`` (a view when the source is RGBA)."""
-        frame = self._frame_at(t)
-        return frame if frame.shape[2] == 3 else frame[:, :, :3]
-
-    def alpha(self, t: float) -> np.ndarray:
-        """``[H, W]`` float32 mask for moviepy, which scales it by 255 and truncates to uint8.
-
-        Each byte maps to a value a quarter level up, so the truncation gives it back.
-        """
-        frame = self._frame_at(t)
-        if self._alpha_index != self._index:
-            if frame.shape[2] == 4:
-                self._alpha = _ALPHA_TO_MASK[frame[:, :, 3]]
-            else:
-                self._alpha = np.ones(frame.shape[:2], np.float32)
-            self._alpha_index = self._index
-        assert self._alpha is not None
-        return self._alpha
+    def _convert(self, frame: np.ndarray) -> np.ndarray:
+        rgba = frame.shape[2] == 4
+        if self._pix_fmt == "yuv420p":
+            code = cv2.COLOR_RGBA2YUV_I420 if rgba else cv2.COLOR_RGB2YUV_I420
+            return cv2.cvtColor(frame, code)  # [H, W, 3|4] -> [H * 3 / 2, W]
+        if self._pix_fmt == "rgba":
+            return frame if rgba else cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)  # opaque alpha
+        return frame[:, :, :3] if rgba else frame
 
     def finish(self) -> None:
         """Check that every frame was consumed."""
@@ -255,19 +255,20 @@ def write_video(
     codec, params = _codec_args(kind, alpha, crf, preset)
     from moviepy import VideoClip  # imported here: it takes a third of a second to load
 
+    from vfx.io.moviepy_pipe import RawPipeWriter
+
     final, target, directory = _targets(Path(path), kind)
     duration = frame_count / fps
     started = time.perf_counter()
     bar = tqdm(
         total=frame_count, unit="frame", desc="writing", disable=not progress, dynamic_ncols=True
     )
-    feed = _FrameFeed(frames, fps, size, frame_count, pad, bar)
+    pix_fmt = _pipe_format(kind, alpha)
+    feed = _FrameFeed(frames, fps, size, frame_count, pad, pix_fmt, bar)
     clip = None
     try:
         # a half-frame margin makes moviepy's int(duration * fps) exactly frame_count
-        clip = VideoClip(feed.rgb, duration=(frame_count + 0.5) / fps)
-        if alpha:
-            clip = clip.with_mask(VideoClip(feed.alpha, is_mask=True, duration=clip.duration))
+        clip = VideoClip(feed.frame_at, duration=(frame_count + 0.5) / fps)
         with (
             atomic_output(final, directory=directory) as tmp,
             tempfile.TemporaryDirectory(prefix=".vfx-audio-", dir=tmp.parent) as scratch,
@@ -277,18 +278,20 @@ def write_video(
                 plan = extract_audio(
                     Path(audio_source), Path(scratch), final.suffix, audio_start, duration
                 )
-            out = tmp / target if directory else tmp
-            clip.write_videofile(
-                str(out),
+            with RawPipeWriter(
+                tmp / target if directory else tmp,
+                size=(width + pad[0], height + pad[1]),
                 fps=fps,
+                pix_fmt=pix_fmt,
                 codec=codec,
-                preset=preset,
-                audio=False if plan is None else str(plan.path),
+                params=params,
+                preset=preset if codec == "libx264" else None,
+                audio=None if plan is None else plan.path,
                 audio_codec=None if plan is None else plan.ffmpeg_codec,
                 threads=threads,
-                ffmpeg_params=params,
-                logger=None,
-            )
+            ) as pipe:
+                for frame in clip.iter_frames(fps=fps, dtype="uint8"):
+                    pipe.write_frame(frame)
             feed.finish()
     finally:
         bar.close()

@@ -179,6 +179,25 @@ def reach_in_box(corr: Correspondence, factor: int, box: tuple[int, int, int, in
     return float(max(-cells.min(), cells.max())) * factor
 
 
+def flow_at(
+    corr: Correspondence, factor: int, xs: np.ndarray, ys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-res flow and validity at full-res points ``(xs, ys)`` (``[K]`` float32 each).
+
+    The same bilinear upsampling as :func:`upsample_box`, for a sparse set of pixels.
+
+    Returns:
+        ``[K, 2]`` float32 flow in full-res pixels and ``[K]`` bool validity.
+    """
+    scale = np.float32(1.0 / factor)
+    # Maps of shape [K, 1]: one output column.
+    low_x = ((xs + 0.5) * scale - 0.5)[:, None]
+    low_y = ((ys + 0.5) * scale - 0.5)[:, None]
+    cells = cv2.remap(corr.field, low_x, low_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    cells = cells[:, 0]  # [K, 1, 3] -> [K, 3]
+    return cells[:, :2] * np.float32(factor), cells[:, 2] > 0.5
+
+
 def upsample_box(
     corr: Correspondence, factor: int, box: tuple[int, int, int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -258,30 +277,33 @@ def fit_object_motion(
     return matrix if agree.mean() >= _MODEL_AGREEMENT else None
 
 
-def model_disagreement(
-    corr: Correspondence, model: np.ndarray, factor: int, tolerance: float
+def model_unexplained(
+    model: np.ndarray, factor: int, here: np.ndarray, there: np.ndarray, tolerance: float
 ) -> np.ndarray:
-    """``[h, w]`` bool: cells whose trustworthy flow moves them away from ``model``.
+    """``[h, w]`` bool: cells that an object's motion ``model`` does not explain.
 
-    There the object's motion does not explain what is seen (an occluder passing,
-    background being uncovered), so the object's mask must not be carried there.
+    A cell is unexplained when, moved by the model, it lands on a pixel of the
+    other frame whose grey level differs by more than ``tolerance``: something
+    that does not move with the object is seen there (an occluder passing in
+    front, background). Carrying the object's mask onto such a cell would drag
+    it over whatever is there.
 
     Args:
         model: ``[2, 3]`` similarity in full-res coordinates.
-        tolerance: allowed difference, low-res pixels (L1).
+        here, there: ``[h, w]`` :func:`smoothed_grey` images of the two frames.
     """
-    low_h, low_w = corr.valid.shape
-    ys, xs = np.mgrid[0:low_h, 0:low_w].astype(np.float32)
+    low_h, low_w = here.shape
+    xs, ys = np.meshgrid(np.arange(low_w, dtype=np.float32), np.arange(low_h, dtype=np.float32))
     cx, cy = (xs + 0.5) * factor - 0.5, (ys + 0.5) * factor - 0.5
     m = model.astype(np.float32)
-    move_x = (m[0, 0] * cx + m[0, 1] * cy + m[0, 2] - cx) / factor
-    move_y = (m[1, 0] * cx + m[1, 1] * cy + m[1, 2] - cy) / factor
-    deviation = np.abs(corr.flow[..., 0] - move_x) + np.abs(corr.flow[..., 1] - move_y)
-    return (corr.valid > 0.5) & (deviation > tolerance)
+    target_x = (m[0, 0] * cx + m[0, 1] * cy + m[0, 2] + 0.5) / factor - 0.5
+    target_y = (m[1, 0] * cx + m[1, 1] * cy + m[1, 2] + 0.5) / factor - 0.5
+    seen = cv2.remap(there, target_x, target_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.abs(seen - here) > tolerance
 
 
 def upsample_cells(cells: np.ndarray, factor: int, box: tuple[int, int, int, int]) -> np.ndarray:
-    """Nearest-neighbour full-res view of a low-res ``[h, w]`` bool map inside ``box``."""
+    """Nearest-neighbour full-res view of a low-res ``[h, w]`` map inside ``box``."""
     y0, y1, x0, x1 = box
     crop = cells[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
     full = np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)

@@ -1,4 +1,4 @@
-"""The settings of temporal smoothing, as presets and scripts give them."""
+"""The settings of temporal smoothing and of refinement, as presets and scripts give them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from vfx.errors import VfxError
 from vfx.masks.optical_flow import PRESETS
 
 MODES = ("median", "trimmed", "mean")
+MOTION_MODELS = ("object", "dense")
 _Settings = TypeVar("_Settings")
 
 
@@ -51,9 +52,14 @@ class SmoothSettings:
             only if it holds a pixel >= ``high``; everything else becomes 0.
             Kept regions keep their soft values.
         motion: warp neighbours onto the current frame with optical flow (needs frames).
-        occlusion: ignore neighbours where forward and backward flow disagree.
-        appearance_tolerance: ignore neighbours where the flow's match differs
-            from the pixel by more than this many grey levels (0: off).
+        occlusion: distrust flow where forward and backward flow disagree.
+        motion_model: ``object`` moves each object's mask by a similarity
+            (shift, rotation, scale) fitted to the flow on the object, which
+            keeps its outline crisp, and falls back to the dense flow where that
+            motion does not explain what is seen (an occluder) or the fit fails;
+            ``dense`` uses the flow per pixel.
+        appearance_tolerance: a flow match whose grey level differs by more
+            than this is not trusted.
         flow_width: flow is computed on frames downscaled to about this width.
         flow_preset: DIS preset, ``ultrafast``, ``fast`` or ``medium``.
     """
@@ -65,7 +71,6 @@ class SmoothSettings:
     motion: bool = True
     occlusion: bool = True
     motion_model: str = "object"
-    model_deviation: float = 1.0
     appearance_tolerance: float = 24.0
     flow_width: int = 256
     flow_preset: str = "ultrafast"
@@ -82,9 +87,14 @@ class SmoothSettings:
                 f"smooth thresholds need 0 <= low <= high <= 1, got low={self.low} "
                 f"high={self.high}; fix them in the preset"
             )
-        if self.appearance_tolerance < 0:
+        if self.motion_model not in MOTION_MODELS:
             raise VfxError(
-                f"smooth appearance_tolerance must be >= 0, got {self.appearance_tolerance}"
+                f"smooth motion_model {self.motion_model!r} is unknown; "
+                f"allowed: {', '.join(MOTION_MODELS)}"
+            )
+        if self.appearance_tolerance <= 0:
+            raise VfxError(
+                f"smooth appearance_tolerance must be > 0, got {self.appearance_tolerance}"
             )
         if self.flow_width < 16:
             raise VfxError(f"smooth flow_width must be >= 16, got {self.flow_width}")

@@ -1,19 +1,26 @@
 """Temporal smoothing of soft masks: chatter goes, moving edges neither lag nor ghost.
 
 For every frame ``t`` the filter looks at the frames ``t - k .. t + k`` (``k =
-window // 2``), warps each neighbour's mask onto frame ``t`` with optical flow,
-and combines the values per pixel with a robust, symmetric (zero-phase) rule.
-Because the neighbours are aligned first, an edge that moves is not averaged
-with where it was, and because the rule is robust, a mask that drops out or a
-blob that appears for a frame is outvoted. Where the flow cannot be trusted
-(occlusions, matches outside the image) the neighbour's vote is replaced by the
-current frame's own value, so nothing is dragged back over an occluder, and an
-object that really leaves is gone as soon as most of the window agrees.
+window // 2``), moves each neighbour's mask onto frame ``t`` with the motion
+between the frames, and combines the values per pixel with a robust, symmetric
+(zero-phase) rule. Because the neighbours are aligned first, an edge that moves
+is not averaged with where it was; because the rule is robust, a mask that
+drops out or a blob that appears for a frame is outvoted, and an object that
+really leaves is gone as soon as most of the window agrees.
+
+Motion comes from DIS optical flow on downscaled frames. Per-pixel flow smears
+across an object's outline, so by default each object's mask is moved by a
+similarity transform fitted (RANSAC) to the flow inside the object, which keeps
+the outline crisp. Where the trustworthy flow shows something else moving over
+the object (an occluder), that pixel follows the flow instead, so the mask is
+not dragged over the occluder. Where no motion can be trusted at all (failed
+checks, matches outside the image), a neighbour's vote is replaced by the vote
+from the mirrored neighbour, or else by the current frame's own value.
 
 Hysteresis then decides presence: a region of alpha >= ``low`` survives only if
 it reaches ``high`` somewhere; survivors keep their soft values.
 
-All the work for an object happens inside the box that its masks can reach in
+All the work for an object happens inside the boxes that its masks can reach in
 the window, which keeps the cost per object proportional to its size.
 """
 
@@ -33,9 +40,10 @@ from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
     fit_object_motion,
+    flow_at,
     flow_factor,
     grey_low_res,
-    model_disagreement,
+    model_unexplained,
     reach_in_box,
     smoothed_grey,
     upsample_box,
@@ -308,15 +316,14 @@ class TemporalSmoother:
         current = self._entry(target)
         corrs = self._correspondences(target, last)
         tolerance = self.settings.appearance_tolerance
-        if tolerance > 0:
-            corrs = {
-                index: None
-                if corr is None
-                else self._flow.appearance_check(
-                    corr, current.soft_grey, self._entry(index).soft_grey, tolerance
-                )
-                for index, corr in corrs.items()
-            }
+        corrs = {
+            index: None
+            if corr is None
+            else self._flow.appearance_check(
+                corr, current.soft_grey, self._entry(index).soft_grey, tolerance
+            )
+            for index, corr in corrs.items()
+        }
         window = [self._entry(i) for i in sorted(corrs)]
         out = np.zeros_like(current.probs)
         height, width = out.shape[1:]
@@ -336,29 +343,7 @@ class TemporalSmoother:
                         min(width, box[3] + margin),
                     )
                 )
-            models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
-            if self.settings.motion_model == "object" and regions:
-                f = self._factor
-                core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
-                for index, corr in corrs.items():
-                    matrix = None
-                    if corr is not None:
-                        matrix = fit_object_motion(
-                            corr,
-                            core,
-                            f,
-                            current.soft_grey,
-                            self._entry(index).soft_grey,
-                            self.settings.appearance_tolerance,
-                        )
-                    models[index] = (
-                        None
-                        if matrix is None
-                        else (
-                            matrix,
-                            model_disagreement(corr, matrix, f, self.settings.model_deviation),
-                        )
-                    )
+            models = self._object_models(current, obj, corrs) if regions else {}
             for box in merge_boxes(regions):
                 out[obj, box[0] : box[1], box[2] : box[3]] = self._smooth_box(
                     obj, box, current, window, corrs, models
@@ -367,6 +352,27 @@ class TemporalSmoother:
         while self._entries and self._entries[0].index < self._emitted - self._reach:
             self._entries.popleft()
         return out[0] if len(self._shape or ()) == 2 else out
+
+    def _object_models(
+        self, current: _Entry, obj: int, corrs: dict[int, Correspondence | None]
+    ) -> dict[int, tuple[np.ndarray, np.ndarray] | None]:
+        """Per neighbour: object ``obj``'s fitted motion and the cells it does not explain."""
+        if self.settings.motion_model != "object":
+            return {}
+        f = self._factor
+        core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
+        tolerance = self.settings.appearance_tolerance
+        models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+        for index, corr in corrs.items():
+            models[index] = None
+            if corr is None:
+                continue
+            there = self._entry(index).soft_grey
+            matrix = fit_object_motion(corr, core, f, current.soft_grey, there, tolerance)
+            if matrix is not None:
+                unexplained = model_unexplained(matrix, f, current.soft_grey, there, tolerance)
+                models[index] = (matrix, unexplained)
+        return models
 
     def _smooth_box(
         self,
@@ -405,11 +411,12 @@ class TemporalSmoother:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
 
-        With an object ``model`` (a ``[2, 3]`` similarity to the neighbour and the
-        low-res cells where the flow disagrees with it), the mask follows the
-        model, and votes that would carry the object onto something moving
-        otherwise (an occluder) are marked untrustworthy.
-        Without one, it follows the dense flow and its validity.
+        With an object ``model`` (a ``[2, 3]`` similarity to the neighbour, and the
+        low-res cells it does not explain), the mask follows the model. Where
+        that would carry the object onto a cell the model does not explain (an
+        occluder passing in front), the dense flow, with its validity, tells
+        where the pixel went instead. Without a model the mask follows the
+        dense flow.
 
         Returns the ``[h, w]`` values and their ``[h, w]`` bool validity (``None``
         when every value is usable).
@@ -418,7 +425,7 @@ class TemporalSmoother:
         if corr is None:
             return plane[y0:y1, x0:x1], None
         if model is not None:
-            matrix, disagree = model
+            matrix, unexplained = model
             # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
             shifted = matrix.copy()
             shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
@@ -429,10 +436,31 @@ class TemporalSmoother:
                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                 borderMode=cv2.BORDER_REPLICATE,
             )
-            # Carrying the object onto something that moves otherwise would drag
-            # it over an occluder; votes for "background" there are harmless.
-            dragged = upsample_cells(disagree, self._factor, box) & (warped >= 0.5)
-            return warped, (~dragged if dragged.any() else None)
+            cells = unexplained[
+                y0 // self._factor : -(-y1 // self._factor),
+                x0 // self._factor : -(-x1 // self._factor),
+            ]
+            if not cells.any():
+                return warped, None
+            dragged = upsample_cells(unexplained, self._factor, box) & (warped >= 0.5)
+            rows, cols = np.nonzero(dragged)
+            if rows.size == 0:
+                return warped, None
+            xs = cols.astype(np.float32) + x0
+            ys = rows.astype(np.float32) + y0
+            flow, valid_at = flow_at(corr, self._factor, xs, ys)
+            # Maps of shape [K, 1]: the dragged pixels, sampled through the flow.
+            dense = cv2.remap(
+                plane,
+                (xs + flow[:, 0])[:, None],
+                (ys + flow[:, 1])[:, None],
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            warped[rows, cols] = dense[:, 0]
+            valid = np.ones(warped.shape, bool)
+            valid[rows, cols] = valid_at
+            return warped, valid
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]

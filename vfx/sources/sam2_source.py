@@ -43,6 +43,8 @@ def track_objects(
     for obj in objects:
         if not obj.prompts:
             raise VfxError(f"object {obj.id} ({obj.name}) has no prompts; give it a point or box")
+        for prompt in obj.prompts:
+            _check_prompt(obj, prompt)
     previous_mode = predictor.add_all_frames_to_correct_as_cond
     predictor.add_all_frames_to_correct_as_cond = True
     try:
@@ -50,8 +52,8 @@ def track_objects(
             state = predictor.init_state(video)
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
-                    _check_prompt(obj, prompt, state.num_frames, state.video_width,
-                                  state.video_height)
+                    _check_in_video(obj, prompt, state.num_frames, state.video_width,
+                                    state.video_height)
                     _add_prompt(predictor, state, obj.id, prompt)
             first = min(prompt.frame for obj in objects for prompt in obj.prompts)
             passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
@@ -94,23 +96,30 @@ def track_to_store(
     return MaskletStore.open(directory)
 
 
-def _check_prompt(
-    obj: ObjectPrompts, prompt: FramePrompt, frame_count: int | None, width: int, height: int
-) -> None:
+def _check_prompt(obj: ObjectPrompts, prompt: FramePrompt) -> None:
+    """Checks that need no video."""
     where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
-    if prompt.frame < 0 or (frame_count is not None and prompt.frame >= frame_count):
-        last = "the last frame" if frame_count is None else frame_count - 1
-        raise VfxError(f"{where}: the frame is outside the video; use frames 0..{last}")
+    if prompt.frame < 0:
+        raise VfxError(f"{where}: frame numbers start at 0")
     if prompt.points is None and prompt.box is None and prompt.mask is None:
         raise VfxError(f"{where}: the prompt is empty; give points, a box or a mask")
     if prompt.labels is not None and len(prompt.labels) != len(prompt.points or []):
         count = len(prompt.points or [])
         raise VfxError(f"{where}: {count} points but {len(prompt.labels)} labels; give one each")
+    if prompt.mask is not None and np.asarray(prompt.mask).ndim != 2:
+        raise VfxError(f"{where}: the mask must be a single-channel [H, W] image")
+
+
+def _check_in_video(
+    obj: ObjectPrompts, prompt: FramePrompt, frame_count: int | None, width: int, height: int
+) -> None:
+    """Checks against the video's length and frame size."""
+    where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
+    if frame_count is not None and prompt.frame >= frame_count:
+        raise VfxError(f"{where}: the frame is outside the video; use frames 0..{frame_count - 1}")
     for x, y in [*(prompt.points or []), *_corners(prompt.box)]:
         if not (0 <= x <= width and 0 <= y <= height):
             raise VfxError(f"{where}: ({x}, {y}) is outside the {width}x{height} frame")
-    if prompt.mask is not None and np.asarray(prompt.mask).ndim != 2:
-        raise VfxError(f"{where}: the mask must be a single-channel [H, W] image")
 
 
 def _corners(box: list[float] | None) -> list[tuple[float, float]]:

@@ -74,6 +74,16 @@ def test_motion_compensation_keeps_a_small_fast_object() -> None:
     assert metrics.region_j(unaligned[2:-2], truth[2:-2]).mean() < 0.6
 
 
+def test_object_is_not_dragged_over_an_occluder() -> None:
+    frames, truth = textured_moving_disc(12, speed=6.0, radius=12.0)
+    frames[:, :, 56:64] = 250  # a static white post in front of the passing disc
+    truth[:, :, 56:64] = 0.0
+    out = smooth(truth, frames)
+    assert out[:, 20:44, 58:62].mean() < 0.05
+    assert metrics.region_j(out, truth).min() > 0.85
+    assert metrics.region_j(out, truth).mean() > 0.95
+
+
 def test_streaming_equals_batch_with_frames_and_several_objects() -> None:
     scene = list(scene_frames(80, 60, 9, objects=2, background=None, seed=2))
     frames = np.stack([s.rgb for s in scene])
@@ -142,6 +152,8 @@ def test_settings_are_validated_with_helpful_messages() -> None:
         SmoothSettings.from_dict({"window": "5"})
     with pytest.raises(VfxError, match="low <= high"):
         SmoothSettings.from_dict({"low": 0.8, "high": 0.5})
+    with pytest.raises(VfxError, match="motion_model 'rigid' is unknown; allowed: object, dense"):
+        SmoothSettings.from_dict({"motion_model": "rigid"})
     with pytest.raises(VfxError, match="unknown smooth setting"):
         smooth(disc_sequence(2), radius=3)
 
