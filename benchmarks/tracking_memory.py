@@ -31,15 +31,17 @@ def _child(args: argparse.Namespace) -> None:
 
     from sam2.build_sam import build_sam2_video_predictor
 
-    predictor = build_sam2_video_predictor(args.config, args.checkpoint, device="cpu",
-                                           image_size=args.image_size)
+    predictor = build_sam2_video_predictor(
+        args.config, args.checkpoint, device="cpu", image_size=args.image_size
+    )
     frames = 0
     with torch.inference_mode():
         state = predictor.init_state(args.video)
         for k in range(args.objects):
             x = state.video_width * (k + 1) / (args.objects + 1)
-            predictor.add_new_points_or_box(state, 0, k + 1, points=[[x, state.video_height / 2]],
-                                            labels=[1])
+            predictor.add_new_points_or_box(
+                state, 0, k + 1, points=[[x, state.video_height / 2]], labels=[1]
+            )
         for _ in predictor.propagate_in_video(state):
             frames += 1
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -47,9 +49,21 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def _measure(args: argparse.Namespace, video: Path, checkpoint: Path) -> dict:
-    command = [sys.executable, __file__, "--child", "--video", str(video), "--checkpoint",
-               str(checkpoint), "--config", args.config, "--image-size", str(args.image_size),
-               "--objects", str(args.objects)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--video",
+        str(video),
+        "--checkpoint",
+        str(checkpoint),
+        "--config",
+        args.config,
+        "--image-size",
+        str(args.image_size),
+        "--objects",
+        str(args.objects),
+    ]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -80,11 +94,14 @@ def main() -> None:
             write_scene_video(video, width=320, height=240, frames=length, audio=False)
             result = _measure(args, video, checkpoint)
             peaks.append(result["peak_rss_mib"])
-            print(f"{result['frames']} frames: peak RSS {result['peak_rss_mib']:.0f} MiB",
-                  flush=True)
-        print(f"peak RSS at {4 * args.frames} frames / at {args.frames} frames: "
-              f"{peaks[1] / peaks[0]:.3f} (image_size={args.image_size}, "
-              f"{args.objects} object(s))")
+            print(
+                f"{result['frames']} frames: peak RSS {result['peak_rss_mib']:.0f} MiB", flush=True
+            )
+        print(
+            f"peak RSS at {4 * args.frames} frames / at {args.frames} frames: "
+            f"{peaks[1] / peaks[0]:.3f} (image_size={args.image_size}, "
+            f"{args.objects} object(s))"
+        )
 
 
 if __name__ == "__main__":

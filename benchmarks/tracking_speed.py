@@ -45,8 +45,9 @@ MODES = {
 
 
 def _clip(folder: Path, frames: int, width: int, height: int) -> None:
-    for index, frame in enumerate(scene_frames(width=width, height=height, frames=frames,
-                                               objects=3, background=None, seed=0)):
+    for index, frame in enumerate(
+        scene_frames(width=width, height=height, frames=frames, objects=3, background=None, seed=0)
+    ):
         Image.fromarray(frame.rgb).save(folder / f"{index:05d}.jpg", quality=95)
 
 
@@ -54,18 +55,26 @@ def _steps(objects: int, width: int, height: int) -> list[dict]:
     """One click per object on frame 0, spread over a grid, then one forward pass."""
     rng = np.random.default_rng(1)
     steps: list[dict] = [
-        {"op": "points", "frame": 0, "obj": k + 1,
-         "points": [[float(rng.uniform(0.1, 0.9) * width), float(rng.uniform(0.1, 0.9) * height)]],
-         "labels": [1]}
+        {
+            "op": "points",
+            "frame": 0,
+            "obj": k + 1,
+            "points": [
+                [float(rng.uniform(0.1, 0.9) * width), float(rng.uniform(0.1, 0.9) * height)]
+            ],
+            "labels": [1],
+        }
         for k in range(objects)
     ]
     return [*steps, {"op": "propagate"}]
 
 
-def _ours(config: str, checkpoint: Path, video: Path, steps: list[dict], build: dict,
-          attrs: dict) -> tuple[list, float]:
-    predictor = build_sam2_video_predictor(config, checkpoint, device="cpu", fill_hole_area=0,
-                                           **build)
+def _ours(
+    config: str, checkpoint: Path, video: Path, steps: list[dict], build: dict, attrs: dict
+) -> tuple[list, float]:
+    predictor = build_sam2_video_predictor(
+        config, checkpoint, device="cpu", fill_hole_area=0, **build
+    )
     for key, value in attrs.items():
         setattr(predictor, key, value)
     timings: list[float] = []
@@ -103,8 +112,10 @@ def main() -> None:
         _clip(video, args.frames, args.width, args.height)
         checkpoint = args.checkpoint or write_random_checkpoint(tmp / "random.pt", args.config)
         base = {"image_size": args.image_size}
-        print(f"{args.config}  image_size={args.image_size}  {args.frames} frames "
-              f"{args.width}x{args.height}  threads={torch.get_num_threads()}")
+        print(
+            f"{args.config}  image_size={args.image_size}  {args.frames} frames "
+            f"{args.width}x{args.height}  threads={torch.get_num_threads()}"
+        )
         for objects in [int(n) for n in args.objects.split(",")]:
             steps = _steps(objects, args.width, args.height)
             exact, ours_s = _ours(args.config, checkpoint, video, steps, base, {})
@@ -114,23 +125,33 @@ def main() -> None:
                 workdir = tmp / f"ref{objects}"
                 workdir.mkdir()
                 reference, times = run_reference(
-                    workdir, args.config, checkpoint, video, steps,
+                    workdir,
+                    args.config,
+                    checkpoint,
+                    video,
+                    steps,
                     overrides={"image_size": args.image_size},
                     predictor_attrs={"fill_hole_area": 0},
                 )
                 ref_s = sum(times)
-                line += (f", reference fp32 {args.frames / ref_s:.3f} fps, ratio ours/reference "
-                         f"{ref_s / ours_s:.2f}x, mask IoU vs reference "
-                         f"{_mean_iou(exact, reference):.4f}")
+                line += (
+                    f", reference fp32 {args.frames / ref_s:.3f} fps, ratio ours/reference "
+                    f"{ref_s / ours_s:.2f}x, mask IoU vs reference "
+                    f"{_mean_iou(exact, reference):.4f}"
+                )
             print(line, flush=True)
             for mode in [m for m in args.modes.split(",") if m]:
                 build, attrs = MODES[mode]
-                fast, fast_s = _ours(args.config, checkpoint, video, steps, {**base, **build},
-                                     attrs)
+                fast, fast_s = _ours(
+                    args.config, checkpoint, video, steps, {**base, **build}, attrs
+                )
                 ratio = f"{ref_s / fast_s:.2f}x vs reference fp32, " if ref_s else ""
-                print(f"  {mode}: {args.frames / fast_s:.3f} fps, {ratio}"
-                      f"{ours_s / fast_s:.2f}x vs ours fp32, mask IoU vs ours fp32 "
-                      f"{_mean_iou(fast, exact):.4f}", flush=True)
+                print(
+                    f"  {mode}: {args.frames / fast_s:.3f} fps, {ratio}"
+                    f"{ours_s / fast_s:.2f}x vs ours fp32, mask IoU vs ours fp32 "
+                    f"{_mean_iou(fast, exact):.4f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
