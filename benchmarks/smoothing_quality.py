@@ -11,11 +11,13 @@ refinement on 1080p frames.
 
     python benchmarks/smoothing_quality.py                 # 640x360, 72 frames + 1080p timing
     python benchmarks/smoothing_quality.py --no-timing --frames 24
+    python benchmarks/smoothing_quality.py --no-timing --set window=7 --set mode=median
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -185,12 +187,19 @@ def run_smoother(probs: np.ndarray, frames: np.ndarray, settings: dict) -> np.nd
     return np.stack(out, axis=1)  # T x [N, H, W] -> [N, T, H, W]
 
 
+def parse_setting(item: str) -> tuple[str, object]:
+    """``"window=7"`` -> ``("window", 7)``; values are JSON, else strings."""
+    key, _, text = item.partition("=")
+    try:
+        return key, json.loads(text)
+    except json.JSONDecodeError:
+        return key, text
+
+
 def quality(args: argparse.Namespace) -> None:
     frames, truth = make_clip(args.width, args.height, args.frames, args.seed)
     raw = np.stack([degrade(truth[k], args.seed + 1 + k, args.jitter) for k in range(len(MOVERS))])
-    settings = {} if args.window is None else {"window": args.window}
-    if args.mode:
-        settings["mode"] = args.mode
+    settings = dict(parse_setting(item) for item in args.set)
     started = time.perf_counter()
     smoothed = run_smoother(raw, frames, settings)
     elapsed = time.perf_counter() - started
@@ -270,8 +279,13 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=72)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jitter", type=float, default=1.0, help="scale of the boundary jitter")
-    parser.add_argument("--window", type=int, default=None)
-    parser.add_argument("--mode", default=None)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a smoothing setting, e.g. --set window=7 --set mode=median",
+    )
     parser.add_argument("--timing-frames", type=int, default=24)
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--threads", type=int, default=0, help="OpenCV threads (0: its default)")

@@ -7,6 +7,8 @@ result stays within a few 8-bit levels of the exact one.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -35,7 +37,7 @@ def blur(
     (it must have that shape and dtype), else a new one.
     """
     if radius <= 0:
-        return _into(image, out)
+        return _deliver(image, out)
     height, width = image.shape[:2]
     work = image
     while radius / 2.0 >= _DIRECT_RADIUS and min(work.shape[:2]) >= 8:
@@ -44,7 +46,31 @@ def blur(
     if work.shape[:2] != (height, width):
         work = _blur_direct(work, radius, kind)
         return cv2.resize(work, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
-    return _into(_blur_direct(work, radius, kind), out)
+    return _deliver(_blur_direct(work, radius, kind), out, fresh=True)
+
+
+def blur_box(
+    image: np.ndarray, radius: float, box: tuple[int, int, int, int], kind: str = "gaussian"
+) -> np.ndarray:
+    """``blur(image, radius, kind)`` inside ``box`` ``(x0, y0, x1, y1)`` only.
+
+    Blurs a crop around the box with room for the kernel's reach, cut on the
+    halving grid, so the values equal the whole-frame blur when the frame's
+    sides are multiples of the halving steps (else they differ by resampling
+    rounding, about 1e-3 of full scale). Returns ``[y1 - y0, x1 - x0]`` (plus
+    the channel axis of ``image``).
+    """
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = box
+    step = 1
+    while radius / step / 2.0 >= _DIRECT_RADIUS:
+        step *= 2
+    # A Gaussian reaches 4 sigma = 2 * radius; halving and upscaling add a step each.
+    margin = math.ceil(2 * radius) + 2 * step
+    cx0, cy0 = max(0, x0 - margin) // step * step, max(0, y0 - margin) // step * step
+    cx1 = min(width, -(-(x1 + margin) // step) * step)
+    cy1 = min(height, -(-(y1 + margin) // step) * step)
+    return blur(image[cy0:cy1, cx0:cx1], radius, kind)[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
 
 
 def blur_within(
@@ -62,30 +88,33 @@ def blur_within(
     the plain blur is used. Returns ``[H, W, C]`` uint8: ``out`` when given.
     """
     if radius <= 0:
-        return _into(image, out)
+        return _deliver(image, out)
     height, width = image.shape[:2]
     work, weight = image, mask
     while radius / 2.0 >= _DIRECT_RADIUS and min(work.shape[:2]) >= 8:
         work, weight = halve(work), halve(weight)
         radius /= 2.0
-    weighted = work.astype(np.float32)
-    weighted *= weight[..., None]  # [h, w, C] * [h, w, 1]
+    channels = work.shape[2]
+    # Per-pixel weights repeated per channel: OpenCV's arithmetic is several times
+    # faster than numpy's broadcasting over a 3-long last axis.
+    weighted = cv2.multiply(work, cv2.merge([weight] * channels), dtype=cv2.CV_32F)
     total = _blur_direct(weight, radius, kind)  # [h, w]
-    spread = _blur_direct(weighted, radius, kind)
-    spread /= np.maximum(total, _REACH)[..., None]
+    spread = _blur_direct(weighted, radius, kind)  # [h, w, C]
+    spread = cv2.divide(spread, cv2.merge([np.maximum(total, _REACH)] * channels), dst=spread)
     blurred = cv2.convertScaleAbs(spread)  # rounded and saturated to uint8
     unreached = total < _REACH
     if unreached.any():
         np.copyto(blurred, _blur_direct(work, radius, kind), where=unreached[..., None])
     if blurred.shape[:2] != (height, width):
         return cv2.resize(blurred, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
-    return _into(blurred, out)
+    return _deliver(blurred, out, fresh=True)
 
 
-def _into(image: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """``image`` copied into ``out`` (or into a new array)."""
+def _deliver(image: np.ndarray, out: np.ndarray | None, fresh: bool = False) -> np.ndarray:
+    """``image`` copied into ``out``; without ``out``, ``image`` itself if it is ``fresh``
+    (made by the caller), else a copy."""
     if out is None:
-        return image.copy()
+        return image if fresh else image.copy()
     out[...] = image
     return out
 

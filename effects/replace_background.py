@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 
 from effects.background_source import background_frame, normalize_source
-from effects.base import Effect, EffectContext, EffectOutput, mask_box, scratch
-from effects.kernels import blur
+from effects.base import Effect, EffectContext, EffectOutput, scratch
+from effects.kernels import blur, blur_box
 from effects.params import param
 from effects.registry import register
 
@@ -57,12 +57,11 @@ class ReplaceBackground(Effect):
         # Light reaching the subject: the background near the edge, blurred, on
         # the pixels just outside the region (where alpha is low). The spill is
         # 0 where alpha is 1, so only the box around alpha < 1 needs the work.
-        box = mask_box(np.subtract(np.float32(1.0), alpha), level=0.0)
-        if box is None:
+        x, y, w, h = cv2.boundingRect((alpha < 1.0).view(np.uint8))
+        if w == 0:
             return EffectOutput(image=background, weight=alpha)
-        x0, y0, x1, y1 = box
-        inner = (slice(y0, y1), slice(x0, x1))
-        reach = blur(alpha, self.wrap_radius)[inner]
+        inner = (slice(y, y + h), slice(x, x + w))
+        reach = blur_box(alpha, self.wrap_radius, (x, y, x + w, y + h))
         spill = np.subtract(np.float32(1.0), alpha[inner])
         spill *= reach
         spill *= np.float32(self.light_wrap)

@@ -88,5 +88,11 @@ class Spotlight(Effect):
                 (y1 - y0) * _ELLIPSE_PADDING / scale / 2,
             )
             cv2.ellipse(canvas, (centre, (2 * axes[0], 2 * axes[1]), 0.0), 255, thickness=-1)
-        ellipses = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_LINEAR)
-        return np.multiply(ellipses, np.float32(1.0 / 255.0), dtype=np.float32)
+        ellipses = cv2.resize(
+            canvas,
+            (width, height),
+            dst=scratch(ctx, "spotlight.ellipses", (height, width)),
+            interpolation=cv2.INTER_LINEAR,
+        )
+        light = scratch(ctx, "spotlight.light", (height, width), np.float32)
+        return np.multiply(ellipses, np.float32(1.0 / 255.0), out=light, dtype=np.float32)

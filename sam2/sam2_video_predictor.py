@@ -88,9 +88,10 @@ class SAM2VideoPredictor(SAM2Base):
         """Open a video (file path, frame folder, ``[T, H, W, 3]`` uint8 array, list of frames or
         an iterator of frames) and compute frame 0's features.
 
-        Frames are always decoded on demand; ``async_loading_frames`` additionally decodes the
-        next frame in a background thread while the current one is tracked.
-        ``offload_state_to_cpu`` keeps per-frame results in CPU memory.
+        Frames are always decoded on demand (so ``offload_video_to_cpu`` has nothing to move);
+        ``async_loading_frames`` additionally decodes the next frame in a background thread
+        while the current one is tracked. ``offload_state_to_cpu`` keeps per-frame results in
+        CPU memory.
         """
         frames = open_frames(video_path)
         device = self.device

@@ -57,6 +57,12 @@ def randomize_(model: SAM2Base, seed: int = 0) -> SAM2Base:
     missing = [name for name, p in model.named_parameters() if id(p) not in written]
     if missing:
         raise RuntimeError(f"randomize_ left parameters unset: {missing}")
+    # Residual branches of the trunk shrink with depth (GPT-2 style), so deep trunks (large)
+    # keep spatially varied features instead of drifting towards all-on masks.
+    blocks = model.image_encoder.trunk.blocks
+    for block in blocks:
+        block.attn.proj.weight.mul_(len(blocks) ** -0.5)
+        block.mlp.layers[-1].weight.mul_(len(blocks) ** -0.5)
     normal(model.sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix, 0.0, 1.0)
     if model.pred_obj_scores:
         # Bias the object-score head so objects are predicted present (positive logits).

@@ -163,8 +163,7 @@ class FastMemoryAttention:
         if spatial > 0:
             repeats = spatial // q.shape[2]
             table = self._rotary(q.shape[2], head_dim, repeats, q.device, attn.rotary.theta)
-            rotated = _rotate(k[:, :, :spatial], table)
-            k = torch.cat([rotated, k[:, :, spatial:].to(rotated.dtype)], dim=2)
+            k[:, :, :spatial] = _rotate(k[:, :, :spatial], table)  # k is ours: rotate in place
         values = memory.to(self.dtype).unsqueeze(1).expand(-1, heads, -1, -1)  # [B, h, M, C_mem]
         out = self._attend(q.expand(batch, -1, -1, -1), k, values)  # [B, heads, N, C_mem]
         out = out.transpose(1, 2).flatten(2)  # [B, heads, N, C_mem] -> [B, N, heads * C_mem]

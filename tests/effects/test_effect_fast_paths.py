@@ -13,7 +13,7 @@ from effects import Edges, EffectContext, Pixelate, Recolor, ReplaceBackground, 
 from effects.base import scratch
 from effects.colors import solid_image
 from effects.cube_lut import apply_dense, dense_table, parse_cube
-from effects.kernels import blur, blur_within, halve
+from effects.kernels import blur, blur_box, blur_within, halve
 from effects.pixelate import block_means
 
 
@@ -229,3 +229,30 @@ def test_reused_buffers_do_not_leak_between_frames(tmp_path: Path) -> None:
         shared = EffectContext()
         effect.apply(other, 1 - alpha, shared)
         np.testing.assert_array_equal(effect.apply(frame, alpha, shared), fresh)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "box", "lens"])
+@pytest.mark.parametrize("radius", [2.0, 7.0, 13.0])
+@pytest.mark.parametrize(
+    "box", [(30, 20, 70, 50), (0, 0, 25, 90), (101, 61, 160, 96), (5, 3, 6, 4)]
+)
+def test_blur_box_matches_the_whole_frame_blur(
+    kind: str, radius: float, box: tuple[int, int, int, int]
+) -> None:
+    frame = _texture(96, 160)
+    mask = _disc(96, 160, 30, soft=6.0)
+    x0, y0, x1, y1 = box
+    np.testing.assert_array_equal(
+        blur_box(frame, radius, box, kind), blur(frame, radius, kind)[y0:y1, x0:x1]
+    )
+    np.testing.assert_allclose(
+        blur_box(mask, radius, box, kind), blur(mask, radius, kind)[y0:y1, x0:x1], atol=1e-5
+    )
+
+
+def test_blur_box_on_an_odd_sized_frame_is_close() -> None:
+    mask = _disc(97, 163, 30, soft=6.0)
+    box = (40, 30, 121, 77)
+    for radius in (7.0, 13.0, 30.0):
+        expected = blur(mask, radius)[30:77, 40:121]
+        np.testing.assert_allclose(blur_box(mask, radius, box), expected, atol=5e-3)

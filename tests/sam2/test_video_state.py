@@ -83,3 +83,30 @@ def test_state_objects_and_feature_lru() -> None:
     assert state.cached_features(0) is None and state.cached_features(2) is not None
     image = state.image(1)
     assert image.shape == (1, 3, 64, 64)
+
+
+def test_async_loading_prefetches_the_next_frame() -> None:
+    video = np.random.default_rng(0).integers(0, 256, (3, 12, 16, 3), dtype=np.uint8)
+    state = InferenceState(
+        frames=ArrayFrames(video), video_height=12, video_width=16, image_size=32,
+        device=torch.device("cpu"), storage_device=torch.device("cpu"), async_loading_frames=True,
+    )
+    state.image(0, next_idx=1)
+    assert state._prefetch is not None and state._prefetch[0] == 1
+    torch.testing.assert_close(state.image(1, next_idx=2)[0], preprocess_frame(video[1], 32))
+    state.image(2, next_idx=3)  # past the end: nothing to prefetch
+    assert state._prefetch is None
+
+
+def test_video_file_reads_backwards_like_forwards(tmp_path: Path) -> None:
+    from vfx.synthetic import write_scene_video
+
+    write_scene_video(tmp_path / "clip.mp4", width=64, height=48, frames=12, audio=False)
+    forward = open_frames(tmp_path / "clip.mp4")
+    assert (forward.num_frames, forward.height, forward.width) == (12, 48, 64)
+    frames = [forward.get(i).copy() for i in range(12)]
+    backward = open_frames(str(tmp_path / "clip.mp4"))
+    for index in range(11, -1, -1):
+        np.testing.assert_array_equal(backward.get(index), frames[index])
+    assert len(backward._window) <= 16  # a bounded window, not the whole video
+    assert not np.array_equal(frames[0], frames[11])

@@ -9,10 +9,11 @@ import pytest
 
 from vfx.graph import Graph, Layer
 from vfx.io.reader import open_video
+from vfx.io.video_source import Frame
 from vfx.masks import smooth
 from vfx.masks.refinement import refine
 from vfx.presets import MaskSpec
-from vfx.render_pipeline import FrameRenderer, MaskPlan, RenderResult, masked_frames
+from vfx.render_pipeline import FrameRenderer, MaskedFrame, MaskPlan, RenderResult, masked_frames
 
 T, H, W = 9, 24, 32
 
@@ -153,3 +154,61 @@ def test_chroma_keyed_frames_lose_their_green_fringe():
     red, green, _ = item.frame.rgb[3, 3].astype(int)
     assert green - red < 10  # it was 40 greener than red
     np.testing.assert_array_equal(item.frame.rgb[0, 0], [0, 177, 64])  # the screen is kept
+
+
+def _write_gray_video(path: Path, masks: np.ndarray, fps: int) -> None:
+    """The union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("ffv1", rate=fps)
+        stream.height, stream.width = masks.shape[2:]
+        stream.pix_fmt = "gray"
+        for frame_masks in masks:
+            gray = frame_masks.any(axis=0).astype(np.uint8) * 255  # [N, H, W] -> [H, W]
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(gray, format="gray")))
+        container.mux(stream.encode())
+
+
+def test_background_blur_to_mp4_keeps_the_subject_and_blurs_the_rest(tmp_path: Path):
+    """The benchmark's path: mask video in, yuv420p H.264 out through the OpenCV conversion."""
+    import cv2
+
+    from vfx.presets import load_preset
+    from vfx.render_pipeline import render_video
+    from vfx.sources.imported import load_masks
+    from vfx.synthetic import write_scene_video
+
+    clip, mask_video, out = tmp_path / "clip.mp4", tmp_path / "mask.mkv", tmp_path / "out.mp4"
+    exact = write_scene_video(clip, 192, 128, frames=6, fps=24, objects=1, background=None)
+    _write_gray_video(mask_video, exact, 24)
+    preset = load_preset("background-blur", ["subject.smooth=false"])
+    source = load_masks(mask_video)
+    with open_video(clip) as reader:
+        src = [f.rgb for f in reader]
+        result = render_video(
+            reader, source, preset.build_graph(), preset.masks, out, progress=False
+        )
+    assert result.frames == 6
+    with open_video(out) as reader:
+        assert reader.info.has_audio
+        dst = [f.rgb for f in reader]
+    renderer = FrameRenderer(preset.build_graph(), source.names, (192, 128))
+    kernel = np.ones((9, 9), np.uint8)
+    for t in range(6):
+        subject = exact[t, 0].astype(np.uint8)
+        core = cv2.erode(subject, kernel) > 0  # away from the 4:2:0 chroma edge
+        background = cv2.erode(1 - subject, np.ones((25, 25), np.uint8)) > 0
+        diff = np.abs(dst[t].astype(int) - src[t]).max(axis=-1)
+        assert core.sum() > 200 and background.sum() > 2000
+        assert (diff[core] <= 10).mean() > 0.99, t  # subject pixels kept
+        grey_src = cv2.cvtColor(src[t], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        grey_dst = cv2.cvtColor(dst[t], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        detail_src = np.abs(cv2.Laplacian(grey_src, cv2.CV_32F))[background].mean()
+        detail_dst = np.abs(cv2.Laplacian(grey_dst, cv2.CV_32F))[background].mean()
+        assert detail_dst < 0.3 * detail_src, t  # background blurred
+        # the encoded frame is the graph's frame up to codec error (colour matrix kept)
+        masked = MaskedFrame(Frame(t, t / 24, src[t]), {1: source.masks_at(t)[1]}, {})
+        masked = MaskedFrame(masked.frame, masked.objects, {"subject": masked.objects[1]})
+        expected = renderer(masked)
+        assert np.abs(dst[t].astype(int) - expected).mean() < 2.5, t

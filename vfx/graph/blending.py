@@ -99,22 +99,36 @@ def _blend(top: np.ndarray, base: np.ndarray, weight: np.ndarray, out: np.ndarra
 
 
 def _tile_runs(tiles: np.ndarray, height: int, width: int) -> list[tuple[slice, slice]]:
-    """Pixel ``(rows, cols)`` slices of every horizontal run of True in ``tiles`` ``[rows, cols]``.
+    """Pixel ``(rows, cols)`` slices of rectangles of True tiles in ``tiles`` ``[rows, cols]``.
 
-    The last row and column of tiles are cut at the ``height`` x ``width`` border.
+    Horizontal runs of True are found per tile row; a run with the same columns
+    in consecutive rows is merged into one taller rectangle (fewer, larger calls
+    for OpenCV). The last row and column of tiles are cut at the frame border.
     """
     padded = np.zeros((tiles.shape[0], tiles.shape[1] + 2), np.int8)
     padded[:, 1:-1] = tiles
     edges = np.diff(padded, axis=1)  # +1 where a run starts, -1 one past where it ends
     starts, stops = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    # (first row, last row + 1) of the rectangle currently growing at each (start, stop).
+    growing: dict[tuple[int, int], list[int]] = {}
+    done: list[tuple[int, int, int, int]] = []
+    for row, start, stop in zip(
+        starts[0].tolist(), starts[1].tolist(), stops[1].tolist(), strict=True
+    ):
+        rows = growing.get((start, stop))
+        if rows is not None and rows[1] == row:
+            rows[1] = row + 1
+            continue
+        if rows is not None:
+            done.append((rows[0], rows[1], start, stop))
+        growing[(start, stop)] = [row, row + 1]
+    done += [(rows[0], rows[1], start, stop) for (start, stop), rows in growing.items()]
     return [
         (
-            slice(row * _TILE, min(height, (row + 1) * _TILE)),
+            slice(first * _TILE, min(height, last * _TILE)),
             slice(start * _TILE, min(width, stop * _TILE)),
         )
-        for row, start, stop in zip(
-            starts[0].tolist(), starts[1].tolist(), stops[1].tolist(), strict=True
-        )
+        for first, last, start, stop in done
     ]
 
 

@@ -3,7 +3,9 @@
 One call of :meth:`Graph.render_frame` does all of a frame's work in numpy and
 OpenCV: evaluate each layer's region, let the effect paint, blend the paint
 over the running frame. The running frame is one private uint8 buffer that
-every layer updates in place.
+every layer updates in place. Regions and effects keep their working arrays
+in the context's cache (:func:`effects.base.scratch`) and reuse them from frame
+to frame, and pointwise effects render only the bounding box of their region.
 """
 
 from __future__ import annotations
@@ -140,8 +142,9 @@ def _opacity_problem(opacity: object) -> str | None:
 class Graph:
     """An ordered stack of layers; :meth:`render_frame` applies them to one frame.
 
-    ``cache`` keeps background sources and generated images between frames
-    when the graph builds the :class:`EffectContext` itself.
+    ``cache`` keeps background sources, generated images and working arrays
+    between frames when the graph builds the :class:`EffectContext` itself; so
+    threads that share one graph must each pass their own context (own cache).
     """
 
     def __init__(self, layers: Iterable[Layer]) -> None:

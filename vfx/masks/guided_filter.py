@@ -80,7 +80,8 @@ def guided_filter(
     """Filter ``src`` with the edges of ``guide``.
 
     Args:
-        guide: ``[H, W]`` or ``[H, W, 3]`` float32 image, values in 0..1.
+        guide: ``[H, W]`` or ``[H, W, 3]`` image: float32 in 0..1, or uint8 in
+            0..255 (read as value / 255 without a full-size float copy).
         src: ``[H, W]`` float32 to filter (a soft mask).
         radius: window radius in full-resolution pixels.
         eps: regularisation; larger values smooth more across weak edges
@@ -91,7 +92,8 @@ def guided_filter(
     Returns:
         ``[H, W]`` float32, not clipped.
     """
-    guide = np.asarray(guide, dtype=np.float32)
+    guide = np.asarray(guide)
+    scale = np.float32(1.0 / 255.0 if guide.dtype == np.uint8 else 1.0)
     src = np.asarray(src, dtype=np.float32)
     height, width = src.shape
     if subsample > 1:
@@ -101,15 +103,16 @@ def guided_filter(
         radius_small = max(1, round(radius / subsample))
     else:
         guide_small, src_small, radius_small = guide, src, radius
+    guide_small = np.multiply(guide_small, scale, dtype=np.float32)
     if guide.ndim == 2:
         coeffs = _coefficients_grey(guide_small, src_small, radius_small, eps)
     else:
         coeffs = _coefficients_colour(guide_small, src_small, radius_small, eps)
     if subsample > 1:
         coeffs = cv2.resize(coeffs, (width, height), interpolation=cv2.INTER_LINEAR)
-    if guide.ndim == 2:
-        return coeffs[..., 0] * guide + coeffs[..., 1]
-    out = coeffs[..., 3].copy()
-    for channel, plane in enumerate(cv2.split(guide)):
-        out += coeffs[..., channel] * plane
+    planes = [guide] if guide.ndim == 2 else cv2.split(guide)
+    out = coeffs[..., len(planes)].copy()
+    for channel, plane in enumerate(planes):
+        # The guide's scale goes into the coefficient: uint8 planes stay uint8.
+        out += (coeffs[..., channel] * scale) * plane
     return out

@@ -152,7 +152,7 @@ def support_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] 
     )
 
 
-def fill_holes(alpha: np.ndarray, max_area: int) -> np.ndarray:
+def fill_holes(alpha: np.ndarray, max_area: int, *, inplace: bool = False) -> np.ndarray:
     """Fill holes of at most ``max_area`` pixels inside a soft mask.
 
     A hole is a 4-connected region of outside pixels (alpha below 0.5) that does
@@ -162,11 +162,12 @@ def fill_holes(alpha: np.ndarray, max_area: int) -> np.ndarray:
     Args:
         alpha: ``[H, W]`` float32 in 0..1.
         max_area: largest hole, in pixels, that is filled; 0 fills nothing.
+        inplace: change ``alpha`` itself (it must then be float32) instead of a copy.
 
     Returns:
-        ``[H, W]`` float32 in 0..1.
+        ``[H, W]`` float32 in 0..1 (``alpha`` itself with ``inplace``).
     """
-    out = np.array(alpha, dtype=np.float32, copy=True)
+    out = alpha if inplace else np.array(alpha, dtype=np.float32, copy=True)
     if max_area <= 0:
         return out
     # Outside the core's box (widened by one pixel) everything is connected to
@@ -192,7 +193,7 @@ def fill_holes(alpha: np.ndarray, max_area: int) -> np.ndarray:
     return out
 
 
-def remove_islands(alpha: np.ndarray, min_area: int) -> np.ndarray:
+def remove_islands(alpha: np.ndarray, min_area: int, *, inplace: bool = False) -> np.ndarray:
     """Remove separate blobs whose core is smaller than ``min_area`` pixels.
 
     Blobs are the 8-connected parts of the mask's support (alpha above 0.02), so
@@ -202,11 +203,12 @@ def remove_islands(alpha: np.ndarray, min_area: int) -> np.ndarray:
     Args:
         alpha: ``[H, W]`` float32 in 0..1.
         min_area: smallest core area, in pixels, that is kept; 0 keeps all.
+        inplace: change ``alpha`` itself (it must then be float32) instead of a copy.
 
     Returns:
-        ``[H, W]`` float32 in 0..1.
+        ``[H, W]`` float32 in 0..1 (``alpha`` itself with ``inplace``).
     """
-    out = np.array(alpha, dtype=np.float32, copy=True)
+    out = alpha if inplace else np.array(alpha, dtype=np.float32, copy=True)
     if min_area <= 0:
         return out
     box = support_box(out > SUPPORT_LEVEL)

@@ -2,11 +2,15 @@
 
 Flow is estimated with OpenCV's DIS on grey frames downscaled by an integer
 factor (a 1080p frame becomes 240x135), refined down to that size, which is
-what keeps it cheap. Longer
-hops are made by chaining one-frame flows, and every flow carries a validity
-map: a pixel whose forward and backward flows disagree (it is occluded or
-uncovered in the other frame) or whose match falls outside the image is not
-a valid correspondence, so a filter does not drag content across occlusions.
+what keeps it cheap. Longer hops are made by chaining one-frame flows, and
+every flow carries a validity map: a pixel whose forward and backward flows
+disagree (it is occluded or uncovered in the other frame), whose match looks
+different, or whose match falls outside the image is not a valid
+correspondence, so a filter does not drag content across occlusions.
+
+Per-pixel flow smears across an object's outline, so an object's own motion is
+also fitted as one similarity transform (:func:`fit_object_motion`), together
+with the cells that this motion does not explain (:func:`model_unexplained`).
 
 All flows here are ``[h, w, 2]`` float32 (x then y displacement) in low-res
 pixels; validity maps are ``[h, w]`` float32 holding 0 or 1.
@@ -25,11 +29,12 @@ PRESETS = {
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
-# Forward-backward check (after Sundaram et al. 2010): a round trip may miss by
-# 1% of the squared motion plus 2 px squared (DIS is noisy at the pixel level;
-# the check is there to catch occlusions, which miss by far more).
+# Round-trip check (after Sundaram et al. 2010): a round trip may miss by 1% of
+# the squared motion plus 2 px squared; occlusions miss by far more.
 _FB_RELATIVE = 0.01
 _FB_ABSOLUTE = 2.0
+# Fixed-point steps that invert a flow; motion is smooth, so few suffice.
+_INVERSE_STEPS = 3
 # Share of an object's core that must look the same after its fitted motion.
 _MODEL_AGREEMENT = 0.7
 
@@ -53,11 +58,12 @@ def grey_low_res(frame: np.ndarray, factor: int) -> np.ndarray:
     height, width = frame.shape[:2]
     low_h, low_w = low_res_shape(height, width, factor)
     pad_y, pad_x = low_h * factor - height, low_w * factor - width
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # one channel to downscale, not three
     if pad_y or pad_x:
-        frame = cv2.copyMakeBorder(frame, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
+        grey = cv2.copyMakeBorder(grey, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
     if factor > 1:
-        frame = cv2.resize(frame, (low_w, low_h), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        grey = cv2.resize(grey, (low_w, low_h), interpolation=cv2.INTER_AREA)
+    return grey
 
 
 @dataclass
@@ -121,11 +127,17 @@ class FlowEstimator:
     ) -> tuple[Correspondence, Correspondence]:
         """Flows ``first -> second`` and ``second -> first`` between ``[h, w]`` uint8 grey frames.
 
-        With ``check``, each flow's validity is its forward-backward consistency
-        and staying inside the image; without it, only the latter.
+        Only the forward flow is estimated; the backward one is its inverse,
+        found by fixed-point iteration (``b(y) = -f(y + b(y))``), which halves
+        the cost. With ``check``, each flow's validity is its round-trip
+        consistency (pixels that the forward flow sends where another one goes,
+        i.e. that get hidden, fail it) and staying inside the image; without
+        it, only the latter.
         """
         forward = self._dis.calc(first, second, None)
-        backward = self._dis.calc(second, first, None)
+        backward = -forward
+        for _ in range(_INVERSE_STEPS):
+            backward = -self.sample(forward, backward)
         return self._validate(forward, backward, check), self._validate(backward, forward, check)
 
     def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:

@@ -19,7 +19,6 @@ from vfx.masks.morphology import (
     fill_holes,
     grow_mask,
     remove_islands,
-    shrink_mask,
     support_box,
 )
 from vfx.masks.settings import RefineSettings
@@ -56,8 +55,7 @@ def guided_refine(
     y0, y1, x0, x1 = box
     # Align the box to the subsampling grid so the result does not depend on it.
     y0, x0 = y0 - y0 % step, x0 - x0 % step
-    guide = frame[y0:y1, x0:x1].astype(np.float32) * np.float32(1.0 / 255.0)
-    result = guided_filter(guide, alpha[y0:y1, x0:x1], radius, eps, step)
+    result = guided_filter(frame[y0:y1, x0:x1], alpha[y0:y1, x0:x1], radius, eps, step)
     np.clip(result, 0.0, 1.0, out=out[y0:y1, x0:x1])
     return out
 
@@ -78,12 +76,13 @@ def refine(alpha: np.ndarray, frame: np.ndarray | None = None, **settings: Any) 
     out = np.asarray(alpha, dtype=np.float32)
     if out.ndim != 2:
         raise VfxError(f"refine expects one [H, W] mask, got shape {out.shape}")
+    out = out.copy()
     if config.is_identity:
-        return out.copy()
-    out = fill_holes(out, config.fill_holes)
-    out = remove_islands(out, config.remove_islands)
-    net_grow = config.grow - config.shrink
-    out = grow_mask(out, net_grow) if net_grow >= 0 else shrink_mask(out, -net_grow)
+        return out
+    fill_holes(out, config.fill_holes, inplace=True)
+    remove_islands(out, config.remove_islands, inplace=True)
+    if config.grow != config.shrink:
+        out = grow_mask(out, config.grow - config.shrink)
     if config.guided_radius > 0:
         if frame is None:
             raise VfxError(
@@ -94,4 +93,4 @@ def refine(alpha: np.ndarray, frame: np.ndarray | None = None, **settings: Any) 
         out = guided_refine(
             out, frame, config.guided_radius, config.guided_eps, config.guided_subsample
         )
-    return feather_mask(out, config.feather)
+    return feather_mask(out, config.feather) if config.feather > 0 else out

@@ -52,7 +52,8 @@ class SmoothSettings:
             only if it holds a pixel >= ``high``; everything else becomes 0.
             Kept regions keep their soft values.
         motion: warp neighbours onto the current frame with optical flow (needs frames).
-        occlusion: distrust flow where forward and backward flow disagree.
+        occlusion: distrust flow where a round trip through it does not come
+            back (the pixel is hidden in the other frame).
         motion_model: ``object`` moves each object's mask by a similarity
             (shift, rotation, scale) fitted to the flow on the object, which
             keeps its outline crisp, and falls back to the dense flow where that

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +49,8 @@ from vfx.masks.optical_flow import (
     upsample_cells,
 )
 from vfx.masks.settings import SmoothSettings
-
-Box = tuple[int, int, int, int]
+from vfx.masks.support_regions import Box, merge_boxes, support_regions
+from vfx.masks.window_rules import combine, hysteresis
 
 
 @dataclass
@@ -65,132 +64,6 @@ class _Entry:
     soft_grey: np.ndarray | None  # [h, w] float32 blurred grey, for appearance checks
     to_next: Correspondence | None = None
     to_prev: Correspondence | None = None
-
-
-def sort_values(values: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Sort same-shape arrays elementwise (odd-even transposition network); returns new arrays."""
-    items = list(values)
-    count = len(items)
-    for round_ in range(count):
-        for i in range(round_ % 2, count - 1, 2):
-            low = np.minimum(items[i], items[i + 1])
-            items[i + 1] = np.maximum(items[i], items[i + 1])
-            items[i] = low
-    return items
-
-
-def combine(values: Sequence[np.ndarray], offsets: Sequence[int], mode: str) -> np.ndarray:
-    """Combine aligned ``[h, w]`` float32 neighbour values per pixel.
-
-    Args:
-        values: one array per frame of the window.
-        offsets: each array's frame offset from the current frame (for ``mean`` weights).
-        mode: ``median``, ``trimmed`` (mean without the lowest and highest) or
-            ``mean`` (binomial weights; the window's ends weigh least).
-    """
-    count = len(values)
-    if count == 1:
-        return np.array(values[0], dtype=np.float32, copy=True)
-    if mode == "mean":
-        reach = max(abs(offset) for offset in offsets)
-        weights = [math.comb(2 * reach, reach + offset) for offset in offsets]
-        total = np.zeros_like(values[0])
-        for weight, value in zip(weights, values, strict=True):
-            total += np.float32(weight) * value
-        return total * np.float32(1.0 / sum(weights))
-    ordered = sort_values(values)
-    if mode == "median":
-        middle = count // 2
-        if count % 2:
-            return ordered[middle]
-        return (ordered[middle - 1] + ordered[middle]) * np.float32(0.5)
-    kept = ordered[1:-1] if count >= 3 else ordered
-    total = kept[0].copy()
-    for value in kept[1:]:
-        total += value
-    return total * np.float32(1.0 / len(kept))
-
-
-def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Zero all of ``alpha`` below ``low`` and each region >= ``low`` with no pixel >= ``high``.
-
-    Args:
-        alpha: ``[h, w]`` float32, modified in place.
-
-    Returns:
-        ``alpha``.
-    """
-    region = (alpha >= low).view(np.uint8)
-    count, labels = cv2.connectedComponents(region, connectivity=8)
-    seeded = np.zeros(count, bool)
-    seeded[labels[alpha >= high]] = True
-    seeded[0] = False  # below low
-    alpha[~seeded[labels]] = 0.0
-    return alpha
-
-
-# More separate regions than this in a window are processed as one box.
-_MAX_REGIONS = 16
-
-
-def support_regions(plane: np.ndarray, low: float, factor: int) -> list[Box]:
-    """Boxes of the separate parts of ``plane >= low`` (``[H, W]``), found at 1/``factor`` size.
-
-    Working per part keeps a spurious blob far from the object from turning
-    the object's box into the whole frame.
-    """
-    height, width = plane.shape
-    support = (plane >= low).view(np.uint8)
-    if factor > 1:
-        small = (math.ceil(width / factor), math.ceil(height / factor))
-        # Area averaging of 0/1 cells: nonzero wherever the cell holds any support.
-        support = cv2.resize(support * np.uint8(255), small, interpolation=cv2.INTER_AREA)
-    stats = cv2.connectedComponentsWithStats(support, connectivity=8)[2]
-    boxes = []
-    for left, top, w, h, _ in stats[1:]:
-        boxes.append(
-            (
-                int(top) * factor,
-                min(height, int(top + h) * factor),
-                int(left) * factor,
-                min(width, int(left + w) * factor),
-            )
-        )
-    return boxes
-
-
-def merge_boxes(boxes: Sequence[Box]) -> list[Box]:
-    """Merge overlapping boxes until none overlap; many boxes become their union."""
-    merged = list(boxes)
-    if len(merged) > _MAX_REGIONS:
-        merged = [
-            (
-                min(b[0] for b in merged),
-                max(b[1] for b in merged),
-                min(b[2] for b in merged),
-                max(b[3] for b in merged),
-            )
-        ]
-    changed = True
-    while changed:
-        changed = False
-        result: list[Box] = []
-        for box in merged:
-            for i, other in enumerate(result):
-                overlap = box[0] < other[1] and other[0] < box[1]
-                if overlap and box[2] < other[3] and other[2] < box[3]:
-                    result[i] = (
-                        min(box[0], other[0]),
-                        max(box[1], other[1]),
-                        min(box[2], other[2]),
-                        max(box[3], other[3]),
-                    )
-                    changed = True
-                    break
-            else:
-                result.append(box)
-        merged = result
-    return merged
 
 
 class TemporalSmoother:
@@ -248,6 +121,7 @@ class TemporalSmoother:
             )
         if stack.ndim == 2:
             stack = stack[None]  # [H, W] -> [1, H, W]
+        self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
         grey = None
         if self.settings.motion and self._reach > 0 and frame is not None:
             if frame.shape[:2] != stack.shape[1:] or frame.ndim != 3:
@@ -255,14 +129,10 @@ class TemporalSmoother:
                     f"frame of shape {frame.shape} does not match masks of size "
                     f"{stack.shape[1:]}; pass [H, W, 3] uint8 RGB frames"
                 )
-            self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
             grey = grey_low_res(frame, self._factor)
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
-        region_factor = flow_factor(stack.shape[2], self.settings.flow_width)
-        boxes = [
-            support_regions(plane, low, region_factor) if low > 0 else whole for plane in stack
-        ]
+        boxes = [support_regions(plane, low, self._factor) if low > 0 else whole for plane in stack]
         soft_grey = None if grey is None else smoothed_grey(grey)
         entry = _Entry(self._pushed, stack, boxes, grey, soft_grey)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
@@ -389,7 +259,7 @@ class TemporalSmoother:
         centre = current.probs[obj, y0:y1, x0:x1]
         aligned = {
             entry.index - target: self._aligned(
-                entry.probs[obj], corrs[entry.index], box, models.get(entry.index)
+                entry.probs[obj], corrs[entry.index], box, models.get(entry.index), centre
             )
             for entry in window
         }
@@ -408,6 +278,7 @@ class TemporalSmoother:
         corr: Correspondence | None,
         box: Box,
         model: tuple[np.ndarray, np.ndarray] | None,
+        centre: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
 
@@ -442,10 +313,15 @@ class TemporalSmoother:
             ]
             if not cells.any():
                 return warped, None
-            dragged = upsample_cells(unexplained, self._factor, box) & (warped >= 0.5)
+            odd = upsample_cells(unexplained, self._factor, box)
+            # A point of the object that the flow loses (it is hidden in the
+            # neighbour) must not vote "background" either.
+            lost = upsample_cells(unexplained & (corr.valid <= 0.5), self._factor, box)
+            hidden = lost & (warped < 0.5) & (centre >= 0.5)
+            dragged = odd & (warped >= 0.5)
+            if not dragged.any():
+                return warped, (~hidden if hidden.any() else None)
             rows, cols = np.nonzero(dragged)
-            if rows.size == 0:
-                return warped, None
             xs = cols.astype(np.float32) + x0
             ys = rows.astype(np.float32) + y0
             flow, valid_at = flow_at(corr, self._factor, xs, ys)
@@ -458,7 +334,7 @@ class TemporalSmoother:
                 borderMode=cv2.BORDER_REPLICATE,
             )
             warped[rows, cols] = dense[:, 0]
-            valid = np.ones(warped.shape, bool)
+            valid = ~hidden
             valid[rows, cols] = valid_at
             return warped, valid
         flow, valid = upsample_box(corr, self._factor, box)

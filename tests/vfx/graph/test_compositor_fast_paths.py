@@ -19,7 +19,7 @@ from effects import (
     Spotlight,
 )
 from vfx.graph import Graph, Layer, parse_region
-from vfx.graph.blending import composite
+from vfx.graph.blending import _tile_runs, composite
 
 
 def _frame(height: int = 60, width: int = 90, seed: int = 4) -> np.ndarray:
@@ -155,3 +155,19 @@ def test_buffers_reused_across_frames_leave_no_trace(layers: list[Layer]) -> Non
         fresh = EffectContext.build(masks, frame_index=index)
         out = graph.render_frame(frame, None, shared)
         np.testing.assert_array_equal(out, Graph(layers).render_frame(frame, None, fresh))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tile_rectangles_cover_exactly_the_true_tiles(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    tiles = rng.random((9, 13)) < 0.6
+    tiles[2:6, 3:9] = True  # a block that must merge into one rectangle
+    height, width = 9 * 40 - 13, 13 * 40 - 7  # ragged last row and column
+    covered = np.zeros((height, width), np.int32)
+    rectangles = _tile_runs(tiles, height, width)
+    for rows, cols in rectangles:
+        covered[rows, cols] += 1
+    expected = np.repeat(np.repeat(tiles, 40, axis=0), 40, axis=1)[:height, :width]
+    np.testing.assert_array_equal(covered, expected.astype(np.int32))  # each tile exactly once
+    runs = sum(int(np.count_nonzero(np.diff(np.r_[0, row.astype(int), 0]) == 1)) for row in tiles)
+    assert len(rectangles) < runs  # rows with the same runs were merged

@@ -8,7 +8,7 @@ import pytest
 
 from vfx.errors import VfxError
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth
-from vfx.masks.temporal_smoothing import combine, hysteresis
+from vfx.masks.window_rules import combine, hysteresis
 from vfx.synthetic import scene_frames
 
 HEIGHT, WIDTH = 48, 64

@@ -1,0 +1,77 @@
+"""How a window of aligned mask values becomes one value per pixel, and which regions survive.
+
+The rules are symmetric in time (zero-phase): ``median`` keeps steps sharp,
+``trimmed`` averages all but the lowest and highest value, ``mean`` weighs the
+window binomially. ``hysteresis`` then keeps only regions that reach a high
+value somewhere, with their soft values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+
+def sort_values(values: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Sort same-shape arrays elementwise (odd-even transposition network); returns new arrays."""
+    items = list(values)
+    count = len(items)
+    for round_ in range(count):
+        for i in range(round_ % 2, count - 1, 2):
+            low = np.minimum(items[i], items[i + 1])
+            items[i + 1] = np.maximum(items[i], items[i + 1])
+            items[i] = low
+    return items
+
+
+def combine(values: Sequence[np.ndarray], offsets: Sequence[int], mode: str) -> np.ndarray:
+    """Combine aligned ``[h, w]`` float32 neighbour values per pixel.
+
+    Args:
+        values: one array per frame of the window.
+        offsets: each array's frame offset from the current frame (for ``mean`` weights).
+        mode: ``median``, ``trimmed`` (mean without the lowest and highest) or
+            ``mean`` (binomial weights; the window's ends weigh least).
+    """
+    count = len(values)
+    if count == 1:
+        return np.array(values[0], dtype=np.float32, copy=True)
+    if mode == "mean":
+        reach = max(abs(offset) for offset in offsets)
+        weights = [math.comb(2 * reach, reach + offset) for offset in offsets]
+        total = np.zeros_like(values[0])
+        for weight, value in zip(weights, values, strict=True):
+            total += np.float32(weight) * value
+        return total * np.float32(1.0 / sum(weights))
+    ordered = sort_values(values)
+    if mode == "median":
+        middle = count // 2
+        if count % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) * np.float32(0.5)
+    kept = ordered[1:-1] if count >= 3 else ordered
+    total = kept[0].copy()
+    for value in kept[1:]:
+        total += value
+    return total * np.float32(1.0 / len(kept))
+
+
+def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Zero all of ``alpha`` below ``low`` and each region >= ``low`` with no pixel >= ``high``.
+
+    Args:
+        alpha: ``[h, w]`` float32, modified in place.
+
+    Returns:
+        ``alpha``.
+    """
+    region = (alpha >= low).view(np.uint8)
+    count, labels = cv2.connectedComponents(region, connectivity=8)
+    seeded = np.zeros(count, bool)
+    seeded[labels[alpha >= high]] = True
+    seeded[0] = False  # below low
+    alpha[~seeded[labels]] = 0.0
+    return alpha
