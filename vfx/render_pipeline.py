@@ -31,7 +31,7 @@ from vfx.errors import VfxError
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec
 from vfx.sources.base import MaskSource
-from vfx.threaded_stages import ThreadedStages, parallel_map
+from vfx.threaded_stages import Stage, ThreadedStages, parallel_map
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
@@ -90,11 +90,17 @@ class MaskedFrame:
 
 @dataclass
 class _Pending:
-    """A frame waiting for its smoothed masks (smoothers look ahead)."""
+    """A frame on its way through the mask stages (smoothers look ahead).
+
+    ``stacks`` and ``guide`` (the frame at the working size, ``[h, w, 3]``) feed
+    the smoothers; ``smoothed`` collects their outputs.
+    """
 
     frame: Frame
     raw: dict[int, np.ndarray]
-    smoothed: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, H, W]
+    stacks: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, h, w]
+    guide: np.ndarray | None = None
+    smoothed: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, h, w]
 
 
 def _union(masks: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
@@ -170,17 +176,35 @@ class MaskPlan:
             if spec.refine is not None:
                 self.refine_settings[name] = RefineSettings.from_dict(dict(spec.refine))
 
-    def stage(self, source: MaskSource) -> Any:
-        """A pipeline stage: ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order.
+    def stages(self, source: MaskSource) -> list[Stage]:
+        """Pipeline stages ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order.
 
-        Frames keyed by a :class:`~vfx.sources.chroma.ChromaKeySource` are despilled.
+        Two threads: one reads each frame's masks and scales them (and the frame
+        that guides the smoothing) to the working size; the other only runs the
+        smoothers, the one step that must see the frames in order and the
+        slowest. Frames keyed by a :class:`~vfx.sources.chroma.ChromaKeySource`
+        are despilled.
         """
         from vfx.masks import TemporalSmoother
         from vfx.sources.chroma import ChromaKeySource
 
         despill = source.despill if isinstance(source, ChromaKeySource) else None
 
-        def run(frames: Iterator[Frame]) -> Iterator[MaskedFrame]:
+        def read(frames: Iterator[Frame]) -> Iterator[_Pending]:
+            for frame in frames:
+                raw = source.masks_at(frame.index, frame.rgb)
+                if despill is not None:  # a keyed subject loses its screen-coloured fringe
+                    frame = replace(frame, rgb=despill(frame.rgb, raw[source.object_ids[0]]))
+                item = _Pending(frame, raw)
+                if self.groups:
+                    work = _work_size(frame.rgb.shape[1], frame.rgb.shape[0])
+                    item.guide = _shrink(frame.rgb, work)
+                    for group, (_, ids) in self.groups.items():
+                        # N x [h, w] -> [N, h, w]
+                        item.stacks[group] = np.stack([_shrink(raw[i], work) for i in ids])
+                yield item
+
+        def run(items: Iterator[_Pending]) -> Iterator[MaskedFrame]:
             smoothers = {group: TemporalSmoother(s) for group, (s, _) in self.groups.items()}
             emitted = dict.fromkeys(smoothers, 0)
             pending: deque[_Pending] = deque()
@@ -191,19 +215,11 @@ class MaskPlan:
                     pending[emitted[group] - first].smoothed[group] = out
                     emitted[group] += 1
 
-            for frame in frames:
-                raw = source.masks_at(frame.index, frame.rgb)
-                if despill is not None:  # a keyed subject loses its screen-coloured fringe
-                    frame = replace(frame, rgb=despill(frame.rgb, raw[source.object_ids[0]]))
-                pending.append(_Pending(frame, raw))
-                if smoothers:
-                    work = _work_size(frame.rgb.shape[1], frame.rgb.shape[0])
-                    guide = _shrink(frame.rgb, work)
+            for item in items:
+                pending.append(item)
                 for group, smoother in smoothers.items():
-                    ids = self.groups[group][1]
-                    # N x [h, w] -> [N, h, w]
-                    stack = np.stack([_shrink(raw[obj_id], work) for obj_id in ids])
-                    take(group, smoother.push(stack, guide))
+                    take(group, smoother.push(item.stacks.pop(group), item.guide))
+                item.guide = None
                 while pending and len(pending[0].smoothed) == len(smoothers):
                     yield self.finish(pending.popleft())
                     first += 1
@@ -212,7 +228,7 @@ class MaskPlan:
             while pending:
                 yield self.finish(pending.popleft())
 
-        return run
+        return [read, run]
 
     def finish(self, item: _Pending) -> MaskedFrame:
         """Named masks for one frame whose smoothed object masks are all in."""
@@ -305,7 +321,7 @@ def masked_frames(
     use it as a context manager so that its threads stop.
     """
     plan = MaskPlan(specs, source.object_ids)
-    return ThreadedStages(reader.frames(start, stop), [plan.stage(source)], QUEUE_SIZE)
+    return ThreadedStages(reader.frames(start, stop), plan.stages(source), QUEUE_SIZE)
 
 
 def render_video(
@@ -352,7 +368,7 @@ def render_video(
     )
     plan = MaskPlan(specs, source.object_ids)
     started = time.perf_counter()
-    stages = [plan.stage(source), parallel_map(renderer, workers)]
+    stages = [*plan.stages(source), parallel_map(renderer, workers)]
     with ThreadedStages(reader.frames(), stages, QUEUE_SIZE) as pipeline:
         written = write_video(
             output,

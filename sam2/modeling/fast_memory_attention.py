@@ -4,10 +4,12 @@ Same inputs and outputs as the module, same maths, less work:
 
 * the first layer's self-attention sees the same frame for every object, so it runs once and
   its result is shared (objects only diverge at the first cross-attention);
-* values are folded through the value projection after attention: ``softmax(QK^T) (M W_v^T +
-  b_v) = (softmax(QK^T) M) W_v^T + b_v`` because attention rows sum to one, so the attention
-  reads the 64-wide memory instead of 256-wide projected values (4x fewer FLOPs in ``A V``), and
-  ``W_v`` is pre-multiplied into the output projection;
+* in bf16, values are folded through the value projection after attention: ``softmax(QK^T)
+  (M W_v^T + b_v) = (softmax(QK^T) M) W_v^T + b_v`` because attention rows sum to one, so the
+  attention reads the 64-wide memory instead of 256-wide projected values (4x fewer FLOPs in
+  ``A V``) and ``W_v`` is pre-multiplied into the output projection. (fp32 keeps projected
+  values: PyTorch's fused CPU attention needs equal q/v widths and falls back to a slow
+  materialised path otherwise.)
 * q/k/v of self-attention come from one fused projection; rotary tables (complex, as the
   reference applies them) are built once per grid and repeat count.
 
@@ -68,6 +70,10 @@ class FastMemoryAttention:
                 "ca_q_b": ca.q_proj.bias,
                 "ca_k_w": ca.k_proj.weight,
                 "ca_k_b": ca.k_proj.bias,
+                "ca_v_w": ca.v_proj.weight,
+                "ca_v_b": ca.v_proj.bias,
+                "ca_out_w": ca.out_proj.weight,
+                "ca_out_b": ca.out_proj.bias,
                 "ca_ov_w": torch.cat(folded, dim=1),
                 "ca_ov_b": ca.out_proj.weight @ ca.v_proj.bias + ca.out_proj.bias,
                 "mlp1_w": layer.linear1.weight,
@@ -164,16 +170,26 @@ class FastMemoryAttention:
             repeats = spatial // q.shape[2]
             table = self._rotary(q.shape[2], head_dim, repeats, q.device, attn.rotary.theta)
             k[:, :, :spatial] = _rotate(k[:, :, :spatial], table)  # k is ours: rotate in place
+        q = q.expand(batch, -1, -1, -1)
+        if self._fused(q):
+            values = _heads(F.linear(memory, weights["ca_v_w"], weights["ca_v_b"]), heads)
+            out = self._attend(q, k, values)  # [B, heads, N, D]
+            out = out.transpose(1, 2).flatten(2)  # [B, heads, N, D] -> [B, N, C]
+            return self._linear(out, weights["ca_out_w"], weights["ca_out_b"])
         values = memory.to(self.dtype).unsqueeze(1).expand(-1, heads, -1, -1)  # [B, h, M, C_mem]
-        out = self._attend(q.expand(batch, -1, -1, -1), k, values)  # [B, heads, N, C_mem]
+        out = self._attend(q, k, values)  # [B, heads, N, C_mem]
         out = out.transpose(1, 2).flatten(2)  # [B, heads, N, C_mem] -> [B, N, heads * C_mem]
         return self._linear(out, weights["ca_ov_w"], weights["ca_ov_b"])
+
+    def _fused(self, q: torch.Tensor) -> bool:
+        """Whether attention runs as PyTorch SDPA (fp32, or any GPU) rather than bf16 chunks."""
+        return self.dtype == torch.float32 or q.is_cuda
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """``softmax(q k^T / sqrt(D)) v`` for ``q [B, h, N, D]``, ``k [B, h, M, D]``, ``v [B, h,
         M, E]`` -> ``[B, h, N, E]`` float32. fp32: PyTorch SDPA. bf16: bf16 matmuls, fp32 softmax,
         ``chunk`` queries at a time so the score block stays in cache."""
-        if self.dtype == torch.float32 or q.is_cuda:
+        if self._fused(q):
             return F.scaled_dot_product_attention(q, k.to(q.dtype), v.to(q.dtype)).float()
         scale = q.shape[-1] ** -0.5
         q = (q.float() * scale).to(self.dtype)

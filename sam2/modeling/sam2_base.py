@@ -135,9 +135,8 @@ class SAM2Base(nn.Module):
 
         if config.compile_image_encoder:
             # Compile the bound forward, not the module, so state-dict keys stay unchanged.
-            self.image_encoder.forward = torch.compile(
-                self.image_encoder.forward, mode="max-autotune", fullgraph=True, dynamic=False
-            )
+            # Default mode (not max-autotune): autotuning takes minutes on CPUs for little gain.
+            self.image_encoder.forward = torch.compile(self.image_encoder.forward, dynamic=False)
 
     def _embedding_parameters(self) -> list[nn.Parameter]:
         names = (

@@ -124,11 +124,15 @@ def _codec_args(kind: str, alpha: bool, crf: int, preset: str) -> tuple[str, lis
     return "png", ["-start_number", "0", "-pix_fmt", pix_fmt, "-compression_level", "1"]
 
 
-def _pipe_format(kind: str, alpha: bool) -> str:
-    """The raw pixel format frames go to ffmpeg in (see the module docstring)."""
+def _pipe_format(kind: str, alpha: bool, size: tuple[int, int]) -> str:
+    """The raw pixel format frames go to ffmpeg in (see the module docstring).
+
+    OpenCV's I420 conversion needs an even ``size`` (an odd WebM goes as RGB).
+    """
     if alpha:
         return "rgba"
-    return "yuv420p" if kind in ("mp4", "webm") else "rgb24"
+    even = size[0] % 2 == 0 and size[1] % 2 == 0
+    return "yuv420p" if kind in ("mp4", "webm") and even else "rgb24"
 
 
 class _FrameFeed:
@@ -263,7 +267,8 @@ def write_video(
     bar = tqdm(
         total=frame_count, unit="frame", desc="writing", disable=not progress, dynamic_ncols=True
     )
-    pix_fmt = _pipe_format(kind, alpha)
+    piped = (width + pad[0], height + pad[1])
+    pix_fmt = _pipe_format(kind, alpha, piped)
     feed = _FrameFeed(frames, fps, size, frame_count, pad, pix_fmt, bar)
     clip = None
     try:
@@ -280,7 +285,7 @@ def write_video(
                 )
             with RawPipeWriter(
                 tmp / target if directory else tmp,
-                size=(width + pad[0], height + pad[1]),
+                size=piped,
                 fps=fps,
                 pix_fmt=pix_fmt,
                 codec=codec,

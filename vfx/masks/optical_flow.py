@@ -35,6 +35,8 @@ _FB_RELATIVE = 0.01
 _FB_ABSOLUTE = 2.0
 # Fixed-point steps that invert a flow; motion is smooth, so few suffice.
 _INVERSE_STEPS = 3
+# At most this many flow vectors go into an object's motion fit.
+_MAX_FIT_POINTS = 400
 # Share of an object's core that must look the same after its fitted motion.
 _MODEL_AGREEMENT = 0.7
 
@@ -264,6 +266,8 @@ def fit_object_motion(
     ys, xs = np.nonzero(cells & (corr.valid[:rows, :cols] > 0.5))
     if xs.size < min_points:
         return None
+    step = -(-xs.size // _MAX_FIT_POINTS)  # an even subset keeps RANSAC cheap on big objects
+    ys, xs = ys[::step], xs[::step]
     flow = corr.flow[ys, xs]  # [P, 2]
     centres = (np.stack([xs, ys], axis=1).astype(np.float32) + 0.5) * factor - 0.5  # [P, 2]
     matrix, inliers = cv2.estimateAffinePartial2D(

@@ -282,12 +282,8 @@ class TemporalSmoother:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
 
-        With an object ``model`` (a ``[2, 3]`` similarity to the neighbour, and the
-        low-res cells it does not explain), the mask follows the model. Where
-        that would carry the object onto a cell the model does not explain (an
-        occluder passing in front), the dense flow, with its validity, tells
-        where the pixel went instead. Without a model the mask follows the
-        dense flow.
+        Follows the object's ``model`` when there is one, else the dense flow;
+        without any motion the mask is taken as it is.
 
         Returns the ``[h, w]`` values and their ``[h, w]`` bool validity (``None``
         when every value is usable).
@@ -296,51 +292,65 @@ class TemporalSmoother:
         if corr is None:
             return plane[y0:y1, x0:x1], None
         if model is not None:
-            matrix, unexplained = model
-            # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
-            shifted = matrix.copy()
-            shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
-            warped = cv2.warpAffine(
-                plane,
-                shifted,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            cells = unexplained[
-                y0 // self._factor : -(-y1 // self._factor),
-                x0 // self._factor : -(-x1 // self._factor),
-            ]
-            if not cells.any():
-                return warped, None
-            odd = upsample_cells(unexplained, self._factor, box)
-            # A point of the object that the flow loses (it is hidden in the
-            # neighbour) must not vote "background" either.
-            lost = upsample_cells(unexplained & (corr.valid <= 0.5), self._factor, box)
-            hidden = lost & (warped < 0.5) & (centre >= 0.5)
-            dragged = odd & (warped >= 0.5)
-            if not dragged.any():
-                return warped, (~hidden if hidden.any() else None)
-            rows, cols = np.nonzero(dragged)
-            xs = cols.astype(np.float32) + x0
-            ys = rows.astype(np.float32) + y0
-            flow, valid_at = flow_at(corr, self._factor, xs, ys)
-            # Maps of shape [K, 1]: the dragged pixels, sampled through the flow.
-            dense = cv2.remap(
-                plane,
-                (xs + flow[:, 0])[:, None],
-                (ys + flow[:, 1])[:, None],
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            warped[rows, cols] = dense[:, 0]
-            valid = ~hidden
-            valid[rows, cols] = valid_at
-            return warped, valid
+            return self._follow_model(plane, corr, box, model, centre)
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
         warped = cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return warped, valid
+
+    def _follow_model(
+        self,
+        plane: np.ndarray,
+        corr: Correspondence,
+        box: Box,
+        model: tuple[np.ndarray, np.ndarray],
+        centre: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """A neighbour's mask moved by the object's motion, corrected where it is not the object.
+
+        ``model`` is the ``[2, 3]`` similarity to the neighbour and the low-res
+        cells it does not explain. Where following it would carry the object
+        onto such a cell (an occluder passing in front), the dense flow, with
+        its validity, tells where the pixel went instead; where it would lose
+        a point of the object that the flow loses too (hidden in the
+        neighbour), the vote is not trusted.
+        """
+        y0, y1, x0, x1 = box
+        matrix, unexplained = model
+        # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
+        shifted = matrix.copy()
+        shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
+        warped = cv2.warpAffine(
+            plane,
+            shifted,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        f = self._factor
+        if not unexplained[y0 // f : -(-y1 // f), x0 // f : -(-x1 // f)].any():
+            return warped, None
+        lost = upsample_cells(unexplained & (corr.valid <= 0.5), f, box)
+        hidden = lost & (warped < 0.5) & (centre >= 0.5)
+        dragged = upsample_cells(unexplained, f, box) & (warped >= 0.5)
+        if not dragged.any():
+            return warped, (~hidden if hidden.any() else None)
+        rows, cols = np.nonzero(dragged)
+        xs = cols.astype(np.float32) + x0
+        ys = rows.astype(np.float32) + y0
+        flow, valid_at = flow_at(corr, f, xs, ys)
+        # Maps of shape [K, 1]: the dragged pixels, sampled through the flow.
+        dense = cv2.remap(
+            plane,
+            (xs + flow[:, 0])[:, None],
+            (ys + flow[:, 1])[:, None],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        warped[rows, cols] = dense[:, 0]
+        valid = ~hidden
+        valid[rows, cols] = valid_at
         return warped, valid
 
     @staticmethod

@@ -17,13 +17,18 @@ import numpy as np
 
 def sort_values(values: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Sort same-shape arrays elementwise (odd-even transposition network); returns new arrays."""
-    items = list(values)
+    items = [np.array(value, dtype=np.float32, copy=True) for value in values]
     count = len(items)
+    if count < 2:
+        return items
+    spare = np.empty_like(items[0])
     for round_ in range(count):
         for i in range(round_ % 2, count - 1, 2):
-            low = np.minimum(items[i], items[i + 1])
-            items[i + 1] = np.maximum(items[i], items[i + 1])
-            items[i] = low
+            # Compare-exchange without allocating: the minimum goes to the spare
+            # buffer, which then takes slot i, whose buffer becomes the spare.
+            np.minimum(items[i], items[i + 1], out=spare)
+            np.maximum(items[i], items[i + 1], out=items[i + 1])
+            items[i], spare = spare, items[i]
     return items
 
 

@@ -227,6 +227,16 @@ def test_odd_size_mp4_is_padded_and_mov_keeps_it(tmp_path: Path) -> None:
         assert (video.info.width, video.info.height) == (33, 21)
 
 
+def test_odd_size_webm_keeps_its_size(tmp_path: Path) -> None:
+    out = tmp_path / "odd.webm"
+    write_video(out, _marked(3, 33, 21), fps=24, size=(33, 21), frame_count=3, crf=10,
+                progress=False)  # fmt: skip
+    with open_video(out) as video:
+        assert (video.info.width, video.info.height) == (33, 21)
+        error = np.abs(video.read(1).astype(int) - marked_frame(1, 33, 21)).max()
+    assert error <= 12
+
+
 def test_interrupted_write_leaves_nothing(tmp_path: Path) -> None:
     def frames_then_ctrl_c() -> Iterator[np.ndarray]:
         yield from _marked(5)
