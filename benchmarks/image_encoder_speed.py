@@ -9,7 +9,10 @@ error of the image embedding, IoU of the masks it yields for a few clicks).
     python benchmarks/image_encoder_speed.py --sizes tiny --repeats 2
     python benchmarks/image_encoder_speed.py            # all four sizes, SAM 2.1
 
-Random weights (no download); the speed of these layers does not depend on the values.
+Random weights (no download); the speed of these layers does not depend on the values. The
+reference runs under .venv-reference's own torch (printed per row), so the ratio also reflects
+any difference between the two torch builds. The bf16 mode pays off only on CPUs with native
+bf16 matmuls (avx512_bf16 / AMX); elsewhere PyTorch emulates bf16 and it is slower.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from sam2.testing import random_state_dict  # noqa: E402
 CLICKS = [(0.5, 0.5), (0.3, 0.4), (0.7, 0.6), (0.25, 0.75)]
 
 
-def _time_forward(model, image: torch.Tensor, repeats: int) -> float:
-    """Median seconds of ``model.forward_image(image)`` after one warm-up pass."""
+def _time_forward(model, image: torch.Tensor, repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` ``model.forward_image(image)`` calls after a warm-up."""
     times = []
     with torch.inference_mode():
         model.forward_image(image)
@@ -46,7 +49,7 @@ def _time_forward(model, image: torch.Tensor, repeats: int) -> float:
             start = time.perf_counter()
             model.forward_image(image)
             times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def _scene(size: int) -> np.ndarray:
@@ -85,7 +88,10 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma list of " + "/".join(SIZES))
     parser.add_argument("--version", default="2.1", choices=["2.0", "2.1"])
     parser.add_argument("--image-size", type=int, default=1024)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per round")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternate ours/reference this many times"
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the official model")
     parser.add_argument("--no-bf16", action="store_true", help="skip the bf16 mode")
     args = parser.parse_args()
@@ -94,7 +100,8 @@ def main() -> None:
     use_reference = not args.no_reference and reference_available()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"input 1x3x{args.image_size}x{args.image_size}, median of {args.repeats}"
+        f"input 1x3x{args.image_size}x{args.image_size}, "
+        f"median of {args.rounds} rounds x {args.repeats} passes"
     )
     header = f"{'model':<24}{'ours fp32':>11}{'reference':>11}{'ratio':>8}"
     header += f"{'ours bf16':>11}{'bf16 gain':>11}{'emb rel err':>13}{'mask IoU':>10}"
@@ -107,23 +114,27 @@ def main() -> None:
         )
         model = build_sam2(name, device="cpu", image_size=args.image_size)
         load_checkpoint(model, state)
-        ours = _time_forward(model, image, args.repeats)
+        ours_times, reference_times, reference_torch = [], [], None
+        for _ in range(args.rounds):
+            # Alternating rounds spread any change in machine load over both sides.
+            ours_times += _time_forward(model, image, args.repeats)
+            if use_reference and args.image_size == 1024:
+                request = {
+                    "kind": "image_encoder_timing",
+                    "config_file": OFFICIAL_CONFIG_FILES[name],
+                    "state_dict": state,
+                    "image": image,
+                    "repeats": args.repeats,
+                    "warmup": 1,
+                    "threads": torch.get_num_threads(),
+                }
+                response = run_reference([request])[0]
+                reference_times += response["times"]
+                reference_torch = response["torch"]
+        ours = statistics.median(ours_times)
         row = f"{name:<24}{ours:>10.2f}s"
-        if use_reference and args.image_size == 1024:
-            response = run_reference(
-                [
-                    {
-                        "kind": "image_encoder_timing",
-                        "config_file": OFFICIAL_CONFIG_FILES[name],
-                        "state_dict": state,
-                        "image": image,
-                        "repeats": args.repeats,
-                        "warmup": 1,
-                        "threads": torch.get_num_threads(),
-                    }
-                ]
-            )[0]
-            reference = statistics.median(response["times"])
+        if reference_times:
+            reference = statistics.median(reference_times)
             row += f"{reference:>10.2f}s{reference / ours:>8.2f}"
         else:
             row += f"{'-':>11}{'-':>8}"
@@ -132,9 +143,11 @@ def main() -> None:
                 name, device="cpu", image_size=args.image_size, image_encoder_precision="bf16"
             )
             load_checkpoint(bf16, state)
-            fast = _time_forward(bf16, image, args.repeats)
+            fast = statistics.median(_time_forward(bf16, image, args.repeats))
             rel_error, iou = _agreement(model, bf16, args.image_size)
             row += f"{fast:>10.2f}s{ours / fast:>10.2f}x{rel_error:>13.4f}{iou:>10.4f}"
+        if reference_torch:
+            row += f"   (reference torch {reference_torch})"
         print(row, flush=True)
 
 

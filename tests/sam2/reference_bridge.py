@@ -16,7 +16,7 @@ Request kinds (see ``reference_worker.py``):
   "mask_inputs", "multimask_output"}]}`` -> one 7-tuple (as a list) per call, computed on the
   first-frame features (``no_mem_embed`` added).
 - ``image_encoder_timing``: ``{"kind", "config_file", "overrides", "state_dict", "image",
-  "repeats", "warmup", "threads"}`` -> ``{"times", "backbone_fpn"}``.
+  "repeats", "warmup", "threads"}`` -> ``{"times", "backbone_fpn", "torch"}``.
 
 To add a kind (e.g. the video predictor), write ``handle_<kind>(request)`` in
 ``reference_worker.py``; it can reuse ``build_model(request, "build_sam2_video_predictor")``,

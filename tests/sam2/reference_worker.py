@@ -106,7 +106,8 @@ def handle_sam_heads(request):
 
 
 def handle_image_encoder_timing(request):
-    """Time ``model.forward_image`` on a fixed input; returns times (s) and the last output."""
+    """Time ``model.forward_image`` on a fixed input; returns times (s), the last output and the
+    reference's torch version."""
     torch.set_num_threads(request.get("threads", torch.get_num_threads()))
     model = build_model(request)
     image = request["image"]
@@ -118,7 +119,11 @@ def handle_image_encoder_timing(request):
             start = time.perf_counter()
             out = model.forward_image(image)
             times.append(time.perf_counter() - start)
-    return {"times": times, "backbone_fpn": to_tensors(out["backbone_fpn"])}
+    return {
+        "times": times,
+        "backbone_fpn": to_tensors(out["backbone_fpn"]),
+        "torch": str(torch.__version__),
+    }
 
 
 def main():

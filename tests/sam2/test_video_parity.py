@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from reference_video_worker import REFERENCE_PYTHON, run_reference, run_scenario
 
 from sam2.build_sam import build_sam2_video_predictor
 from sam2.testing import write_random_checkpoint
-from tests.sam2.reference_video_worker import REFERENCE_PYTHON, run_reference, run_scenario
 from vfx.synthetic import scene_frames
 
 LOGIT_ATOL = 1e-2  # logits of magnitude up to ~30; fp32 reassociation differences stay far below

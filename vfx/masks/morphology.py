@@ -93,6 +93,17 @@ def shrink_mask(alpha: np.ndarray, px: float) -> np.ndarray:
     return _disc_morphology(alpha, px, cv2.MORPH_ERODE)
 
 
+def feather_factor(px: float) -> int:
+    """Downscale factor of :func:`feather_mask` for a feather of ``px`` pixels (1: none)."""
+    sigma = px / 2.0
+    return 1 if sigma <= _DIRECT_SIGMA else max(2, int(sigma / 2.0))
+
+
+def feather_reach(px: float) -> int:
+    """How far (pixels) beyond a mask's support :func:`feather_mask` can change values."""
+    return math.ceil(3 * px / 2.0) + 2 * feather_factor(px)
+
+
 def feather_mask(alpha: np.ndarray, px: float) -> np.ndarray:
     """Soften a mask's edge so that it fades over about ``px`` pixels on each side.
 
@@ -111,9 +122,9 @@ def feather_mask(alpha: np.ndarray, px: float) -> np.ndarray:
     if px <= 0:
         return src.copy()
     sigma = px / 2.0
-    factor = 1 if sigma <= _DIRECT_SIGMA else max(2, int(sigma / 2.0))
+    factor = feather_factor(px)
     out = np.zeros_like(src)
-    box = support_box(src > 0, margin=math.ceil(3 * sigma) + 2 * factor)
+    box = support_box(src > 0, margin=feather_reach(px))
     if box is None:
         return out
     y0, y1, x0, x1 = box
@@ -147,6 +158,28 @@ def support_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] 
     return (
         max(0, int(rows[0]) - margin),
         min(height, int(rows[-1]) + 1 + margin),
+        max(0, int(cols[0]) - margin),
+        min(width, int(cols[-1]) + 1 + margin),
+    )
+
+
+def alpha_box(
+    alpha: np.ndarray, level: float, margin: int = 0
+) -> tuple[int, int, int, int] | None:
+    """Bounding box ``(y0, y1, x0, x1)`` of the pixels of ``alpha`` ``[H, W]`` above ``level``.
+
+    Same as ``support_box(alpha > level, margin)``, without a full-size boolean
+    temporary: rows are found from row maxima, columns only within those rows.
+    """
+    rows = np.flatnonzero(alpha.max(axis=1) > level)
+    if rows.size == 0:
+        return None
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(alpha[top:bottom].max(axis=0) > level)
+    height, width = alpha.shape
+    return (
+        max(0, top - margin),
+        min(height, bottom + margin),
         max(0, int(cols[0]) - margin),
         min(width, int(cols[-1]) + 1 + margin),
     )

@@ -51,21 +51,29 @@ def low_res_shape(height: int, width: int, factor: int) -> tuple[int, int]:
     return math.ceil(height / factor), math.ceil(width / factor)
 
 
+def area_downscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """``[H, W]`` image -> ``[ceil(H/factor), ceil(W/factor)]`` by area averaging, same dtype.
+
+    The image is padded (edge replicated) to a multiple of ``factor`` first, so
+    low-res pixel ``i`` covers exactly full-res pixels ``i*factor .. (i+1)*factor - 1``.
+    """
+    if factor <= 1:
+        return image
+    height, width = image.shape[:2]
+    low_h, low_w = low_res_shape(height, width, factor)
+    pad_y, pad_x = low_h * factor - height, low_w * factor - width
+    if pad_y or pad_x:
+        image = cv2.copyMakeBorder(image, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
+    return cv2.resize(image, (low_w, low_h), interpolation=cv2.INTER_AREA)
+
+
 def grey_low_res(frame: np.ndarray, factor: int) -> np.ndarray:
     """``[H, W, 3]`` uint8 RGB frame -> ``[h, w]`` uint8 grey, area-averaged by ``factor``.
 
-    The frame is padded (edge replicated) to a multiple of ``factor`` first, so
-    low-res pixel ``i`` covers exactly full-res pixels ``i*factor .. (i+1)*factor - 1``.
+    Pixel grid as in :func:`area_downscale`.
     """
-    height, width = frame.shape[:2]
-    low_h, low_w = low_res_shape(height, width, factor)
-    pad_y, pad_x = low_h * factor - height, low_w * factor - width
-    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # one channel to downscale, not three
-    if pad_y or pad_x:
-        grey = cv2.copyMakeBorder(grey, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
-    if factor > 1:
-        grey = cv2.resize(grey, (low_w, low_h), interpolation=cv2.INTER_AREA)
-    return grey
+    # One channel to downscale, not three.
+    return area_downscale(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), factor)
 
 
 @dataclass
@@ -294,7 +302,12 @@ def fit_object_motion(
 
 
 def model_unexplained(
-    model: np.ndarray, factor: int, here: np.ndarray, there: np.ndarray, tolerance: float
+    model: np.ndarray,
+    factor: int,
+    here: np.ndarray,
+    there: np.ndarray,
+    tolerance: float,
+    cells: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """``[h, w]`` bool: cells that an object's motion ``model`` does not explain.
 
@@ -307,15 +320,20 @@ def model_unexplained(
     Args:
         model: ``[2, 3]`` similarity in full-res coordinates.
         here, there: ``[h, w]`` :func:`smoothed_grey` images of the two frames.
+        cells: ``(y0, y1, x0, x1)`` low-res box to examine; cells outside it are
+            reported as explained (the caller never looks there). ``None``: all.
     """
     low_h, low_w = here.shape
-    xs, ys = np.meshgrid(np.arange(low_w, dtype=np.float32), np.arange(low_h, dtype=np.float32))
+    y0, y1, x0, x1 = cells or (0, low_h, 0, low_w)
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     cx, cy = (xs + 0.5) * factor - 0.5, (ys + 0.5) * factor - 0.5
     m = model.astype(np.float32)
     target_x = (m[0, 0] * cx + m[0, 1] * cy + m[0, 2] + 0.5) / factor - 0.5
     target_y = (m[1, 0] * cx + m[1, 1] * cy + m[1, 2] + 0.5) / factor - 0.5
     seen = cv2.remap(there, target_x, target_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return np.abs(seen - here) > tolerance
+    unexplained = np.zeros((low_h, low_w), bool)
+    unexplained[y0:y1, x0:x1] = np.abs(seen - here[y0:y1, x0:x1]) > tolerance
+    return unexplained
 
 
 def upsample_cells(cells: np.ndarray, factor: int, box: tuple[int, int, int, int]) -> np.ndarray:

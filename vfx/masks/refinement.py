@@ -1,12 +1,14 @@
 """Refinement of one soft mask: clean its shape, then make its edge follow the image.
 
 ``refine`` chains the steps of :class:`RefineSettings` (fill holes, remove
-islands, grow/shrink, guided filter, feather). The guided filter works only in
-the box the mask can reach, so its cost follows the object's size.
+islands, grow/shrink, guided filter, feather). All of them run in the one box
+that the mask can reach through the chain, so the cost follows the object's
+size, not the frame's.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,7 +17,10 @@ from vfx.errors import VfxError
 from vfx.masks.guided_filter import guided_filter
 from vfx.masks.morphology import (
     SUPPORT_LEVEL,
+    alpha_box,
+    feather_factor,
     feather_mask,
+    feather_reach,
     fill_holes,
     grow_mask,
     remove_islands,
@@ -73,24 +78,53 @@ def refine(alpha: np.ndarray, frame: np.ndarray | None = None, **settings: Any) 
     """
     given = settings.pop("settings", None)
     config = given if isinstance(given, RefineSettings) else RefineSettings.from_dict(settings)
-    out = np.asarray(alpha, dtype=np.float32)
-    if out.ndim != 2:
-        raise VfxError(f"refine expects one [H, W] mask, got shape {out.shape}")
-    out = out.copy()
+    src = np.asarray(alpha, dtype=np.float32)
+    if src.ndim != 2:
+        raise VfxError(f"refine expects one [H, W] mask, got shape {src.shape}")
     if config.is_identity:
-        return out
-    fill_holes(out, config.fill_holes, inplace=True)
-    remove_islands(out, config.remove_islands, inplace=True)
-    if config.grow != config.shrink:
-        out = grow_mask(out, config.grow - config.shrink)
+        return src.copy()
+    height, width = src.shape
+    subsample, align = 1, 1
+    reach = max(0, round(config.grow - config.shrink)) + 2
     if config.guided_radius > 0:
         if frame is None:
             raise VfxError(
                 "refine guided_radius needs the video frame; pass frame= or set guided_radius to 0"
             )
-        if frame.shape[:2] != out.shape:
-            raise VfxError(f"frame of shape {frame.shape} does not match the mask's {out.shape}")
-        out = guided_refine(
-            out, frame, config.guided_radius, config.guided_eps, config.guided_subsample
+        if frame.shape[:2] != src.shape:
+            raise VfxError(f"frame of shape {frame.shape} does not match the mask's {src.shape}")
+        subsample = config.guided_subsample or auto_subsample(
+            height, width, config.guided_radius
         )
-    return feather_mask(out, config.feather) if config.feather > 0 else out
+        reach += 2 * config.guided_radius + 2 * subsample
+        align = subsample
+    if config.feather > 0:
+        align = math.lcm(align, feather_factor(config.feather))
+        reach += feather_reach(config.feather)
+    out = np.zeros((height, width), np.float32)
+    box = alpha_box(src, 0.0, margin=reach + align)
+    if box is None:
+        return out
+    y0, y1, x0, x1 = box
+    # The box starts on the subsampling grids, so the result does not depend on it.
+    y0, x0 = y0 - y0 % align, x0 - x0 % align
+    crop = None if frame is None else frame[y0:y1, x0:x1]
+    region = _refine_region(src[y0:y1, x0:x1].copy(), crop, config, subsample)
+    out[y0:y1, x0:x1] = region
+    return out
+
+
+def _refine_region(
+    alpha: np.ndarray, frame: np.ndarray | None, config: RefineSettings, subsample: int
+) -> np.ndarray:
+    """The steps of ``config`` on an ``[h, w]`` crop (changed in place) that holds all they reach.
+
+    ``subsample`` is the guided filter's, chosen for the whole frame.
+    """
+    fill_holes(alpha, config.fill_holes, inplace=True)
+    remove_islands(alpha, config.remove_islands, inplace=True)
+    if config.grow != config.shrink:
+        alpha = grow_mask(alpha, config.grow - config.shrink)
+    if config.guided_radius > 0 and frame is not None:
+        alpha = guided_refine(alpha, frame, config.guided_radius, config.guided_eps, subsample)
+    return feather_mask(alpha, config.feather) if config.feather > 0 else alpha

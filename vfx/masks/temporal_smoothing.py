@@ -21,7 +21,9 @@ Hysteresis then decides presence: a region of alpha >= ``low`` survives only if
 it reaches ``high`` somewhere; survivors keep their soft values.
 
 All the work for an object happens inside the boxes that its masks can reach in
-the window, which keeps the cost per object proportional to its size.
+the window, which keeps the cost per object proportional to its size. Masks
+wider than ``work_width`` are smoothed at a resolution reduced by an integer
+factor and scaled back up inside those boxes only.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from vfx.errors import VfxError
 from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
+    area_downscale,
     fit_object_motion,
     flow_at,
     flow_factor,
@@ -90,7 +93,8 @@ class TemporalSmoother:
         )
         self._reach = self.settings.window // 2
         self._flow = FlowEstimator(self.settings.flow_preset)
-        self._factor = 1
+        self._factor = 1  # work-res pixels per flow cell
+        self._scale = 1  # full-res pixels per work-res pixel
         self._entries: deque[_Entry] = deque()
         self._pushed = 0
         self._emitted = 0
@@ -121,15 +125,21 @@ class TemporalSmoother:
             )
         if stack.ndim == 2:
             stack = stack[None]  # [H, W] -> [1, H, W]
+        full_size = stack.shape[1:]
+        self._scale = work_scale(stack.shape[2], self.settings.work_width)
+        if self._scale > 1:
+            # N x [h, w] -> [N, h, w] at the working resolution.
+            stack = np.stack([area_downscale(plane, self._scale) for plane in stack])
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
         grey = None
         if self.settings.motion and self._reach > 0 and frame is not None:
-            if frame.shape[:2] != stack.shape[1:] or frame.ndim != 3:
+            if frame.shape[:2] != full_size or frame.ndim != 3:
                 raise VfxError(
                     f"frame of shape {frame.shape} does not match masks of size "
-                    f"{stack.shape[1:]}; pass [H, W, 3] uint8 RGB frames"
+                    f"{full_size}; pass [H, W, 3] uint8 RGB frames"
                 )
-            grey = grey_low_res(frame, self._factor)
+            # The flow grid of the working resolution, straight from the full frame.
+            grey = grey_low_res(frame, self._factor * self._scale)
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
         boxes = [support_regions(plane, low, self._factor) if low > 0 else whole for plane in stack]
@@ -195,8 +205,9 @@ class TemporalSmoother:
             for index, corr in corrs.items()
         }
         window = [self._entry(i) for i in sorted(corrs)]
-        out = np.zeros_like(current.probs)
+        out = np.zeros(current.probs.shape, np.float32)
         height, width = out.shape[1:]
+        merged: list[list[Box]] = []
         for obj in range(out.shape[0]):
             regions = []
             for box in current.boxes[obj] + [b for entry in window for b in entry.boxes[obj]]:
@@ -213,23 +224,61 @@ class TemporalSmoother:
                         min(width, box[3] + margin),
                     )
                 )
-            models = self._object_models(current, obj, corrs) if regions else {}
-            for box in merge_boxes(regions):
+            models = self._object_models(current, obj, corrs, regions) if regions else {}
+            merged.append(merge_boxes(regions))
+            for box in merged[-1]:
                 out[obj, box[0] : box[1], box[2] : box[3]] = self._smooth_box(
                     obj, box, current, window, corrs, models
                 )
+        if self._scale > 1:
+            out = self._enlarge(out, merged)
         self._emitted += 1
         while self._entries and self._entries[0].index < self._emitted - self._reach:
             self._entries.popleft()
         return out[0] if len(self._shape or ()) == 2 else out
 
+    def _enlarge(self, out: np.ndarray, boxes: list[list[Box]]) -> np.ndarray:
+        """Work-res ``[N, h, w]`` results -> full-res ``[N, H, W]``, scaled up inside ``boxes``.
+
+        Bilinear upscaling of each object's boxes (outside them every value is
+        0); values that it brings below ``low`` become 0, as hysteresis would.
+        """
+        scale, low = self._scale, self.settings.low
+        height, width = (self._shape or ())[-2:]
+        full = np.zeros((out.shape[0], height, width), np.float32)
+        for obj, obj_boxes in enumerate(boxes):
+            for y0, y1, x0, x1 in obj_boxes:
+                crop = out[obj, y0:y1, x0:x1]
+                if not crop.any():
+                    continue
+                size = ((x1 - x0) * scale, (y1 - y0) * scale)
+                big = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+                big[big < low] = 0.0
+                top, left = y0 * scale, x0 * scale
+                rows, cols = min(big.shape[0], height - top), min(big.shape[1], width - left)
+                full[obj, top : top + rows, left : left + cols] = big[:rows, :cols]
+        return full
+
     def _object_models(
-        self, current: _Entry, obj: int, corrs: dict[int, Correspondence | None]
+        self,
+        current: _Entry,
+        obj: int,
+        corrs: dict[int, Correspondence | None],
+        regions: list[Box],
     ) -> dict[int, tuple[np.ndarray, np.ndarray] | None]:
-        """Per neighbour: object ``obj``'s fitted motion and the cells it does not explain."""
+        """Per neighbour: object ``obj``'s fitted motion and the cells it does not explain.
+
+        Only the flow cells under ``regions`` (work-res boxes) are examined.
+        """
         if self.settings.motion_model != "object":
             return {}
         f = self._factor
+        cells = (
+            min(b[0] for b in regions) // f,
+            -(-max(b[1] for b in regions) // f),
+            min(b[2] for b in regions) // f,
+            -(-max(b[3] for b in regions) // f),
+        )
         core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
         tolerance = self.settings.appearance_tolerance
         models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
@@ -240,7 +289,9 @@ class TemporalSmoother:
             there = self._entry(index).soft_grey
             matrix = fit_object_motion(corr, core, f, current.soft_grey, there, tolerance)
             if matrix is not None:
-                unexplained = model_unexplained(matrix, f, current.soft_grey, there, tolerance)
+                unexplained = model_unexplained(
+                    matrix, f, current.soft_grey, there, tolerance, cells
+                )
                 models[index] = (matrix, unexplained)
         return models
 
@@ -367,6 +418,11 @@ class TemporalSmoother:
             return centre
         value, valid = mirror
         return value if valid is None else np.where(valid, value, centre)
+
+
+def work_scale(width: int, work_width: int) -> int:
+    """Integer factor that brings masks ``width`` wide to at most ``work_width`` (0: no limit)."""
+    return 1 if work_width <= 0 else max(1, -(-width // work_width))
 
 
 def smooth(probs: np.ndarray, frames: np.ndarray | None = None, **settings: Any) -> np.ndarray:

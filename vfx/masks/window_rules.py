@@ -51,17 +51,28 @@ def combine(values: Sequence[np.ndarray], offsets: Sequence[int], mode: str) -> 
         for weight, value in zip(weights, values, strict=True):
             total += np.float32(weight) * value
         return total * np.float32(1.0 / sum(weights))
-    ordered = sort_values(values)
     if mode == "median":
+        ordered = sort_values(values)
         middle = count // 2
         if count % 2:
             return ordered[middle]
         return (ordered[middle - 1] + ordered[middle]) * np.float32(0.5)
-    kept = ordered[1:-1] if count >= 3 else ordered
-    total = kept[0].copy()
-    for value in kept[1:]:
+    # Trimmed mean without sorting: the sum less the lowest and the highest value.
+    total = np.add(values[0], values[1], dtype=np.float32)
+    for value in values[2:]:
         total += value
-    return total * np.float32(1.0 / len(kept))
+    if count < 3:
+        return total * np.float32(1.0 / count)
+    lowest = np.minimum(values[0], values[1])
+    highest = np.maximum(values[0], values[1])
+    for value in values[2:]:
+        np.minimum(lowest, value, out=lowest)
+        np.maximum(highest, value, out=highest)
+    total -= lowest
+    total -= highest
+    total *= np.float32(1.0 / (count - 2))
+    # Rounding of the sum may leave a hair outside the values' range.
+    return np.clip(total, 0.0, 1.0, out=total)
 
 
 def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from vfx.masks import feather_mask, fill_holes, grow_mask, remove_islands, shrink_mask
+from vfx.masks.morphology import alpha_box, support_box
 
 
 def square(size: int = 64, lo: int = 20, hi: int = 40) -> np.ndarray:
@@ -78,3 +79,12 @@ def test_small_islands_go_with_their_fringe_large_ones_stay() -> None:
     assert out[58:66, 58:66].max() == 0.0
     np.testing.assert_array_equal(out[10:40, 10:40], mask[10:40, 10:40])
     np.testing.assert_array_equal(remove_islands(mask, 0), mask)
+
+
+def test_alpha_box_matches_the_box_of_the_thresholded_mask() -> None:
+    alpha = np.zeros((30, 40), np.float32)
+    assert alpha_box(alpha, 0.0) is None
+    alpha[5, 7] = 0.3
+    alpha[20, 31] = 0.05
+    assert alpha_box(alpha, 0.0, margin=2) == support_box(alpha > 0, margin=2) == (3, 23, 5, 34)
+    assert alpha_box(alpha, 0.1) == (5, 6, 7, 8)

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from vfx.errors import VfxError
-from vfx.masks import RefineSettings, grow_mask, refine
+from vfx.masks import (
+    RefineSettings,
+    feather_mask,
+    fill_holes,
+    grow_mask,
+    refine,
+    remove_islands,
+)
+from vfx.masks.refinement import guided_refine
 
 
 def blob_with_hole_and_island() -> np.ndarray:
@@ -67,3 +75,27 @@ def test_guided_refinement_needs_a_matching_frame() -> None:
         refine(mask, np.zeros((10, 10, 3), np.uint8), guided_radius=4)
     out = refine(mask, np.zeros((80, 80, 3), np.uint8), guided_radius=4)
     assert out.shape == (80, 80) and out.min() >= 0.0 and out.max() <= 1.0
+
+
+@pytest.mark.parametrize("corner", [False, True])
+def test_refinement_in_the_masks_box_equals_the_steps_on_the_whole_frame(corner: bool) -> None:
+    # refine() works in one box around the mask; every step run on the whole
+    # frame must give the same values, also where the box meets the image edge
+    # and with subsampling grids (guided 3, feather 2) that the box must respect.
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (240, 320, 3)).astype(np.uint8)
+    mask = np.zeros((240, 320), np.float32)
+    top, left = (0, 0) if corner else (131, 157)
+    mask[top : top + 40, left : left + 50] = 0.9
+    mask[top + 15 : top + 18, left + 20 : left + 23] = 0.0  # hole
+    mask[top + 45 : top + 47, left + 55 : left + 57] = 0.8  # island
+    settings = RefineSettings(
+        fill_holes=20, remove_islands=20, grow=3, guided_radius=6, guided_subsample=3, feather=20
+    )
+    expected = fill_holes(mask, 20)
+    expected = remove_islands(expected, 20)
+    expected = grow_mask(expected, 3)
+    expected = guided_refine(expected, frame, 6, settings.guided_eps, 3)
+    expected = feather_mask(expected, 20)
+    np.testing.assert_array_equal(refine(mask, frame, settings=settings), expected)
+    assert expected.max() > 0.5

@@ -167,3 +167,20 @@ def test_shape_mistakes_are_reported() -> None:
         smooth(np.zeros((4, 5), np.float32))
     with pytest.raises(VfxError, match="frames for"):
         smooth(np.zeros((3, 4, 5), np.float32), np.zeros((2, 4, 5, 3), np.uint8))
+
+
+def test_wide_masks_are_smoothed_at_the_working_width_and_scaled_back() -> None:
+    frames, truth = textured_moving_disc(10, speed=6.0, radius=12.0)  # 128 px wide
+    reduced = smooth(truth, frames, work_width=64)  # smoothed at half size
+    full = smooth(truth, frames, work_width=0)
+    assert reduced.shape == truth.shape
+    assert metrics.region_j(reduced, full).min() > 0.95
+    assert metrics.region_j(reduced[2:-2], truth[2:-2]).min() > 0.9
+    assert not np.any((reduced > 0) & (reduced < 0.1))  # nothing kept below low
+    assert not np.array_equal(reduced, full)
+    smoother = TemporalSmoother({"work_width": 64})
+    streamed = [a for t in range(len(frames)) for a in smoother.push(truth[t], frames[t])]
+    streamed.extend(smoother.flush())
+    np.testing.assert_array_equal(np.stack(streamed), reduced)
+    with pytest.raises(VfxError, match="work_width must be 0"):
+        SmoothSettings.from_dict({"work_width": 8})
