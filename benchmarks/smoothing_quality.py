@@ -12,6 +12,8 @@ refinement on 1080p frames.
     python benchmarks/smoothing_quality.py                 # 640x360, 72 frames + 1080p timing
     python benchmarks/smoothing_quality.py --no-timing --frames 24
     python benchmarks/smoothing_quality.py --no-timing --set window=7 --set mode=median
+    python benchmarks/smoothing_quality.py --no-timing --width 1920 --height 1080 --frames 24
+    # ... the same with --set work_width=0 smooths 1080p at full resolution, for comparison
 """
 
 from __future__ import annotations

@@ -163,9 +163,7 @@ def support_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] 
     )
 
 
-def alpha_box(
-    alpha: np.ndarray, level: float, margin: int = 0
-) -> tuple[int, int, int, int] | None:
+def alpha_box(alpha: np.ndarray, level: float, margin: int = 0) -> tuple[int, int, int, int] | None:
     """Bounding box ``(y0, y1, x0, x1)`` of the pixels of ``alpha`` ``[H, W]`` above ``level``.
 
     Same as ``support_box(alpha > level, margin)``, without a full-size boolean

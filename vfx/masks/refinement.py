@@ -93,9 +93,7 @@ def refine(alpha: np.ndarray, frame: np.ndarray | None = None, **settings: Any) 
             )
         if frame.shape[:2] != src.shape:
             raise VfxError(f"frame of shape {frame.shape} does not match the mask's {src.shape}")
-        subsample = config.guided_subsample or auto_subsample(
-            height, width, config.guided_radius
-        )
+        subsample = config.guided_subsample or auto_subsample(height, width, config.guided_radius)
         reach += 2 * config.guided_radius + 2 * subsample
         align = subsample
     if config.feather > 0:

@@ -240,10 +240,12 @@ class TemporalSmoother:
     def _enlarge(self, out: np.ndarray, boxes: list[list[Box]]) -> np.ndarray:
         """Work-res ``[N, h, w]`` results -> full-res ``[N, H, W]``, scaled up inside ``boxes``.
 
-        Bilinear upscaling of each object's boxes (outside them every value is
+        Bicubic upscaling of each object's boxes (outside them every value is
         0); values that it brings below ``low`` become 0, as hysteresis would.
         """
-        scale, low = self._scale, self.settings.low
+        scale = self._scale
+        # THRESH_TOZERO keeps values above its threshold: the float32 just below ``low``.
+        below = float(np.nextafter(np.float32(self.settings.low), np.float32(-1.0)))
         height, width = (self._shape or ())[-2:]
         full = np.zeros((out.shape[0], height, width), np.float32)
         for obj, obj_boxes in enumerate(boxes):
@@ -252,8 +254,10 @@ class TemporalSmoother:
                 if not crop.any():
                     continue
                 size = ((x1 - x0) * scale, (y1 - y0) * scale)
-                big = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
-                big[big < low] = 0.0
+                # Cubic keeps edges crisper than linear; its overshoot is clipped.
+                big = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)
+                np.clip(big, 0.0, 1.0, out=big)
+                cv2.threshold(big, below, 0.0, cv2.THRESH_TOZERO, dst=big)
                 top, left = y0 * scale, x0 * scale
                 rows, cols = min(big.shape[0], height - top), min(big.shape[1], width - left)
                 full[obj, top : top + rows, left : left + cols] = big[:rows, :cols]
