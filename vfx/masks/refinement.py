@@ -58,8 +58,10 @@ def guided_refine(
     if box is None:
         return out
     y0, y1, x0, x1 = box
-    # Align the box to the subsampling grid so the result does not depend on it.
+    # Align the box to the subsampling grid so the result does not depend on it,
+    # and make it whole cells where the image allows (area downscaling is faster).
     y0, x0 = y0 - y0 % step, x0 - x0 % step
+    y1, x1 = min(height, y1 + (y0 - y1) % step), min(width, x1 + (x0 - x1) % step)
     result = guided_filter(frame[y0:y1, x0:x1], alpha[y0:y1, x0:x1], radius, eps, step)
     np.clip(result, 0.0, 1.0, out=out[y0:y1, x0:x1])
     return out
