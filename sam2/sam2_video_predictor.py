@@ -6,8 +6,10 @@ Differences from the reference, by design:
   and backbone features kept in a small LRU;
 * per-frame results that attention can no longer read are dropped (see :meth:`_prune`), so RAM
   stays flat on long videos; outputs go to the caller;
-* all objects are tracked together: one memory-attention batch per group of objects with the
-  same memory frames, one mask-decoder and one memory-encoder call per frame;
+* all objects are tracked together: one memory-attention call per group of objects with the
+  same memory frames (the first self-attention computed once for all), one mask-decoder and
+  one memory-encoder call per frame on GPUs (on CPU objects pass one at a time inside these
+  calls, which keeps activations in cache);
 * ``fill_hole_area`` works on every device and ``clear_non_cond_mem_around_input`` works;
 * opt-in speed modes: ``tracking_precision="bf16"`` (bf16 matmuls, fp32 softmax in memory
   attention) and ``memory_frames=k`` (only the ``k`` most recent non-conditioning memories).
@@ -368,10 +370,16 @@ class SAM2VideoPredictor(SAM2Base):
                 for i in pending
             ]
             pix_feat = self._condition_batched(state, features, plans)
-            heads = run_heads(self, features, pix_feat, None, None, is_init_cond_frame=False)
-            maskmem, pos = encode_memory(self, features, heads.high_res_masks,
-                                         heads.object_score_logits, is_mask_from_pts=False)
-            outputs = self._compact(state, heads, self._stored_memory(state, maskmem, pos))
+            # One decoder + memory-encoder call for all objects on a GPU; on CPU one object at
+            # a time keeps the full-resolution mask activations in cache (same FLOPs).
+            step = len(pending) if state.device.type == "cuda" else 1
+            outputs = []
+            for first in range(0, len(pending), step):
+                heads = run_heads(self, features, pix_feat[first:first + step], None, None,
+                                  is_init_cond_frame=False)
+                maskmem, pos = encode_memory(self, features, heads.high_res_masks,
+                                             heads.object_score_logits, is_mask_from_pts=False)
+                outputs += self._compact(state, heads, self._stored_memory(state, maskmem, pos))
             for obj_idx, out in zip(pending, outputs, strict=True):
                 state.objects[obj_idx].non_cond[frame_idx] = out
                 masks[obj_idx] = out.pred_masks.to(state.device)

@@ -12,7 +12,10 @@ from vfx.synthetic import write_scene_video
 
 @pytest.fixture
 def scene_clip(tmp_path: Path) -> tuple[Path, np.ndarray]:
-    """A 24-frame 320x240 green-screen clip at 24 fps with a sine tone, and its exact masks ``[T, N, H, W]``."""
+    """A 24-frame 320x240 green-screen clip at 24 fps with a sine tone.
+
+    Returns the path and the exact masks ``[T, N, H, W]``.
+    """
     path = tmp_path / "scene.mp4"
     masks = write_scene_video(path)
     return path, masks

@@ -122,9 +122,11 @@ def write_scene_video(
     return np.stack(all_masks)
 
 
-def _write_tone(container: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
+def _write_tone(
+    container: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+) -> None:
     rate = 48000
-    n = int(round(seconds * rate))
+    n = round(seconds * rate)
     t = np.arange(n) / rate
     tone = (0.3 * np.sin(2 * math.pi * 440.0 * t)).astype(np.float32)
     block = 1024

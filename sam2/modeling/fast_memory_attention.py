@@ -35,15 +35,19 @@ class FastMemoryAttention:
 
     ``curr [HW, B, C]`` (or a one-element list; rows may be a broadcast view of one frame),
     ``memory``/``memory_pos`` ``[M, B, C_mem]`` whose last ``num_obj_ptr_tokens`` tokens are
-    object pointers -> ``[HW, B, C]`` float32.
+    object pointers -> ``[HW, B, C]`` float32. ``chunk``: queries per bf16 score block;
+    ``object_chunk``: objects per pass on CPU.
     """
 
-    def __init__(self, module: nn.Module, precision: str = "fp32", chunk: int = 256) -> None:
+    def __init__(
+        self, module: nn.Module, precision: str = "fp32", chunk: int = 256, object_chunk: int = 1
+    ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
         self.module = module
         self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.chunk = chunk
+        self.object_chunk = object_chunk
         self._weights: dict[int, dict[str, torch.Tensor]] = {}
         self._tables: dict[tuple[int, int, int, torch.device], torch.Tensor] = {}
 
@@ -120,16 +124,28 @@ class FastMemoryAttention:
         x = x.transpose(0, 1).float()  # [HW, b, C] -> [b, HW, C]
         memory = memory.transpose(0, 1)  # [M, B, C_mem] -> [B, M, C_mem]
         keys = memory + memory_pos.transpose(0, 1) if memory_pos is not None else memory
-        for index, layer in enumerate(self.module.layers):
-            weights = self._layer_weights(index, layer)
-            x = x + self._self_attention(layer, weights, layer.norm1(x))
-            x = x + self._cross_attention(layer, weights, layer.norm2(x), memory, keys,
-                                          num_obj_ptr_tokens)
-            hidden = F.relu(self._linear(layer.norm3(x), weights["mlp1_w"], weights["mlp1_b"]))
-            x = x + self._linear(hidden, weights["mlp2_w"], weights["mlp2_b"])
-        if x.shape[0] != batch:
-            x = x.expand(batch, -1, -1)
-        return self.module.norm(x).transpose(0, 1)  # [B, HW, C] -> [HW, B, C]
+        layers = list(self.module.layers)
+        if shared:  # the first self-attention sees the same frame for every object: run it once
+            x = x + self._self_attention(layers[0], self._layer_weights(0, layers[0]),
+                                         layers[0].norm1(x))
+        # On CPU, objects go one at a time through the rest: the same FLOPs, but activations
+        # (e.g. the [N, 2048] MLP hidden) stay in cache; GPUs take them all at once.
+        step = batch if memory.is_cuda else self.object_chunk
+        outputs = []
+        for first in range(0, batch, step):
+            part = slice(first, first + step)
+            y = x if x.shape[0] == 1 else x[part]
+            for index, layer in enumerate(layers):
+                weights = self._layer_weights(index, layer)
+                if index > 0 or not shared:
+                    y = y + self._self_attention(layer, weights, layer.norm1(y))
+                y = y + self._cross_attention(layer, weights, layer.norm2(y), memory[part],
+                                              keys[part], num_obj_ptr_tokens)
+                hidden = F.relu(self._linear(layer.norm3(y), weights["mlp1_w"], weights["mlp1_b"]))
+                y = y + self._linear(hidden, weights["mlp2_w"], weights["mlp2_b"])
+            outputs.append(self.module.norm(y))
+        out = torch.cat(outputs) if len(outputs) > 1 else outputs[0]
+        return out.transpose(0, 1)  # [B, HW, C] -> [HW, B, C]
 
     def _linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         return F.linear(x.to(self.dtype), weight, bias).float()
