@@ -5,8 +5,9 @@ and ``fill_hole_area=0``; ``image_size=512`` keeps the run short. One scenario c
 objects prompted by a point, a box and a mask on different frames, propagation, a correction
 click on a tracked frame followed by re-propagation, reverse propagation and ``remove_object``.
 Every returned mask must agree (per object and frame IoU >= 0.999) and every logit within
-``LOGIT_ATOL + 1e-3 * |logit|`` (our memory attention reassociates float sums, so logits differ
-by ~1e-5..1e-4; memories are rounded to bf16 on both sides, as the reference stores them).
+``LOGIT_ATOL + 1e-4 * |logit|``. Measured here: identical logits (max difference 0.0) for both
+configs; the tolerance leaves room for other BLAS builds. Memories are rounded to bf16 on both
+sides, as the reference stores them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sam2.build_sam import build_sam2_video_predictor
 from sam2.testing import write_random_checkpoint
 from vfx.synthetic import scene_frames
 
-LOGIT_ATOL = 1e-2  # logits of magnitude up to ~30; fp32 reassociation differences stay far below
+LOGIT_ATOL = 1e-4  # logits reach ~+-30
 FRAMES = 5
 
 pytestmark = [
@@ -86,6 +87,6 @@ def test_video_predictor_matches_reference(
             iou = np.logical_and(a, b).sum() / union if union else 1.0
             assert iou >= 0.999, f"step {step} frame {frame} object {obj_id}: IoU {iou:.5f}"
         torch.testing.assert_close(
-            torch.from_numpy(mine), torch.from_numpy(theirs), atol=LOGIT_ATOL, rtol=1e-3,
+            torch.from_numpy(mine), torch.from_numpy(theirs), atol=LOGIT_ATOL, rtol=1e-4,
             msg=lambda m, s=step, f=frame: f"step {s} frame {f}: {m}",
         )
