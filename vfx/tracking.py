@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
@@ -174,10 +173,9 @@ def sam2_tracker(choice: ModelChoice, device: str = "auto", progress: bool = Tru
     """
 
     def load() -> TrackFn:
-        import torch
-
         from sam2.build_sam import build_sam2_video_predictor
         from vfx.checkpoints import resolve_model, verify_checkpoint
+        from vfx.sources.sam2_source import track_objects
 
         known = resolve_model(choice.name)
         verify_checkpoint(choice.checkpoint, known)
@@ -186,40 +184,8 @@ def sam2_tracker(choice: ModelChoice, device: str = "auto", progress: bool = Tru
         )
 
         def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
-            with torch.inference_mode():
-                state = predictor.init_state(str(info.path))
-                for obj in prompts:
-                    for fp in obj.prompts:
-                        if fp.mask is not None:
-                            predictor.add_new_mask(state, fp.frame, obj.id, fp.mask)
-                        if fp.points or fp.box is not None:
-                            predictor.add_new_points_or_box(
-                                state,
-                                frame_idx=fp.frame,
-                                obj_id=obj.id,
-                                points=fp.points,
-                                labels=fp.labels,
-                                box=fp.box,
-                                clear_old_points=fp.mask is None,
-                            )
-                first = min(fp.frame for obj in prompts for fp in obj.prompts)
-                passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
-                if first > 0:
-                    passes.append(
-                        predictor.propagate_in_video(state, start_frame_idx=first, reverse=True)
-                    )
-                bar = tqdm(
-                    total=info.frame_count, unit="frame", desc="tracking", disable=not progress
-                )
-                with bar:
-                    for n, frames in enumerate(passes):
-                        for index, obj_ids, logits in frames:
-                            if n > 0 and index == first:
-                                continue  # the prompted frame came out of the forward pass
-                            # logits [N, 1, H, W] -> probabilities per object, [H, W] each
-                            probs = torch.sigmoid(logits[:, 0].float()).cpu().numpy()
-                            yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
-                            bar.update(1)
+            # every prompted frame is a conditioning frame, so corrections persist
+            yield from track_objects(predictor, str(info.path), prompts, progress=progress)
 
         return run
 

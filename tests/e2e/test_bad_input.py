@@ -184,7 +184,6 @@ def test_checkpoint_whose_pickle_would_run_code_is_refused(capsys, clip: Clip, t
     assert not marker.exists()
 
 
-@pytest.mark.slow
 def test_checkpoint_of_the_wrong_model_size(capsys, clip: Clip, tmp_path, out_dir):
     from sam2.testing import write_random_checkpoint
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import pytest
 from click.testing import CliRunner
 
 from tests.e2e.conftest import HEIGHT, WIDTH, Clip, run_vfx
@@ -98,7 +97,6 @@ def test_preview_frame_out_of_range(clip: Clip, tmp_path, capsys):
     assert "use --frame 0 to 23" in err
 
 
-@pytest.mark.slow
 def test_demo_renders_its_presets_offline(tmp_path: Path, capsys):
     from vfx.cli.demo_cmd import DEMO_RENDERS
 

@@ -117,7 +117,6 @@ def test_an_interrupted_store_is_tracked_again(scene, tmp_path: Path):
     assert store.frame_count == T
 
 
-@pytest.mark.slow
 def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
     """The real SAM 2 path (random tiny weights): checkpoint check, tracking, store, cache hit."""
     from sam2.testing import write_random_checkpoint
