@@ -318,6 +318,13 @@ class TemporalSmoother:
             )
             for entry in window
         }
+        for entry in window:
+            if corrs[entry.index] is None:
+                continue  # no motion compensation for this neighbour: taken as it is
+            offset = entry.index - target
+            aligned[offset] = self._better_of_shift(
+                aligned[offset], entry.probs[obj], current.probs[obj], box, centre
+            )
         values, offsets = [centre], [0]
         for offset, (value, valid) in aligned.items():
             if valid is not None:
@@ -409,6 +416,50 @@ class TemporalSmoother:
         return warped, valid
 
     @staticmethod
+    def _better_of_shift(
+        candidate: tuple[np.ndarray, np.ndarray | None],
+        plane: np.ndarray,
+        here: np.ndarray,
+        box: Box,
+        centre: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The aligned vote, or the neighbour moved by the shift of its mask's centroid.
+
+        Image flow says little inside flat, textureless objects, so a fast one can
+        be misaligned. When the aligned ``[h, w]`` vote agrees poorly with the
+        current ``[h, w]`` ``centre``, the neighbour's ``[H, W]`` ``plane`` is also
+        shifted by the centroid offset to the current ``[H, W]`` mask ``here``, and
+        the shifted vote is returned when it agrees with the current mask closely.
+        """
+        value = candidate[0]
+        mine = centre >= 0.5
+        agreement = _iou(value >= 0.5, mine)
+        if agreement >= SHIFT_CHECK_IOU:
+            return candidate
+        y0, y1, x0, x1 = box
+        # Centroids inside the box: the box offset cancels in their difference.
+        there_m = cv2.moments((plane[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
+        here_m = cv2.moments((here[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
+        if there_m["m00"] == 0 or here_m["m00"] == 0:
+            return candidate
+        dx = there_m["m10"] / there_m["m00"] - here_m["m10"] / here_m["m00"]
+        dy = there_m["m01"] / there_m["m00"] - here_m["m01"] / here_m["m00"]
+        # Inverse map: output pixel (u, v) of the box samples plane at (u + x0 + dx, v + y0 + dy).
+        matrix = np.array([[1.0, 0.0, x0 + dx], [0.0, 1.0, y0 + dy]], np.float64)
+        shifted = cv2.warpAffine(
+            plane,
+            matrix,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        # Only a shift that makes the neighbour match the current mask closely is taken:
+        # a current mask that is itself wrong (a dropout, a blob) must still be outvoted.
+        if _iou(shifted >= 0.5, mine) >= SHIFT_CHECK_IOU:
+            return shifted, None
+        return candidate
+
+    @staticmethod
     def _fallback(
         mirror: tuple[np.ndarray, np.ndarray | None] | None, centre: np.ndarray
     ) -> np.ndarray:
@@ -422,6 +473,16 @@ class TemporalSmoother:
             return centre
         value, valid = mirror
         return value if valid is None else np.where(valid, value, centre)
+
+
+SHIFT_CHECK_IOU = 0.95
+"""IoU with the current mask below which a vote counts as misaligned and a shift must reach."""
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two same-shape bool arrays (1.0 when both are empty)."""
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
 
 
 def work_scale(width: int, work_width: int) -> int:
