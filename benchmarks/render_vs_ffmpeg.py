@@ -50,18 +50,6 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def write_mask_video(path: Path, masks: np.ndarray, fps: int) -> None:
-    """Write the union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("ffv1", rate=fps)
-        stream.height, stream.width = masks.shape[2:]
-        stream.pix_fmt = "gray"
-        for frame_masks in masks:
-            gray = frame_masks.any(axis=0).astype(np.uint8) * 255  # [N, H, W] -> [H, W]
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(gray, format="gray")))
-        container.mux(stream.encode())
-
-
 def to_camera_format(source: Path, out: Path) -> None:
     """Re-encode ``source``'s video as H.264 yuv420p CRF 18 (what cameras write); audio copied."""
     command = [
@@ -205,7 +193,7 @@ def main() -> None:
         run_moviepy_naive(*args.naive, x264, crf)
         return
 
-    from vfx.synthetic import write_scene_video
+    from vfx.synthetic import write_scene_video, write_union_mask_video
 
     with tempfile.TemporaryDirectory(prefix="vfx-bench-") as tmp:
         folder = Path(tmp)
@@ -218,7 +206,7 @@ def main() -> None:
         masks = write_scene_video(
             original, args.width, args.height, args.frames, args.fps, objects=2, background=None
         )
-        write_mask_video(mask, masks, args.fps)
+        write_union_mask_video(mask, masks, args.fps)
         del masks
         if args.source_pix_fmt == "yuv420p":
             to_camera_format(original, clip)

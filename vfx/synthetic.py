@@ -140,3 +140,13 @@ def _write_tone(
         frame.time_base = Fraction(1, rate)
         container.mux(stream.encode(frame))
     container.mux(stream.encode())
+
+
+def write_union_mask_video(path: str | Path, masks: np.ndarray, fps: float) -> None:
+    """Write the union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
+    from vfx.exporters.video_files import LosslessVideoWriter
+
+    height, width = masks.shape[2:]
+    with LosslessVideoWriter(Path(path), size=(width, height), fps=fps) as writer:
+        for frame_masks in masks:
+            writer.write(frame_masks.any(axis=0).astype(np.uint8) * 255)  # [N, H, W] -> [H, W]

@@ -156,20 +156,6 @@ def test_chroma_keyed_frames_lose_their_green_fringe():
     np.testing.assert_array_equal(item.frame.rgb[0, 0], [0, 177, 64])  # the screen is kept
 
 
-def _write_gray_video(path: Path, masks: np.ndarray, fps: int) -> None:
-    """The union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
-    import av
-
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("ffv1", rate=fps)
-        stream.height, stream.width = masks.shape[2:]
-        stream.pix_fmt = "gray"
-        for frame_masks in masks:
-            gray = frame_masks.any(axis=0).astype(np.uint8) * 255  # [N, H, W] -> [H, W]
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(gray, format="gray")))
-        container.mux(stream.encode())
-
-
 def test_background_blur_to_mp4_keeps_the_subject_and_blurs_the_rest(tmp_path: Path):
     """The benchmark's path: mask video in, yuv420p H.264 out through the OpenCV conversion."""
     import cv2
@@ -177,11 +163,11 @@ def test_background_blur_to_mp4_keeps_the_subject_and_blurs_the_rest(tmp_path: P
     from vfx.presets import load_preset
     from vfx.render_pipeline import render_video
     from vfx.sources.imported import load_masks
-    from vfx.synthetic import write_scene_video
+    from vfx.synthetic import write_scene_video, write_union_mask_video
 
     clip, mask_video, out = tmp_path / "clip.mp4", tmp_path / "mask.mkv", tmp_path / "out.mp4"
     exact = write_scene_video(clip, 192, 128, frames=6, fps=24, objects=1, background=None)
-    _write_gray_video(mask_video, exact, 24)
+    write_union_mask_video(mask_video, exact, 24)
     preset = load_preset("background-blur", ["subject.smooth=false"])
     source = load_masks(mask_video)
     with open_video(clip) as reader:
