@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sam2.modeling.fused_linear import linear
 from sam2.modeling.position_encoding import RotaryEncoding2d
 
 PRECISIONS = ("fp32", "bf16")
@@ -141,14 +142,16 @@ class FastMemoryAttention:
                     y = y + self._self_attention(layer, weights, layer.norm1(y))
                 y = y + self._cross_attention(layer, weights, layer.norm2(y), memory[part],
                                               keys[part], num_obj_ptr_tokens)
-                hidden = F.relu(self._linear(layer.norm3(y), weights["mlp1_w"], weights["mlp1_b"]))
+                hidden = self._linear(layer.norm3(y), weights["mlp1_w"], weights["mlp1_b"], "relu")
                 y = y + self._linear(hidden, weights["mlp2_w"], weights["mlp2_b"])
             outputs.append(self.module.norm(y))
         out = torch.cat(outputs) if len(outputs) > 1 else outputs[0]
         return out.transpose(0, 1)  # [B, HW, C] -> [HW, B, C]
 
-    def _linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        return F.linear(x.to(self.dtype), weight, bias).float()
+    def _linear(
+        self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, activation: str = "none"
+    ) -> torch.Tensor:
+        return linear(x.to(self.dtype), weight, bias, activation).float()
 
     def _self_attention(
         self, layer: nn.Module, weights: dict, normed: torch.Tensor

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sam2.modeling.attention import bf16_attention
+from sam2.modeling.fused_linear import linear
 from sam2.modeling.layers import MLP
 
 
@@ -47,9 +48,29 @@ def window_unpartition(
 
 
 def _max_pool_hw(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
-    """Max-pool a channels-last map ``[B, H, W, C]`` -> ``[B, H', W', C]``."""
+    """Max-pool a channels-last map ``[B, H, W, C]`` -> ``[B, H', W', C]``.
+
+    Non-overlapping pooling that tiles the map exactly (always the case in Hiera) is a max over
+    a reshaped view, which skips the argmax indices and the layout round trip of ``MaxPool2d``.
+    """
+    b, h, w, c = x.shape
+    kh, kw = _pair(pool.kernel_size)
+    if _pair(pool.stride) == (kh, kw) and h % kh == 0 and w % kw == 0 and pool.padding == 0:
+        # [B, H, W, C] -> [B, H/kh, kh, W/kw, kw, C]; elementwise max of the kh*kw strided
+        # slices (a reduction over two non-adjacent axes is several times slower)
+        tiles = x.view(b, h // kh, kh, w // kw, kw, c)
+        out = tiles[:, :, 0, :, 0]
+        for i in range(kh):
+            for j in range(kw):
+                if i or j:
+                    out = torch.maximum(out, tiles[:, :, i, :, j])
+        return out
     x = pool(x.permute(0, 3, 1, 2))  # [B, H, W, C] -> [B, C, H, W]
     return x.permute(0, 2, 3, 1)  # [B, C, H', W'] -> [B, H', W', C]
+
+
+def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 class MultiScaleAttention(nn.Module):
@@ -67,7 +88,7 @@ class MultiScaleAttention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, h, w, _ = x.shape
         # [B, H, W, 3 * dim_out] -> [B, H*W, 3, heads, D] -> 3 x [B, heads, H*W, D]
-        qkv = self.qkv(x).reshape(b, h * w, 3, self.num_heads, -1)
+        qkv = linear(x, self.qkv.weight, self.qkv.bias).reshape(b, h * w, 3, self.num_heads, -1)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         if self.q_pool is not None:
             # [B, heads, H*W, D] -> [B, H, W, heads*D] for pooling, then back to heads.
@@ -80,7 +101,7 @@ class MultiScaleAttention(nn.Module):
         else:
             x = F.scaled_dot_product_attention(q, k, v)  # [B, heads, H*W, D]
         x = x.transpose(1, 2).reshape(b, h, w, -1)  # [B, heads, H*W, D] -> [B, H, W, dim_out]
-        return self.proj(x)
+        return linear(x, self.proj.weight, self.proj.bias)
 
 
 class MultiScaleBlock(nn.Module):
@@ -113,7 +134,7 @@ class MultiScaleBlock(nn.Module):
         shortcut = x  # [B, H, W, dim]
         x = self.norm1(x)
         if self.dim != self.dim_out:
-            shortcut = self.proj(x)
+            shortcut = linear(x, self.proj.weight, self.proj.bias)
             if self.pool is not None:
                 shortcut = _max_pool_hw(shortcut, self.pool)
         window = self.window_size
@@ -225,8 +246,9 @@ class Hiera(nn.Module):
         return cached
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        x = self.patch_embed(x)  # [B, H, W, C]
-        x = x + self._position_embedding(x.shape[1], x.shape[2], x.dtype)
+        x = self.patch_embed(x)  # [B, H, W, C], a channels-first layout underneath
+        # Contiguous channels-last from here on: every LayerNorm would otherwise copy its input.
+        x = (x + self._position_embedding(x.shape[1], x.shape[2], x.dtype)).contiguous()
         if self.precision == "bf16":
             # Linear layers run in bf16 under autocast, attention in bf16_attention; the patch
             # embedding stays fp32 (bf16 convolutions have no fast CPU kernel).

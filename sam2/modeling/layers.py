@@ -7,6 +7,8 @@ import itertools
 import torch
 from torch import nn
 
+from sam2.modeling.fused_linear import activation_name, linear
+
 
 class MLP(nn.Module):
     """``num_layers`` linear layers with an activation between them: ``[..., in] -> [..., out]``.
@@ -34,10 +36,14 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
+        fused = activation_name(self.act)
         for index, layer in enumerate(self.layers):
-            x = layer(x)
-            if index < last:
-                x = self.act(x)
+            if index == last:
+                x = linear(x, layer.weight, layer.bias)
+            elif fused is not None:
+                x = linear(x, layer.weight, layer.bias, fused)
+            else:
+                x = self.act(layer(x))
         return torch.sigmoid(x) if self.sigmoid_output else x
 
 

@@ -5,10 +5,10 @@ such layers conditions the frame on past predictions."""
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from sam2.modeling.attention import RoPEAttention
+from sam2.modeling.fused_linear import linear
 
 
 class MemoryAttentionLayer(nn.Module):
@@ -69,7 +69,8 @@ class MemoryAttentionLayer(nn.Module):
             q=normed, k=keys, v=memory, num_k_exclude_rope=num_k_exclude_rope
         )
         tgt = tgt + self.dropout2(attended)
-        hidden = self.linear2(self.dropout(F.relu(self.linear1(self.norm3(tgt)))))
+        hidden = linear(self.norm3(tgt), self.linear1.weight, self.linear1.bias, "relu")
+        hidden = self.linear2(self.dropout(hidden))
         return tgt + self.dropout3(hidden)
 
 

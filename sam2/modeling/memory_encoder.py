@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from sam2.modeling.fused_linear import linear
 from sam2.modeling.layers import LayerNorm2d
 from sam2.modeling.position_encoding import PositionEmbeddingSine
 
@@ -53,13 +54,13 @@ class CXBlock(nn.Module):
         self.dwconv = nn.Conv2d(dim, dim, kernel_size=kernel_size, padding=padding, groups=dim)
         self.norm = LayerNorm2d(dim, eps=1e-6)
         self.pwconv1 = nn.Linear(dim, 4 * dim)
-        self.act = nn.GELU()
         self.pwconv2 = nn.Linear(4 * dim, dim)
         self.gamma = nn.Parameter(1e-6 * torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.norm(self.dwconv(x)).permute(0, 2, 3, 1)  # [B, C, H, W] -> [B, H, W, C]
-        y = self.gamma * self.pwconv2(self.act(self.pwconv1(y)))
+        hidden = linear(y, self.pwconv1.weight, self.pwconv1.bias, "gelu")
+        y = self.gamma * linear(hidden, self.pwconv2.weight, self.pwconv2.bias)
         return x + y.permute(0, 3, 1, 2)  # [B, H, W, C] -> [B, C, H, W]
 
 
