@@ -11,24 +11,25 @@ from sam2.modeling.position_encoding import RotaryEncoding2d
 
 
 def bf16_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, chunk: int = 1024
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, chunk: int = 256
 ) -> torch.Tensor:
-    """Softmax attention from bfloat16 matmuls with an fp32 softmax: ``q [..., Nq, D]``,
-    ``k, v [..., Nk, D]`` -> ``[..., Nq, D]`` in bfloat16.
+    """Softmax attention from bfloat16 matmuls with a float32-accumulated softmax: ``q [..., Nq,
+    D]``, ``k [..., Nk, D]``, ``v [..., Nk, E]`` -> ``[..., Nq, E]`` in bfloat16.
 
-    CPU SDPA gains nothing from bf16 inputs, while bf16 matmuls run about twice as fast as
-    fp32 on CPUs with avx512_bf16/AMX. Queries go in chunks of ``chunk`` to bound the size of
-    the fp32 score matrix.
+    CPU SDPA gains nothing from bf16 inputs, while bf16 matmuls run about 3.5x faster than
+    fp32 on CPUs with avx512_bf16/AMX. Queries go ``chunk`` at a time so that each score block
+    stays in cache. The scale is applied to the queries in fp32 before rounding, keys are
+    transposed once (a transposed view would be copied by every chunk's matmul), and the
+    softmax reads bf16 scores and writes bf16 probabilities while accumulating in fp32.
     """
-    scale = q.shape[-1] ** -0.5
-    q, k, v = q.bfloat16(), k.bfloat16(), v.bfloat16()
-    k_t = k.transpose(-2, -1)  # [..., Nk, D] -> [..., D, Nk]
-    outputs = []
+    q = (q.float() * q.shape[-1] ** -0.5).bfloat16()
+    k_t = k.bfloat16().transpose(-2, -1).contiguous()  # [..., Nk, D] -> [..., D, Nk]
+    v = v.bfloat16()
+    out = q.new_empty((*q.shape[:-1], v.shape[-1]))
     for start in range(0, q.shape[-2], chunk):
-        scores = (q[..., start : start + chunk, :] @ k_t).float() * scale  # [..., c, Nk]
-        weights = torch.softmax(scores, dim=-1).bfloat16()
-        outputs.append(weights @ v)
-    return torch.cat(outputs, dim=-2)
+        scores = q[..., start : start + chunk, :] @ k_t  # [..., c, Nk]
+        out[..., start : start + chunk, :] = torch.softmax(scores, dim=-1) @ v
+    return out
 
 
 class Attention(nn.Module):

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fused_linear import linear
 from sam2.modeling.position_encoding import RotaryEncoding2d
 
@@ -206,20 +207,11 @@ class FastMemoryAttention:
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """``softmax(q k^T / sqrt(D)) v`` for ``q [B, h, N, D]``, ``k [B, h, M, D]``, ``v [B, h,
-        M, E]`` -> ``[B, h, N, E]`` float32. fp32: PyTorch SDPA. bf16: bf16 matmuls, fp32 softmax,
-        ``chunk`` queries at a time so the score block stays in cache."""
+        M, E]`` -> ``[B, h, N, E]`` float32: PyTorch SDPA in fp32 (or on a GPU), else
+        :func:`~sam2.modeling.attention.bf16_attention` with ``chunk`` queries per block."""
         if self._fused(q):
             return F.scaled_dot_product_attention(q, k.to(q.dtype), v.to(q.dtype)).float()
-        scale = q.shape[-1] ** -0.5
-        q = (q.float() * scale).to(self.dtype)
-        k_t = k.to(self.dtype).transpose(-1, -2)
-        v = v.to(self.dtype)
-        out = q.new_empty((*q.shape[:-1], v.shape[-1]), dtype=torch.float32)
-        for start in range(0, q.shape[2], self.chunk):
-            scores = torch.matmul(q[:, :, start:start + self.chunk], k_t)
-            probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(self.dtype)
-            out[:, :, start:start + self.chunk] = torch.matmul(probs, v)
-        return out
+        return bf16_attention(q, k, v, self.chunk).float()
 
 
 def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
