@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from sam2.modeling.fused_linear import activation_name, linear
@@ -57,7 +58,9 @@ class LayerNorm2d(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        centred = x - x.mean(dim=1, keepdim=True)
-        variance = centred.pow(2).mean(dim=1, keepdim=True)
-        normed = centred / torch.sqrt(variance + self.eps)
-        return self.weight[:, None, None] * normed + self.bias[:, None, None]
+        """``[B, C, H, W]`` -> ``[B, C, H, W]`` in channels-last memory order (one fused pass
+        instead of six elementwise ones; convolutions and pointwise linears downstream read that
+        order without a copy)."""
+        channels_last = x.permute(0, 2, 3, 1)  # [B, C, H, W] -> [B, H, W, C]
+        normed = F.layer_norm(channels_last, (x.shape[1],), self.weight, self.bias, self.eps)
+        return normed.permute(0, 3, 1, 2)  # [B, H, W, C] -> [B, C, H, W]

@@ -101,7 +101,11 @@ class MemoryEncoder(nn.Module):
         if not skip_mask_sigmoid:
             masks = torch.sigmoid(masks)
         masks = self.mask_downsampler(masks)
-        x = self.pix_feat_proj(pix_feat.to(masks.device)) + masks
-        x = self.out_proj(self.fuser(x))
+        pix_feat = pix_feat.to(masks.device)
+        if pix_feat.shape[0] > 1 and pix_feat.stride(0) == 0:
+            # Every object's row is the same frame (a broadcast view): project it once.
+            pix_feat = pix_feat[:1]
+        x = self.pix_feat_proj(pix_feat) + masks  # [B, in_dim, h, w]
+        x = self.out_proj(self.fuser(x)).contiguous()
         pos = self.position_encoding(x).to(x.dtype)
         return {"vision_features": x, "vision_pos_enc": [pos]}
