@@ -10,6 +10,7 @@ backward from it too.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,30 +49,45 @@ def track_objects(
     previous_mode = predictor.add_all_frames_to_correct_as_cond
     predictor.add_all_frames_to_correct_as_cond = True
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), _precision(predictor):
             state = predictor.init_state(video)
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
                     _check_in_video(obj, prompt, state.num_frames, state.video_width,
                                     state.video_height)
                     _add_prompt(predictor, state, obj.id, prompt)
-            first = min(prompt.frame for obj in objects for prompt in obj.prompts)
-            passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
-            if first > 0:
-                passes.append(predictor.propagate_in_video(state, start_frame_idx=first,
-                                                           reverse=True))
-            with tqdm(total=state.num_frames, unit="frame", desc="tracking",
-                      disable=not progress) as bar:
-                for number, frames in enumerate(passes):
-                    for index, obj_ids, logits in frames:
-                        if number > 0 and index == first:
-                            continue  # the forward pass already gave the first prompted frame
+        first = min(prompt.frame for obj in objects for prompt in obj.prompts)
+        passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
+        if first > 0:
+            passes.append(predictor.propagate_in_video(state, start_frame_idx=first,
+                                                       reverse=True))
+        with tqdm(total=state.num_frames, unit="frame", desc="tracking",
+                  disable=not progress) as bar:
+            for number, frames in enumerate(passes):
+                while True:
+                    # Grad and precision modes are entered per step, so that they never leak
+                    # into the caller's code while this generator is suspended.
+                    with torch.inference_mode(), _precision(predictor):
+                        step = next(frames, None)
+                        if step is None:
+                            break
+                        index, obj_ids, logits = step
                         # [N, 1, H, W] logits -> [N, H, W] probabilities
                         probs = torch.sigmoid(logits[:, 0].float()).cpu().numpy()
-                        yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
-                        bar.update(1)
+                    if number > 0 and index == first:
+                        continue  # the forward pass already gave the first prompted frame
+                    yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
+                    bar.update(1)
     finally:
         predictor.add_all_frames_to_correct_as_cond = previous_mode
+
+
+def _precision(predictor: SAM2VideoPredictor) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA, as the official predictor is run there; exact fp32 elsewhere
+    (the CPU's bf16 mode is opt-in: ``predictor.tracking_precision``)."""
+    if predictor.device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def track_to_store(

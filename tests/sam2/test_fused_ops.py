@@ -1,0 +1,80 @@
+"""The CPU shortcuts of the model agree with the plain operations they replace."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sam2.modeling.fused_linear import activation_name, linear
+from sam2.modeling.hiera import _max_pool_hw
+from sam2.modeling.layers import LayerNorm2d
+from sam2.modeling.memory_encoder import MemoryEncoder
+
+
+@pytest.mark.parametrize("activation", ["none", "relu", "gelu"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_fused_linear_matches_linear_then_activation(activation, dtype) -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 33, 48, generator=gen)
+    weight = torch.randn(80, 48, generator=gen) * 0.2
+    bias = torch.randn(80, generator=gen)
+    expected = F.linear(x, weight, bias)
+    expected = {"none": expected, "relu": F.relu(expected), "gelu": F.gelu(expected)}[activation]
+    with torch.inference_mode():
+        got = linear(x.to(dtype), weight.to(dtype), bias.to(dtype), activation)
+    assert got.shape == (2, 33, 80) and got.dtype == dtype
+    tolerance = 1e-5 if dtype == torch.float32 else 0.1
+    torch.testing.assert_close(got.float(), expected, atol=tolerance, rtol=tolerance)
+    if activation == "relu":
+        assert (got == 0).any() and (got > 0).any()
+
+
+def test_fused_linear_keeps_autograd() -> None:
+    layer = nn.Linear(8, 4)
+    x = torch.randn(5, 8, requires_grad=True)
+    linear(x, layer.weight, layer.bias, "gelu").sum().backward()
+    expected = torch.autograd.grad(F.gelu(layer(x)).sum(), x)[0]
+    torch.testing.assert_close(x.grad, expected)
+    assert layer.weight.grad is not None
+
+
+def test_fused_linear_rejects_unknown_activation() -> None:
+    with pytest.raises(ValueError, match="activation"):
+        linear(torch.zeros(1, 2), torch.zeros(3, 2), None, "tanh")
+    assert activation_name(nn.GELU(approximate="tanh")) is None
+    assert activation_name(nn.ReLU()) == "relu"
+
+
+@pytest.mark.parametrize("size", [(8, 6), (7, 5)])
+def test_query_pooling_matches_max_pool(size) -> None:
+    x = torch.randn(2, *size, 3)  # [B, H, W, C]
+    pool = nn.MaxPool2d(kernel_size=(2, 2), stride=(2, 2), ceil_mode=False)
+    expected = F.max_pool2d(x.permute(0, 3, 1, 2), 2, 2).permute(0, 2, 3, 1)
+    torch.testing.assert_close(_max_pool_hw(x, pool), expected, rtol=0, atol=0)
+
+
+def test_layer_norm_2d_normalises_channels() -> None:
+    norm = LayerNorm2d(6, eps=1e-6)
+    with torch.no_grad():
+        norm.weight.copy_(torch.linspace(0.5, 2.0, 6))
+        norm.bias.copy_(torch.linspace(-1.0, 1.0, 6))
+    x = torch.randn(2, 6, 5, 7) * 3 + 1
+    centred = x - x.mean(dim=1, keepdim=True)
+    normed = centred / torch.sqrt(centred.pow(2).mean(dim=1, keepdim=True) + 1e-6)
+    expected = norm.weight[:, None, None] * normed + norm.bias[:, None, None]
+    torch.testing.assert_close(norm(x), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_memory_encoder_projects_a_shared_frame_once() -> None:
+    torch.manual_seed(0)
+    encoder = MemoryEncoder(out_dim=16, in_dim=32, fuser_num_layers=1).eval()
+    frame = torch.randn(1, 32, 4, 4)
+    masks = torch.randn(3, 1, 64, 64)
+    with torch.inference_mode():
+        shared = encoder(frame.expand(3, -1, -1, -1), masks)["vision_features"]
+        copied = encoder(frame.repeat(3, 1, 1, 1), masks)["vision_features"]
+    assert shared.shape == (3, 16, 4, 4) and shared.is_contiguous()
+    torch.testing.assert_close(shared, copied, atol=1e-6, rtol=1e-6)
+    assert not torch.allclose(shared[0], shared[1])
