@@ -64,6 +64,7 @@ def render(
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
+    precision: str = "fp32",
     overrides: Sequence[str] = (),
     force: bool = False,
     progress: bool = True,
@@ -85,6 +86,8 @@ def render(
         prompts: SAM 2 prompts (see :func:`vfx.parse_prompts`); tracking results
             are cached and reused by later renders.
         model, checkpoint, device: which SAM 2 runs where.
+        precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with native bf16); see
+            :data:`vfx.tracking.PRECISIONS`.
         overrides: ``LAYER.PARAM=VALUE`` preset overrides.
         force: overwrite an existing output.
         progress: show progress bars.
@@ -110,12 +113,13 @@ def render(
         inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
         check_output_path(output, force=force, inputs=inputs)
         tracking = TrackingOptions(
-            model,
-            checkpoint,
-            device,
-            progress,
-            None if cache_dir is None else Path(cache_dir),
-            tracker,
+            model=model,
+            checkpoint=checkpoint,
+            device=device,
+            precision=precision,
+            progress=progress,
+            cache_dir=None if cache_dir is None else Path(cache_dir),
+            tracker=tracker,
         )
         source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking)
         if chosen is None:
@@ -141,6 +145,7 @@ def track(
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
+    precision: str = "fp32",
     force: bool = False,
     progress: bool = True,
     cache_dir: str | Path | None = None,
@@ -165,7 +170,13 @@ def track(
     if output is not None:
         check_output_path(output, force=force, inputs=(info.path,))
     tracking = TrackingOptions(
-        model, checkpoint, device, progress, None if cache_dir is None else Path(cache_dir), tracker
+        model=model,
+        checkpoint=checkpoint,
+        device=device,
+        precision=precision,
+        progress=progress,
+        cache_dir=None if cache_dir is None else Path(cache_dir),
+        tracker=tracker,
     )
     store = tracking.masklets(info, prompts)
     if output is None:

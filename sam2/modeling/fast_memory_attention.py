@@ -27,6 +27,7 @@ from torch import nn
 
 from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fused_linear import linear
+from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
 
 PRECISIONS = ("fp32", "bf16")
@@ -112,9 +113,7 @@ class FastMemoryAttention:
         memory_pos: torch.Tensor | None = None,
         num_obj_ptr_tokens: int = 0,
     ) -> torch.Tensor:
-        if isinstance(curr, list):
-            curr = curr[0]
-            curr_pos = curr_pos[0] if isinstance(curr_pos, list) else curr_pos
+        curr, curr_pos = single_level(curr, curr_pos)
         batch = memory.shape[1]
         shared = curr.shape[1] == 1 or curr.stride(1) == 0
         if shared:

@@ -11,6 +11,19 @@ from sam2.modeling.attention import RoPEAttention
 from sam2.modeling.fused_linear import linear
 
 
+def single_level(
+    curr: torch.Tensor | list[torch.Tensor], curr_pos: torch.Tensor | list[torch.Tensor] | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Memory attention's inputs as tensors: the official callers pass one-element lists."""
+    if isinstance(curr, list):
+        if len(curr) != 1:
+            raise ValueError("memory attention takes a single feature level")
+        curr = curr[0]
+    if isinstance(curr_pos, list):
+        curr_pos = curr_pos[0]
+    return curr, curr_pos
+
+
 class MemoryAttentionLayer(nn.Module):
     """Pre-norm self-attention, cross-attention to memory, and feed-forward on ``[B, N, d_model]``.
 
@@ -110,11 +123,7 @@ class MemoryAttention(nn.Module):
         memory_pos: torch.Tensor | None = None,
         num_obj_ptr_tokens: int = 0,
     ) -> torch.Tensor:
-        if isinstance(curr, list):
-            if len(curr) != 1:
-                raise ValueError("memory attention takes a single feature level")
-            curr = curr[0]
-            curr_pos = curr_pos[0] if isinstance(curr_pos, list) else curr_pos
+        curr, curr_pos = single_level(curr, curr_pos)
         if curr.shape[1] != memory.shape[1]:
             raise ValueError("current features and memory must have the same batch size")
         output = curr

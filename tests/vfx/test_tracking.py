@@ -135,3 +135,43 @@ def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
     assert 0.0 < (probs > 0.5).mean() < 1.0  # random weights: neither all on nor all off
     again = vfx.track(video, prompts, **options)
     assert again.path == store.path
+
+
+def test_precision_is_checked_and_keys_the_cache(tmp_path: Path):
+    """A bad precision fails before any work; bf16 masklets never answer for fp32 ones."""
+    from vfx.errors import VfxError
+    from vfx.tracking import ModelChoice, TrackingOptions, sam2_tracker
+
+    video = tmp_path / "tiny.mp4"
+    write_scene_video(video, 64, 48, 2, 24)
+    with pytest.raises(VfxError, match=r"precision 'fp16'.*fp32, bf16"):
+        vfx.track(video, parse_prompts(points=["0:20,20"]), precision="fp16")
+    with pytest.raises(VfxError, match="precision"):
+        TrackingOptions(precision="half")
+    choice = ModelChoice("sam2.1_hiera_tiny", tmp_path / "never-loaded.pt", "tiny:0")
+    exact, fast = sam2_tracker(choice), sam2_tracker(choice, precision="bf16")
+    assert exact.settings == {} and fast.settings == {"precision": "bf16"}
+    prompts = parse_prompts(points=["0:20,20"])
+    digest = video_content_hash(video)
+    assert cached_store_dir(digest, prompts, "m", exact.settings, tmp_path) != cached_store_dir(
+        digest, prompts, "m", fast.settings, tmp_path
+    )
+
+
+@pytest.mark.slow
+def test_bf16_tracking_agrees_with_fp32(tmp_path: Path):
+    """The real bf16 path (random tiny weights): runs end to end and agrees with fp32."""
+    from sam2.testing import write_random_checkpoint
+
+    video = tmp_path / "tiny.mp4"
+    write_scene_video(video, 64, 48, 3, 24)
+    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+    prompts = parse_prompts(points=["0:20,20"])
+    options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
+    exact = vfx.track(video, prompts, **options).read_object(1) > 0.5
+    fast_store = vfx.track(video, prompts, precision="bf16", **options)
+    assert fast_store.meta["settings"] == {"precision": "bf16"}
+    fast = fast_store.read_object(1) > 0.5
+    assert 0.0 < fast.mean() < 1.0
+    iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
+    assert iou > 0.98

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from vfx.tracking import PRECISIONS
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -63,6 +65,18 @@ def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--precision`` (SAM 2 arithmetic) to a command."""
+    return click.option(
+        "--precision",
+        type=click.Choice(PRECISIONS),
+        default="fp32",
+        show_default=True,
+        help="SAM 2 arithmetic on the CPU: fp32 matches the official model; bf16 is about 1.8x "
+        "faster on CPUs with avx512_bf16/AMX (slower without), masks agree to IoU ~0.999.",
+    )(fn)
 
 
 def mask_source_options(fn: Callable[..., Any]) -> Callable[..., Any]:

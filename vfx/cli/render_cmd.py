@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
+from vfx.cli.prompt_options import (
+    mask_source_options,
+    model_options,
+    precision_option,
+    prompt_options,
+)
 
 
 @click.command()
@@ -25,6 +30,7 @@ from vfx.cli.prompt_options import mask_source_options, model_options, prompt_op
 @prompt_options
 @mask_source_options
 @model_options
+@precision_option
 @click.option(
     "--set",
     "overrides",
@@ -46,6 +52,7 @@ def render(
     model: str | None,
     checkpoint: str | None,
     device: str,
+    precision: str,
     overrides: tuple[str, ...],
     force: bool,
     quiet: bool,
@@ -77,6 +84,7 @@ def render(
         model=model,
         checkpoint=checkpoint,
         device=device,
+        precision=precision,
         force=force,
         progress=not quiet,
     )

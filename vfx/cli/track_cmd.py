@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import model_options, prompt_options
+from vfx.cli.prompt_options import model_options, precision_option, prompt_options
 
 
 @click.command()
@@ -18,6 +18,7 @@ from vfx.cli.prompt_options import model_options, prompt_options
 )
 @prompt_options
 @model_options
+@precision_option
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def track(
@@ -29,6 +30,7 @@ def track(
     model: str | None,
     checkpoint: str | None,
     device: str,
+    precision: str,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -52,6 +54,7 @@ def track(
         model=model,
         checkpoint=checkpoint,
         device=device,
+        precision=precision,
         force=force,
         progress=not quiet,
     )
