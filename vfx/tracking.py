@@ -10,6 +10,7 @@ complete only when tracking finished.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,7 @@ def track_cached(
     if store_dir.exists():
         shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
     store_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(store_dir.parent)
     run = tracker.load()
     meta = {
         "width": info.width,
@@ -157,6 +159,25 @@ def track_cached(
         for index, masks in run(info, prompts):
             writer.write_frame(index, masks)
     return MaskletStore.open(store_dir)
+
+
+STALE_PARTIAL_SECONDS = 24 * 3600
+"""A cache entry still being written whose folder has not changed for this long belongs to a
+run that was killed outright (SIGKILL, power loss); Ctrl-C and SIGTERM clean up after
+themselves."""
+
+
+def remove_stale_partials(cache_root: Path, max_age_s: float = STALE_PARTIAL_SECONDS) -> None:
+    """Delete unfinished stores (``.<key>.partial-*``) in ``cache_root`` untouched for
+    ``max_age_s`` seconds; younger ones may belong to a run in another process."""
+    now = time.time()
+    for entry in cache_root.glob(".*.partial-*"):
+        try:
+            stale = now - entry.stat().st_mtime > max_age_s
+        except FileNotFoundError:  # its run just finished or cleaned up
+            continue
+        if stale and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def copy_store(store_dir: Path, output: Path) -> None:

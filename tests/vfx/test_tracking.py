@@ -175,3 +175,27 @@ def test_bf16_tracking_agrees_with_fp32(tmp_path: Path):
     assert 0.0 < fast.mean() < 1.0
     iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
     assert iou > 0.98
+
+
+def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
+    """A ``.partial-*`` store untouched for a day is a killed run's; a fresh one may be live."""
+    import os
+    import time
+
+    from vfx.tracking import STALE_PARTIAL_SECONDS
+
+    video, masks = scene
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / ".abc.partial-x1"
+    live = cache / ".def.partial-x2"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "chunk.bin").write_bytes(b"x")
+    old = time.time() - STALE_PARTIAL_SECONDS - 60
+    os.utime(stale, (old, old))
+    fake = FakeTracker(masks)
+    vfx.track(video, parse_prompts(points=["0:10,10"]), cache_dir=cache, tracker=fake.tracker(),
+              progress=False)
+    assert not stale.exists()
+    assert live.exists() and (live / "chunk.bin").exists()
