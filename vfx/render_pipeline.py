@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 
 QUEUE_SIZE = 4
 EFFECT_WORKERS = 2
-# Temporal smoothing runs on masks at most this wide and its results are scaled
-# back up: soft masks lose nothing visible, and the smoother's cost grows with
-# the pixel count (SAM 2's own masks come from 256x256 logits anyway).
-SMOOTH_MAX_WIDTH = 960
 
 
 @dataclass(frozen=True)
@@ -115,32 +111,13 @@ def _union(masks: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _work_size(width: int, height: int) -> tuple[int, int] | None:
-    """``(w, h)`` to smooth at, or None when the frame is narrow enough already."""
-    if width <= SMOOTH_MAX_WIDTH:
-        return None
-    return SMOOTH_MAX_WIDTH, max(1, round(height * SMOOTH_MAX_WIDTH / width))
-
-
-def _shrink(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
-    """``image`` (``[H, W]`` or ``[H, W, 3]``) area-averaged down to ``size``, or as is."""
-    return image if size is None else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-
-
-def _enlarge(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``[h, w]`` mask scaled (bilinear) to ``shape`` ``(H, W)``, or as is when it fits."""
-    if mask.shape == shape:
-        return mask
-    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
-
-
 class MaskPlan:
     """Turns per-object masks into smoothed per-object masks and a preset's named masks.
 
     Objects smoothed with the same settings form one group and go through one
     streaming smoother as an ``[N, H, W]`` stack, so optical flow is computed
-    once per frame per group, not once per object. Frames wider than
-    :data:`SMOOTH_MAX_WIDTH` are smoothed at that width and scaled back up.
+    once per frame per group, not once per object. Wide frames are smoothed at the
+    smoother's ``work_width`` and scaled back up inside the objects' boxes.
 
     Args:
         specs: the named masks of a preset.
@@ -197,11 +174,10 @@ class MaskPlan:
                     frame = replace(frame, rgb=despill(frame.rgb, raw[source.object_ids[0]]))
                 item = _Pending(frame, raw)
                 if self.groups:
-                    work = _work_size(frame.rgb.shape[1], frame.rgb.shape[0])
-                    item.guide = _shrink(frame.rgb, work)
+                    item.guide = frame.rgb
                     for group, (_, ids) in self.groups.items():
-                        # N x [h, w] -> [N, h, w]
-                        item.stacks[group] = np.stack([_shrink(raw[i], work) for i in ids])
+                        # N x [H, W] -> [N, H, W]
+                        item.stacks[group] = np.stack([raw[i] for i in ids])
                 yield item
 
         def run(items: Iterator[_Pending]) -> Iterator[MaskedFrame]:
@@ -237,14 +213,10 @@ class MaskPlan:
         rgb = item.frame.rgb
         shape = rgb.shape[:2]
 
-        scaled: dict[tuple[str, int], np.ndarray] = {}
-
         def mask_of(obj_id: int, home: tuple[str, int] | None) -> np.ndarray:
             if home is None:
                 return item.raw[obj_id]
-            if home not in scaled:
-                scaled[home] = _enlarge(item.smoothed[home[0]][home[1]], shape)
-            return scaled[home]
+            return item.smoothed[home[0]][home[1]]
 
         objects = {obj_id: mask_of(obj_id, home) for obj_id, home in self.object_home.items()}
         named = {}

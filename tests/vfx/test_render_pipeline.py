@@ -121,25 +121,19 @@ def test_render_result_summary():
     )
 
 
-def test_wide_frames_are_smoothed_at_the_working_width(video_and_masks, monkeypatch):
-    import cv2
-
-    from vfx import render_pipeline
-
+@pytest.mark.parametrize("work_width", [W // 2, 0])
+def test_the_pipeline_smooths_like_the_batch_smoother(video_and_masks, work_width):
+    """Full-resolution masks go to the smoother, whose own ``work_width`` decides the working
+    resolution (0: full resolution), so the pipeline's output is the batch result."""
     frames, masks = video_and_masks
-    monkeypatch.setattr(render_pipeline, "SMOOTH_MAX_WIDTH", W // 2)
-    settings = {"window": 3, "motion": False}
+    settings = {"window": 3, "motion": False, "work_width": work_width}
     specs = {"subject": MaskSpec("subject", objects=(1,), smooth=settings)}
     with masked_frames(open_video(frames), ArrayMasks(masks), specs) as pipe:
         items = list(pipe)
-    small = np.stack(
-        [cv2.resize(m, (W // 2, H // 2), interpolation=cv2.INTER_AREA) for m in masks[:, 0]]
-    )
-    batch = smooth(small, **settings)
+    batch = smooth(masks[:, 0], frames, **settings)
     for t, item in enumerate(items):
         assert item.named["subject"].shape == (H, W)
-        expected = cv2.resize(batch[t], (W, H), interpolation=cv2.INTER_LINEAR)
-        np.testing.assert_allclose(item.named["subject"], expected, atol=1e-6)
+        np.testing.assert_allclose(item.named["subject"], batch[t], atol=1e-6)
 
 
 def test_chroma_keyed_frames_lose_their_green_fringe():
