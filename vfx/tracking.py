@@ -10,6 +10,7 @@ complete only when tracking finished.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -223,6 +224,15 @@ def sam2_tracker(
             image_encoder_precision=precision,
         )
         predictor.tracking_precision = precision
+        if precision == "bf16" and predictor.device.type == "cpu":
+            from sam2.cpu_features import native_bf16
+
+            if native_bf16() is False:
+                print(
+                    "vfx: warning: this CPU has no native bf16 (avx512_bf16/AMX), so "
+                    "--precision bf16 runs slower than fp32 here; use fp32",
+                    file=sys.stderr,
+                )
 
         def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
             # every prompted frame is a conditioning frame, so corrections persist

@@ -78,3 +78,19 @@ def test_memory_encoder_projects_a_shared_frame_once() -> None:
     assert shared.shape == (3, 16, 4, 4) and shared.is_contiguous()
     torch.testing.assert_close(shared, copied, atol=1e-6, rtol=1e-6)
     assert not torch.allclose(shared[0], shared[1])
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [("fpu avx2 avx512f avx512_bf16", True), ("fpu avx2 amx_bf16 amx_tile", True),
+     ("fpu avx2 fma", False)],
+)
+def test_native_bf16_reads_the_cpu_flags(tmp_path, flags, expected) -> None:
+    from sam2.cpu_features import native_bf16
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\nbugs\t\t: none\n")
+    assert native_bf16(cpuinfo) is expected
+    (tmp_path / "empty").write_text("processor\t: 0\n")
+    assert native_bf16(tmp_path / "empty") is None
+    assert native_bf16(tmp_path / "missing") is None
