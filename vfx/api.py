@@ -112,15 +112,9 @@ def render(
             validate_prompts(prompts, info.width, info.height, info.frame_count)
         inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
         check_output_path(output, force=force, inputs=inputs)
-        tracking = TrackingOptions(
-            model=model,
-            checkpoint=checkpoint,
-            device=device,
-            precision=precision,
-            progress=progress,
-            cache_dir=None if cache_dir is None else Path(cache_dir),
-            tracker=tracker,
-        )
+        tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
+                                   precision=precision, progress=progress, cache_dir=cache_dir,
+                                   tracker=tracker)
         source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking)
         if chosen is None:
             specs = DEFAULT_MASKS if mask_specs is None else mask_specs
@@ -169,15 +163,9 @@ def track(
     validate_prompts(prompts, info.width, info.height, info.frame_count)
     if output is not None:
         check_output_path(output, force=force, inputs=(info.path,))
-    tracking = TrackingOptions(
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
-        precision=precision,
-        progress=progress,
-        cache_dir=None if cache_dir is None else Path(cache_dir),
-        tracker=tracker,
-    )
+    tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
+                               precision=precision, progress=progress, cache_dir=cache_dir,
+                               tracker=tracker)
     store = tracking.masklets(info, prompts)
     if output is None:
         return store

@@ -264,11 +264,13 @@ class TrackingOptions:
     device: str = "auto"
     precision: str = "fp32"
     progress: bool = True
-    cache_dir: Path | None = None
+    cache_dir: str | Path | None = None
     tracker: Tracker | None = None
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
+        if self.cache_dir is not None:
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     def masklets(self, info: VideoInfo, prompts: list[ObjectPrompts]) -> MaskletStore:
         """The masklets for ``prompts`` on the video ``info.path``: cached, or tracked now."""
