@@ -26,6 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from sam2.modeling.attention import bf16_attention
+from sam2.modeling.folded_attention import available as folded_attention_available
+from sam2.modeling.folded_attention import folded_attention
 from sam2.modeling.fused_linear import linear
 from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
@@ -190,6 +192,10 @@ class FastMemoryAttention:
             table = self._rotary(q.shape[2], head_dim, repeats, q.device, attn.rotary.theta)
             k[:, :, :spatial] = _rotate(k[:, :, :spatial], table)  # k is ours: rotate in place
         q = q.expand(batch, -1, -1, -1)
+        if self.dtype == torch.float32 and not q.is_cuda and folded_attention_available():
+            out = folded_attention(q, k, memory)  # [B, heads, N, C_mem]
+            out = out.transpose(1, 2).flatten(2)  # [B, heads, N, C_mem] -> [B, N, heads * C_mem]
+            return self._linear(out, weights["ca_ov_w"], weights["ca_ov_b"])
         if self._fused(q):
             values = _heads(F.linear(memory, weights["ca_v_w"], weights["ca_v_b"]), heads)
             out = self._attend(q, k, values)  # [B, heads, N, D]
