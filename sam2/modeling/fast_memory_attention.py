@@ -4,12 +4,13 @@ Same inputs and outputs as the module, same maths, less work:
 
 * the first layer's self-attention sees the same frame for every object, so it runs once and
   its result is shared (objects only diverge at the first cross-attention);
-* in bf16, values are folded through the value projection after attention: ``softmax(QK^T)
+* values are folded through the value projection after attention: ``softmax(QK^T)
   (M W_v^T + b_v) = (softmax(QK^T) M) W_v^T + b_v`` because attention rows sum to one, so the
   attention reads the 64-wide memory instead of 256-wide projected values (4x fewer FLOPs in
-  ``A V``) and ``W_v`` is pre-multiplied into the output projection. (fp32 keeps projected
-  values: PyTorch's fused CPU attention needs equal q/v widths and falls back to a slow
-  materialised path otherwise.)
+  ``A V``) and ``W_v`` is pre-multiplied into the output projection. In fp32 on the CPU this
+  runs through :mod:`~sam2.modeling.folded_attention` (a compiled online-softmax step); where
+  that is unavailable, and on GPUs, fp32 keeps projected values in PyTorch SDPA, whose fused
+  kernel needs equal q/v widths.
 * q/k/v of self-attention come from one fused projection; rotary tables (complex, as the
   reference applies them) are built once per grid and repeat count.
 

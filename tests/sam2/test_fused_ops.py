@@ -94,3 +94,57 @@ def test_native_bf16_reads_the_cpu_flags(tmp_path, flags, expected) -> None:
     (tmp_path / "empty").write_text("processor\t: 0\n")
     assert native_bf16(tmp_path / "empty") is None
     assert native_bf16(tmp_path / "missing") is None
+
+
+@pytest.fixture
+def folded():
+    from sam2.modeling import folded_attention
+
+    if not folded_attention.available():
+        pytest.skip("no C compiler: the folded attention's kernel cannot be built here")
+    return folded_attention
+
+
+@pytest.mark.parametrize(("score_scale", "tolerance"), [(1.0, 2e-5), (60.0, 1e-4)])
+def test_folded_attention_matches_sdpa_over_the_memory(folded, score_scale, tolerance) -> None:
+    """Several query and key blocks (the last ones partial), two heads, a batch of two, and
+    scores large enough that an unshifted softmax would overflow (a near one-hot softmax, where
+    the two implementations' ``exp`` roundings show most)."""
+    gen = torch.Generator().manual_seed(0)
+    queries, keys = folded.QUERY_BLOCK + 37, 2 * folded.KEY_BLOCK + 90
+    q = torch.randn(2, 2, queries, 32, generator=gen) * score_scale
+    k = torch.randn(2, 2, keys, 32, generator=gen)
+    memory = torch.randn(2, keys, 16, generator=gen)
+    got = folded.folded_attention(q, k, memory)
+    expected = F.scaled_dot_product_attention(q, k, memory[:, None].expand(-1, 2, -1, -1))
+    assert got.shape == (2, 2, queries, 16) and torch.isfinite(got).all()
+    torch.testing.assert_close(got, expected, atol=tolerance, rtol=1e-4)
+
+
+def test_memory_attention_without_the_kernel_uses_sdpa(folded, monkeypatch) -> None:
+    """``SAM2_NO_NATIVE=1`` turns the kernel off; both paths give the module's result."""
+    from sam2.modeling.fast_memory_attention import FastMemoryAttention
+    from sam2.modeling.memory_attention import MemoryAttention
+
+    torch.manual_seed(0)
+    module = MemoryAttention(64, 2, 1, 128, kv_in_dim=16, rope_theta=10000.0).eval()
+    args = {
+        "curr": torch.randn(64, 2, 64),  # an 8x8 grid, two objects
+        "curr_pos": torch.randn(64, 2, 64),
+        "memory": torch.randn(2 * 64 + 8, 2, 16),  # two memory frames and 8 pointer tokens
+        "memory_pos": torch.randn(2 * 64 + 8, 2, 16),
+        "num_obj_ptr_tokens": 8,
+    }
+    with torch.inference_mode():
+        expected = module(**args)
+        native = FastMemoryAttention(module)(**args)
+        monkeypatch.setenv("SAM2_NO_NATIVE", "1")
+        folded._kernel.cache_clear()
+        try:
+            assert not folded.available()
+            plain = FastMemoryAttention(module)(**args)
+        finally:
+            monkeypatch.delenv("SAM2_NO_NATIVE")
+            folded._kernel.cache_clear()
+    torch.testing.assert_close(native, expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(plain, expected, atol=1e-5, rtol=1e-5)
