@@ -193,17 +193,17 @@ class FastMemoryAttention:
             table = self._rotary(q.shape[2], head_dim, repeats, q.device, attn.rotary.theta)
             k[:, :, :spatial] = _rotate(k[:, :, :spatial], table)  # k is ours: rotate in place
         q = q.expand(batch, -1, -1, -1)
-        if self.dtype == torch.float32 and not q.is_cuda and folded_attention_available():
-            out = folded_attention(q, k, memory)  # [B, heads, N, C_mem]
-            out = out.transpose(1, 2).flatten(2)  # [B, heads, N, C_mem] -> [B, N, heads * C_mem]
-            return self._linear(out, weights["ca_ov_w"], weights["ca_ov_b"])
-        if self._fused(q):
+        folded = self.dtype == torch.float32 and not q.is_cuda and folded_attention_available()
+        if self._fused(q) and not folded:
             values = _heads(F.linear(memory, weights["ca_v_w"], weights["ca_v_b"]), heads)
             out = self._attend(q, k, values)  # [B, heads, N, D]
             out = out.transpose(1, 2).flatten(2)  # [B, heads, N, D] -> [B, N, C]
             return self._linear(out, weights["ca_out_w"], weights["ca_out_b"])
-        values = memory.to(self.dtype).unsqueeze(1).expand(-1, heads, -1, -1)  # [B, h, M, C_mem]
-        out = self._attend(q, k, values)  # [B, heads, N, C_mem]
+        if folded:
+            out = folded_attention(q, k, memory)  # [B, heads, N, C_mem]
+        else:
+            values = memory.to(self.dtype).unsqueeze(1).expand(-1, heads, -1, -1)  # [B, h, M, C]
+            out = self._attend(q, k, values)  # [B, heads, N, C_mem]
         out = out.transpose(1, 2).flatten(2)  # [B, heads, N, C_mem] -> [B, N, heads * C_mem]
         return self._linear(out, weights["ca_ov_w"], weights["ca_ov_b"])
 

@@ -58,7 +58,7 @@ def _max_pool_hw(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
     if _pair(pool.stride) == (kh, kw) and h % kh == 0 and w % kw == 0 and pool.padding == 0:
         # [B, H, W, C] -> [B, H/kh, kh, W/kw, kw, C]; elementwise max of the kh*kw strided
         # slices (a reduction over two non-adjacent axes is several times slower)
-        tiles = x.view(b, h // kh, kh, w // kw, kw, c)
+        tiles = x.reshape(b, h // kh, kh, w // kw, kw, c)
         out = tiles[:, :, 0, :, 0]
         for i in range(kh):
             for j in range(kw):
