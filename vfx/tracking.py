@@ -189,7 +189,7 @@ def copy_store(store_dir: Path, output: Path) -> None:
 
 PRECISIONS = ("fp32", "bf16")
 """SAM 2 arithmetic on the CPU: ``fp32`` matches the official model; ``bf16`` runs the image
-encoder and memory attention from bf16 matmuls (about 1.8x faster on CPUs with avx512_bf16 or
+encoder and memory attention from bf16 matmuls (about 1.5x faster on CPUs with avx512_bf16 or
 AMX, much slower on CPUs without them; masks agree with fp32 to IoU ~0.999)."""
 
 

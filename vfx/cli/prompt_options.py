@@ -74,7 +74,7 @@ def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice(PRECISIONS),
         default="fp32",
         show_default=True,
-        help="SAM 2 arithmetic on the CPU: fp32 matches the official model; bf16 is about 1.8x "
+        help="SAM 2 arithmetic on the CPU: fp32 matches the official model; bf16 is about 1.5x "
         "faster on CPUs with avx512_bf16/AMX (slower without), masks agree to IoU ~0.999.",
     )(fn)
 
