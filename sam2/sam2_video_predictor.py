@@ -407,14 +407,15 @@ class SAM2VideoPredictor(SAM2Base):
         return torch.cat(fused) if len(fused) > 1 else fused[0]
 
     def _attention(self) -> FastMemoryAttention:
-        """The memory-attention executor for the current ``tracking_precision`` (cached)."""
+        """The memory-attention executor for the current ``tracking_precision`` and the current
+        ``memory_attention`` module (cached; it follows that module's weights itself)."""
         if self.tracking_precision not in TRACKING_PRECISIONS:
             raise ValueError(
                 f"tracking_precision must be one of {list(TRACKING_PRECISIONS)}, "
                 f"got {self.tracking_precision!r}"
             )
         runner = self._attention_runners.get(self.tracking_precision)
-        if runner is None:
+        if runner is None or runner.module is not self.memory_attention:
             runner = FastMemoryAttention(self.memory_attention, self.tracking_precision)
             self._attention_runners[self.tracking_precision] = runner
         return runner

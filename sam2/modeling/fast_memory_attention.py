@@ -32,6 +32,7 @@ from sam2.modeling.folded_attention import folded_attention
 from sam2.modeling.fused_linear import linear
 from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
+from sam2.modeling.weight_cache import DerivedCache
 
 PRECISIONS = ("fp32", "bf16")
 
@@ -54,14 +55,19 @@ class FastMemoryAttention:
         self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.chunk = chunk
         self.object_chunk = object_chunk
-        self._weights: dict[int, dict[str, torch.Tensor]] = {}
+        self._weights: DerivedCache[dict[str, torch.Tensor]] = DerivedCache()
         self._tables: dict[tuple[int, int, int, torch.device], torch.Tensor] = {}
 
     # ------------------------------------------------------------------ weights
 
     def _layer_weights(self, index: int, layer: nn.Module) -> dict[str, torch.Tensor]:
-        """Fused/folded weights of one layer in the working dtype (computed once)."""
-        if index not in self._weights:
+        """Fused/folded weights of one layer in the working dtype (recomputed whenever the
+        layer's parameters change: ``load_state_dict``, ``.to()``, new parameters)."""
+        return self._weights.get(index, tuple(layer.parameters()),
+                                 lambda: self._fuse_layer_weights(layer))
+
+    def _fuse_layer_weights(self, layer: nn.Module) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
             sa, ca = layer.self_attn, layer.cross_attn_image
             heads, width = ca.num_heads, ca.internal_dim // ca.num_heads
             # out_proj(W_v a_h + b_v) per head h -> one [C, heads * C_mem] matrix on the
@@ -91,8 +97,7 @@ class FastMemoryAttention:
                 "mlp2_w": layer.linear2.weight,
                 "mlp2_b": layer.linear2.bias,
             }
-            self._weights[index] = {k: v.detach().to(self.dtype) for k, v in weights.items()}
-        return self._weights[index]
+            return {k: v.detach().to(self.dtype) for k, v in weights.items()}
 
     def _rotary(self, tokens: int, head_dim: int, repeats: int, device: torch.device,
                 theta: float) -> torch.Tensor:

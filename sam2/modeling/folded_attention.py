@@ -6,8 +6,9 @@ reading the 64-wide memory instead of the 256-wide projected values cuts the ``A
 widths and falls back to a materialised path otherwise, and a softmax built from PyTorch
 elementwise ops costs more memory passes than the fold saves. So this runs the flash-attention
 recurrence itself: per block of queries and of keys, one matmul for the scores, one small C
-routine (compiled on first use with the system's C compiler, vectorised ``expf``) for the
-online-softmax update, one matmul into the accumulator.
+routine (compiled on first use with the system's C compiler, vectorised ``expf``; built and
+loaded by :mod:`~sam2.modeling.native_kernel`) for the online-softmax update, one matmul into
+the accumulator.
 
 Where no C compiler is found (or ``SAM2_NO_NATIVE=1``) :func:`available` is false and callers
 keep PyTorch SDPA; both are fp32 and agree to float reassociation (~1e-7 relative).
@@ -17,16 +18,11 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import torch
 
-from sam2.cpu_features import cpu_flags
+from sam2.modeling import native_kernel
 
 QUERY_BLOCK = 512
 KEY_BLOCK = 512
@@ -59,8 +55,9 @@ void softmax_block(float *s, int64_t rows, int64_t cols, int64_t ld,
     }
 }
 """
-_FLAGS = ["-O3", "-march=native", "-ffast-math", "-shared", "-fPIC"]
-_LIBS = ["-lmvec", "-lm"]
+# -ffast-math lets GCC call glibc's vectorised expf; it is a compile flag only (see native_kernel).
+_COMPILE_FLAGS = ("-O3", "-march=native", "-ffast-math")
+_LINK_FLAGS = ("-lmvec", "-lm")
 
 
 def available() -> bool:
@@ -114,38 +111,11 @@ def _query_block(
 def _kernel() -> ctypes.CDLL | None:
     if os.environ.get("SAM2_NO_NATIVE"):
         return None
-    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        return None
-    # -march=native code only runs where it was built: key the cache by the CPU's flags too.
-    identity = "\n".join([_SOURCE, compiler, *_FLAGS, *_LIBS, *sorted(cpu_flags() or ())])
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    library = _cache_dir() / f"softmax_block-{digest}.so"
-    try:
-        if not library.exists():
-            _build(compiler, library)
-        kernel = ctypes.CDLL(str(library))
-    except (OSError, subprocess.SubprocessError):
+    kernel = native_kernel.load("softmax_block", _SOURCE, _COMPILE_FLAGS, _LINK_FLAGS)
+    if kernel is None:
         return None
     kernel.softmax_block.restype = None
     kernel.softmax_block.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
                                      ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p,
                                      ctypes.c_void_p]
     return kernel
-
-
-def _build(compiler: str, library: Path) -> None:
-    """Compile the routine into ``library`` (atomically: concurrent builders may race)."""
-    library.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=library.parent) as tmp:
-        source = Path(tmp) / "softmax_block.c"
-        source.write_text(_SOURCE)
-        built = Path(tmp) / library.name
-        subprocess.run([compiler, *_FLAGS, "-o", str(built), str(source), *_LIBS], check=True,
-                       capture_output=True, timeout=120)
-        os.replace(built, library)
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "sam2-kernels"

@@ -15,6 +15,7 @@ from torch import nn
 from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fused_linear import linear
 from sam2.modeling.layers import MLP
+from sam2.modeling.weight_cache import DerivedCache
 
 
 def window_partition(x: torch.Tensor, window: int) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -199,7 +200,7 @@ class Hiera(nn.Module):
         self.pos_embed_window = nn.Parameter(
             torch.zeros(1, embed_dim, self.window_spec[0], self.window_spec[0])
         )
-        self._pos_cache: dict[tuple, torch.Tensor] = {}
+        self._pos_cache: DerivedCache[torch.Tensor] = DerivedCache()
 
         self.blocks = nn.ModuleList()
         dim, heads, stage = embed_dim, num_heads, 0
@@ -226,24 +227,16 @@ class Hiera(nn.Module):
     def _position_embedding(self, h: int, w: int, dtype: torch.dtype) -> torch.Tensor:
         """Background embedding resized to ``h x w`` plus the tiled window embedding:
         ``[1, h, w, C]`` (cached until the parameters change)."""
-        key = (
-            h,
-            w,
-            dtype,
-            self.pos_embed.device,
-            self.pos_embed._version,
-            self.pos_embed_window._version,
-        )
-        cached = self._pos_cache.get(key)
-        if cached is None or torch.is_grad_enabled():
+
+        def compute() -> torch.Tensor:
             background = F.interpolate(self.pos_embed, size=(h, w), mode="bicubic")
             window = self.pos_embed_window
             tiles = (h // window.shape[-2], w // window.shape[-1])
             embedding = background + window.tile(1, 1, *tiles)
-            cached = embedding.permute(0, 2, 3, 1).to(dtype)  # [1, C, h, w] -> [1, h, w, C]
-            if not torch.is_grad_enabled():
-                self._pos_cache = {key: cached}
-        return cached
+            return embedding.permute(0, 2, 3, 1).to(dtype)  # [1, C, h, w] -> [1, h, w, C]
+
+        sources = (self.pos_embed, self.pos_embed_window)
+        return self._pos_cache.get((h, w, dtype), sources, compute)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = self.patch_embed(x)  # [B, H, W, C], a channels-first layout underneath

@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from sam2.modeling.weight_cache import DerivedCache
+
 
 def sine_encoding_1d(
     positions: torch.Tensor, dim: int, temperature: float = 10000.0
@@ -92,7 +94,7 @@ class PositionEmbeddingRandom(nn.Module):
         self.register_buffer(
             "positional_encoding_gaussian_matrix", scale * torch.randn((2, num_pos_feats))
         )
-        self._dense_cache: dict[tuple[int, int], tuple[int, torch.Tensor]] = {}
+        self._dense_cache: DerivedCache[torch.Tensor] = DerivedCache()
 
     def _encode(self, coords: torch.Tensor) -> torch.Tensor:
         """``[..., 2]`` coordinates in [0, 1] -> ``[..., C]``."""
@@ -101,25 +103,20 @@ class PositionEmbeddingRandom(nn.Module):
         return torch.cat([projected.sin(), projected.cos()], dim=-1)
 
     def forward(self, size: tuple[int, int]) -> torch.Tensor:
-        """Encoding of the pixel centres of an ``h x w`` grid: ``[C, h, w]`` (cached per size)."""
+        """Encoding of the pixel centres of an ``h x w`` grid: ``[C, h, w]`` (cached per size
+        until the matrix changes)."""
         matrix = self.positional_encoding_gaussian_matrix
-        key = (int(size[0]), int(size[1]))
-        cached = self._dense_cache.get(key)
-        if (
-            cached is not None
-            and cached[0] == matrix._version
-            and cached[1].device == matrix.device
-        ):
-            return cached[1]
-        h, w = key
-        ys = (torch.arange(h, dtype=torch.float32, device=matrix.device) + 0.5) / h
-        xs = (torch.arange(w, dtype=torch.float32, device=matrix.device) + 0.5) / w
-        grid = torch.stack(
-            [xs[None, :].expand(h, w), ys[:, None].expand(h, w)], dim=-1
-        )  # [h, w, 2] as (x, y)
-        encoding = self._encode(grid).permute(2, 0, 1)  # [h, w, C] -> [C, h, w]
-        self._dense_cache[key] = (matrix._version, encoding)
-        return encoding
+        h, w = int(size[0]), int(size[1])
+
+        def compute() -> torch.Tensor:
+            ys = (torch.arange(h, dtype=torch.float32, device=matrix.device) + 0.5) / h
+            xs = (torch.arange(w, dtype=torch.float32, device=matrix.device) + 0.5) / w
+            grid = torch.stack(
+                [xs[None, :].expand(h, w), ys[:, None].expand(h, w)], dim=-1
+            )  # [h, w, 2] as (x, y)
+            return self._encode(grid).permute(2, 0, 1)  # [h, w, C] -> [C, h, w]
+
+        return self._dense_cache.get((h, w), (matrix,), compute)
 
     def forward_with_coords(
         self, coords_input: torch.Tensor, image_size: tuple[int, int]
