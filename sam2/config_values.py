@@ -13,11 +13,11 @@ class ConfigError(ValueError):
 
 
 _OVERRIDE_PATTERN = re.compile(r"^\+{0,2}model\.(?P<key>[A-Za-z0-9_.]+)=(?P<value>.*)$")
-_NESTED_PREFIXES = ("sam_mask_decoder_extra_args.",)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """Split an official ``"++model.<field>=<value>"`` string into ``(field, value)``.
+    """Split an official ``"++model.<path>=<value>"`` string into ``(path, value)``; ``path``
+    may be nested (``image_encoder.trunk.embed_dim``), see :mod:`sam2.config_paths`.
 
     Values parse safely (never evaluated): ``true``/``false``, ``null``, ints, floats, ``[a, b]``
     lists (as tuples) and otherwise strings (quotes stripped).
@@ -28,11 +28,7 @@ def parse_override(text: str) -> tuple[str, Any]:
             f"bad override {text!r}; write it as '++model.<field>=<value>', "
             "e.g. '++model.fill_hole_area=0'"
         )
-    key = match.group("key")
-    for prefix in _NESTED_PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix) :]
-    return key, parse_value(match.group("value"))
+    return match.group("key"), parse_value(match.group("value"))
 
 
 def parse_value(text: str) -> Any:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam2 import config_paths
 from sam2.config_values import ConfigError, coerce_value, parse_override
 
 ALLOWED_IMAGE_SIZES = (512, 768, 1024)
@@ -198,23 +199,66 @@ class SAM2Config:
         return MODELS[canonical_name(name)].with_overrides(hydra_overrides, **overrides)
 
     def with_overrides(self, hydra_overrides: Iterable[str] = (), **overrides: Any) -> SAM2Config:
-        """A copy with fields replaced from override strings, then from keyword arguments."""
+        """A copy with fields replaced from override strings, then from keyword arguments.
+
+        Override strings may use the official nested paths
+        (``"++model.image_encoder.trunk.embed_dim=144"``); see :mod:`sam2.config_paths`.
+        """
         if isinstance(hydra_overrides, str):
             hydra_overrides = [hydra_overrides]
-        changes: dict[str, Any] = {}
-        for text in hydra_overrides:
-            field_name, value = parse_override(text)
-            changes[field_name] = value
-        changes.update(overrides)
         known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
+        changes: dict[str, Any] = {}
+        set_by: dict[str, str] = {}
+        tied: list[tuple[str, Any]] = []
+        unknown: list[str] = []
+        for text in hydra_overrides:
+            path, value = parse_override(text)
+            field_name = path if path in known else config_paths.FIELDS.get(path)
+            if field_name is None:
+                if path in config_paths.TIED:
+                    tied.append((path, value))
+                elif path in config_paths.FIXED:
+                    _check_fixed(path, value)
+                elif path not in config_paths.NO_EFFECT:
+                    unknown.append(path)
+                continue
+            earlier = set_by.get(field_name)
+            if earlier not in (None, path) and not config_paths.same_value(
+                changes[field_name], value
+            ):
+                raise ConfigError(
+                    f"model.{earlier}={changes[field_name]!r} and model.{path}={value!r} both set "
+                    f"{field_name}, which ours keeps once; give them the same value"
+                )
+            changes[field_name] = value
+            set_by[field_name] = path
+        changes.update(overrides)
+        unknown += sorted(set(overrides) - known)
         if unknown:
             raise ConfigError(
-                f"unknown SAM2Config field(s) {unknown}; valid fields: {', '.join(sorted(known))}"
+                f"unknown SAM2Config field(s) {unknown}; valid fields: {', '.join(sorted(known))} "
+                "(official nested paths such as image_encoder.trunk.embed_dim also work)"
             )
         hints = _field_types()
         coerced = {key: coerce_value(key, value, hints[key]) for key, value in changes.items()}
-        return dataclasses.replace(self, **coerced)
+        result = dataclasses.replace(self, **coerced)
+        for path, value in tied:
+            field_name, read = config_paths.TIED[path]
+            if not config_paths.same_value(value, read(result)):
+                raise ConfigError(
+                    f"model.{path}={value!r} disagrees with {read(result)!r} from {field_name}: "
+                    f"ours derives it from {field_name}, so override that instead"
+                )
+        return result
+
+
+def _check_fixed(path: str, value: Any) -> None:
+    official = config_paths.FIXED[path]
+    if not config_paths.same_value(value, official):
+        raise ConfigError(
+            f"model.{path}={value!r} has no counterpart in SAM2Config: ours always uses the "
+            f"official value {official!r}"
+        )
 
 
 # ---------------------------------------------------------------------------- names
