@@ -1,4 +1,5 @@
-"""The official entry points: ``build_sam2`` and ``build_sam2_video_predictor``.
+"""The official entry points: ``build_sam2``, ``build_sam2_video_predictor`` and their
+Hugging Face variants ``build_sam2_hf`` / ``build_sam2_video_predictor_hf``.
 
 Config names in every official form map to the typed table in :mod:`sam2.configs`; Hydra is not
 used. Overrides come as official ``"++model.<field>=<value>"`` strings and/or keyword arguments;
@@ -72,18 +73,19 @@ def build_sam2(
     mode: str = "eval",
     hydra_overrides_extra: Iterable[str] = (),
     apply_postprocessing: bool = True,
-    **overrides: Any,
+    **kwargs: Any,
 ) -> SAM2Base:
     """Build the image model for ``config_file`` and load ``ckpt_path`` (strict) if given.
 
     ``device=None`` picks cuda, then mps, then cpu. ``apply_postprocessing`` enables the
-    decoder's dynamic multimask fallback, as the official builder does.
+    decoder's dynamic multimask fallback, as the official builder does. ``kwargs`` set
+    :class:`~sam2.configs.SAM2Config` fields (e.g. ``image_size=512``).
     """
     config = build_config(
         config_file,
         hydra_overrides_extra,
         IMAGE_POSTPROCESSING if apply_postprocessing else None,
-        **overrides,
+        **kwargs,
     )
     return _finish(SAM2Base(config), ckpt_path, device, mode)
 
@@ -96,7 +98,7 @@ def build_sam2_video_predictor(
     hydra_overrides_extra: Iterable[str] = (),
     apply_postprocessing: bool = True,
     vos_optimized: bool = False,
-    **overrides: Any,
+    **kwargs: Any,
 ) -> SAM2VideoPredictor:
     """Build the video predictor for ``config_file`` and load ``ckpt_path`` (strict) if given.
 
@@ -109,5 +111,33 @@ def build_sam2_video_predictor(
     defaults = dict(VIDEO_POSTPROCESSING) if apply_postprocessing else {}
     if vos_optimized:
         defaults["compile_image_encoder"] = True
-    config = build_config(config_file, hydra_overrides_extra, defaults, **overrides)
+    config = build_config(config_file, hydra_overrides_extra, defaults, **kwargs)
     return _finish(SAM2VideoPredictor(config), ckpt_path, device, mode)
+
+
+def hf_checkpoint(model_id: str) -> tuple[str, str]:
+    """``(config name, local checkpoint path)`` for a Hugging Face id such as
+    ``facebook/sam2.1-hiera-tiny``, downloaded with ``huggingface_hub`` (an optional dependency,
+    as for the official package)."""
+    from sam2.configs import OFFICIAL_CONFIG_FILES, canonical_name
+
+    name = canonical_name(model_id)
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as error:
+        raise ImportError(
+            "loading from Hugging Face needs huggingface_hub: pip install huggingface_hub"
+        ) from error
+    return OFFICIAL_CONFIG_FILES[name], hf_hub_download(repo_id=model_id, filename=f"{name}.pt")
+
+
+def build_sam2_hf(model_id: str, **kwargs: Any) -> SAM2Base:
+    """:func:`build_sam2` on the checkpoint of Hugging Face model ``model_id``."""
+    config_name, ckpt_path = hf_checkpoint(model_id)
+    return build_sam2(config_name, ckpt_path=ckpt_path, **kwargs)
+
+
+def build_sam2_video_predictor_hf(model_id: str, **kwargs: Any) -> SAM2VideoPredictor:
+    """:func:`build_sam2_video_predictor` on the checkpoint of Hugging Face model ``model_id``."""
+    config_name, ckpt_path = hf_checkpoint(model_id)
+    return build_sam2_video_predictor(config_name, ckpt_path=ckpt_path, **kwargs)

@@ -21,6 +21,8 @@ from sam2.image_transforms import image_to_array, prepare_images, to_model_coord
 from sam2.modeling.sam2_base import SAM2Base
 from sam2.postprocess import small_regions
 
+_PREDICTOR_ARGS = ("mask_threshold", "max_hole_area", "max_sprinkle_area")
+
 ArrayLike = np.ndarray | Sequence | torch.Tensor
 
 
@@ -38,12 +40,25 @@ class SAM2ImagePredictor:
         mask_threshold: float = 0.0,
         max_hole_area: float = 0.0,
         max_sprinkle_area: float = 0.0,
+        **kwargs,
     ) -> None:
+        # ``kwargs``: accepted and unused, as by the official predictor (from_pretrained passes
+        # its builder arguments on).
         self.model = sam_model
         self.mask_threshold = mask_threshold
         self.max_hole_area = max_hole_area
         self.max_sprinkle_area = max_sprinkle_area
         self.reset_predictor()
+
+    @classmethod
+    def from_pretrained(cls, model_id: str, **kwargs) -> SAM2ImagePredictor:
+        """A predictor on Hugging Face model ``model_id`` (e.g. ``facebook/sam2.1-hiera-tiny``):
+        ``mask_threshold``, ``max_hole_area`` and ``max_sprinkle_area`` go to the predictor, the
+        other ``kwargs`` to :func:`~sam2.build_sam.build_sam2_hf`."""
+        from sam2.build_sam import build_sam2_hf
+
+        own = {key: kwargs.pop(key) for key in _PREDICTOR_ARGS if key in kwargs}
+        return cls(build_sam2_hf(model_id, **kwargs), **own)
 
     @property
     def device(self) -> torch.device:

@@ -77,6 +77,14 @@ class SAM2VideoPredictor(SAM2Base):
         self.feature_cache_size = 4
         self._attention_runners: dict[str, FastMemoryAttention] = {}
 
+    @classmethod
+    def from_pretrained(cls, model_id: str, **kwargs) -> SAM2VideoPredictor:
+        """The video predictor for Hugging Face model ``model_id`` (e.g.
+        ``facebook/sam2.1-hiera-tiny``); ``kwargs`` go to the builder."""
+        from sam2.build_sam import build_sam2_video_predictor_hf
+
+        return build_sam2_video_predictor_hf(model_id, **kwargs)
+
     # ------------------------------------------------------------------ session
 
     @torch.inference_mode()
@@ -113,10 +121,10 @@ class SAM2VideoPredictor(SAM2Base):
         return state
 
     @torch.inference_mode()
-    def reset_state(self, state: InferenceState) -> None:
+    def reset_state(self, inference_state: InferenceState) -> None:
         """Forget every object, prompt and result (the video stays open)."""
-        state.objects.clear()
-        state.frontier = None
+        inference_state.objects.clear()
+        inference_state.frontier = None
 
     # ------------------------------------------------------------------ prompts
 

@@ -1,4 +1,5 @@
-"""Runs INSIDE .venv-reference (the official sam2==1.1.0); never imported by our code or tests.
+"""Runs INSIDE .venv-reference (the official sam2==1.1.0). Our tests import only
+:func:`describe_signatures` from it, to describe our API the same way.
 
 Usage: python -P reference_worker.py REQUESTS.pt RESPONSES.pt
 Reads ``{"requests": [...]}`` (torch.save), answers each request with the handler named by its
@@ -124,6 +125,50 @@ def handle_image_encoder_timing(request):
         "backbone_fpn": to_tensors(out["backbone_fpn"]),
         "torch": str(torch.__version__),
     }
+
+
+def describe_signatures(targets):
+    """``{"module:Name": {"method": [[param, kind, default], ...]}}`` for classes (their public
+    methods and ``__init__``, as defined on the class itself) and ``{"module:name": {"": [...]}}``
+    for functions. Defaults are plain data (strings, numbers, lists) or ``"<repr>"`` text;
+    ``"<empty>"`` marks a parameter without one. Shared with our side of the comparison."""
+    import importlib
+    import inspect
+
+    def params(function):
+        out = []
+        for p in inspect.signature(function).parameters.values():
+            default = p.default
+            if default is inspect.Parameter.empty:
+                default = "<empty>"
+            elif isinstance(default, tuple):
+                default = list(default)
+            elif not isinstance(default, (str, int, float, bool, list, type(None))):
+                default = f"<{default!r}>"
+            out.append([p.name, p.kind.name, default])
+        return out
+
+    described = {}
+    for target in targets:
+        module_name, name = target.split(":")
+        obj = getattr(importlib.import_module(module_name), name)
+        if not inspect.isclass(obj):
+            described[target] = {"": params(obj)}
+            continue
+        methods = {}
+        for attr, value in vars(obj).items():
+            if attr.startswith("_") and attr != "__init__":
+                continue
+            function = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
+            if inspect.isfunction(function):
+                methods[attr] = params(function)
+        described[target] = methods
+    return described
+
+
+def handle_signatures(request):
+    """Signatures of the official public API (see :func:`describe_signatures`)."""
+    return describe_signatures(request["targets"])
 
 
 def main():
