@@ -193,7 +193,7 @@ def main() -> None:
         run_moviepy_naive(*args.naive, x264, crf)
         return
 
-    from vfx.synthetic import write_scene_video, write_union_mask_video
+    from vfx.demo.synthetic import write_scene_video, write_union_mask_video
 
     with tempfile.TemporaryDirectory(prefix="vfx-bench-") as tmp:
         folder = Path(tmp)

@@ -21,7 +21,7 @@ import numpy as np
 from vfx.errors import VfxError
 
 if TYPE_CHECKING:
-    from effects.base import EffectOutput
+    from effects.core.base import EffectOutput
 
 BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "screen", "add")
 
