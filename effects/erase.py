@@ -12,7 +12,7 @@ from effects.core.base import Effect, EffectContext, EffectOutput
 from effects.core.colors import solid_image
 from effects.core.params import param
 from effects.core.registry import register
-from vfx.masks import grow_mask
+from vfx.masks.morphology import grow_mask
 
 ERASE_MODES: tuple[str, ...] = ("inpaint", "fill")
 # Region alpha at or below this is not part of the hole.

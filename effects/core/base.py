@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from effects.core.blending import composite, stack_alpha
 from effects.core.colors import Color, object_color
 from effects.core.params import ParamSpec, convert_value, format_value
 from vfx.errors import VfxError
@@ -204,9 +205,6 @@ class Effect:
         ``alpha``: ``[H, W]`` float32 in 0..1. Returns ``[H, W, 3]`` uint8, or
         ``[H, W, 4]`` with straight alpha for effects that make transparency.
         """
-        # vfx.graph imports this module, so the compositor is imported when used.
-        from vfx.graph.blending import composite, stack_alpha
-
         rgb = as_uint8_rgb(frame)
         out, opacity = composite(rgb, None, self.render(rgb, alpha, ctx), blend="normal", opacity=1)
         if opacity is None:

@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from vfx.masks import grow_mask, shrink_mask
+from vfx.masks.morphology import grow_mask, shrink_mask
 
 BLUR_KINDS: tuple[str, ...] = ("gaussian", "box", "lens")
 STROKE_POSITIONS: tuple[str, ...] = ("outside", "inside", "center")

@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 
 from effects.core.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box, scratch
+from effects.core.blending import check_blend, composite, stack_alpha
 from effects.core.registry import get_effect
 from vfx.errors import VfxError
-from vfx.graph.blending import check_blend, composite, stack_alpha
 from vfx.graph.region_expressions import Region, parse_region
 
 LAYER_KEYS = ("effect", "params", "region", "blend", "opacity")
