@@ -53,7 +53,7 @@ def ffmpeg_exe() -> str:
 
 
 CONTENT_KINDS = {
-    "scene": "a gradient with fine noise behind two shapes (vfx.synthetic's scene)",
+    "scene": "a gradient with fine noise behind two shapes (vfx.demo.synthetic's scene)",
     "soft": "blurred noise with soft stripes, panning slowly: cheap for x264 (handheld, defocused)",
     "flat": "flat colours, a static shot like a screen recording: the cheapest to encode",
     "grain": "the scene under fresh film grain on every frame: the most expensive to encode",
@@ -69,7 +69,7 @@ def content_frames(kind: str, width: int, height: int, frames: int) -> Iterator[
     """
     import cv2
 
-    from vfx.synthetic import scene_frames
+    from vfx.demo.synthetic import scene_frames
 
     rng = np.random.default_rng(7)
     if kind == "scene":
@@ -104,7 +104,7 @@ def content_frames(kind: str, width: int, height: int, frames: int) -> Iterator[
 
 def write_content(path: Path, kind: str, width: int, height: int, frames: int, fps: int) -> list:
     """Write one content kind as near-lossless yuv444p H.264 with a tone; return its masks."""
-    from vfx.synthetic import _write_tone
+    from vfx.demo.synthetic import _write_tone
 
     masks = []
     with av.open(str(path), "w") as container:
@@ -290,7 +290,7 @@ def main() -> None:
 
 def bench_content(kind: str, args: argparse.Namespace) -> None:
     """Time every contender on one content kind and print the figures."""
-    from vfx.synthetic import write_union_mask_video
+    from vfx.demo.synthetic import write_union_mask_video
 
     x264, crf = args.x264_preset, args.crf
     with tempfile.TemporaryDirectory(prefix="vfx-bench-") as tmp:
