@@ -14,56 +14,30 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from sam2.checkpoint import load_checkpoint
-from sam2.configs import ConfigError, SAM2Config
+from sam2.model_building import (
+    IMAGE_POSTPROCESSING,
+    VIDEO_POSTPROCESSING,
+    build_config,
+    build_video_predictor,
+    default_device,
+    finish,
+    hf_checkpoint,
+)
 from sam2.modeling.sam2_base import SAM2Base
 
 if TYPE_CHECKING:
     from sam2.sam2_video_predictor import SAM2VideoPredictor
 
-# What the official builders switch on with ``apply_postprocessing=True``.
-IMAGE_POSTPROCESSING: dict[str, Any] = {
-    "dynamic_multimask_via_stability": True,
-    "dynamic_multimask_stability_delta": 0.05,
-    "dynamic_multimask_stability_thresh": 0.98,
-}
-VIDEO_POSTPROCESSING: dict[str, Any] = {
-    **IMAGE_POSTPROCESSING,
-    "binarize_mask_from_pts_for_mem_enc": True,
-    "fill_hole_area": 8,
-}
-
-
-def default_device() -> torch.device:
-    """CUDA if available, then Apple MPS, then the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def build_config(
-    config_file: str,
-    hydra_overrides_extra: Iterable[str] = (),
-    postprocessing: dict[str, Any] | None = None,
-    **overrides: Any,
-) -> SAM2Config:
-    """The table config for ``config_file`` with ``postprocessing`` defaults, then the
-    ``"++model.<field>=<value>"`` strings, then keyword overrides applied."""
-    config = SAM2Config.from_name(config_file, **(postprocessing or {}))
-    return config.with_overrides(tuple(hydra_overrides_extra), **overrides)
-
-
-def _finish(model: SAM2Base, ckpt_path: str | Path | None, device, mode: str) -> SAM2Base:
-    if mode not in ("eval", "train"):
-        raise ConfigError(f"mode must be 'eval' or 'train', got {mode!r}")
-    if ckpt_path is not None:
-        load_checkpoint(model, ckpt_path)
-    model = model.to(default_device() if device is None else torch.device(device))
-    model.train(mode == "train")
-    return model
+__all__ = [
+    "IMAGE_POSTPROCESSING",
+    "VIDEO_POSTPROCESSING",
+    "build_config",
+    "build_sam2",
+    "build_sam2_hf",
+    "build_sam2_video_predictor",
+    "build_sam2_video_predictor_hf",
+    "default_device",
+]
 
 
 def build_sam2(
@@ -87,7 +61,7 @@ def build_sam2(
         IMAGE_POSTPROCESSING if apply_postprocessing else None,
         **kwargs,
     )
-    return _finish(SAM2Base(config), ckpt_path, device, mode)
+    return finish(SAM2Base(config), ckpt_path, device, mode)
 
 
 def build_sam2_video_predictor(
@@ -108,27 +82,10 @@ def build_sam2_video_predictor(
     """
     from sam2.sam2_video_predictor import SAM2VideoPredictor
 
-    defaults = dict(VIDEO_POSTPROCESSING) if apply_postprocessing else {}
-    if vos_optimized:
-        defaults["compile_image_encoder"] = True
-    config = build_config(config_file, hydra_overrides_extra, defaults, **kwargs)
-    return _finish(SAM2VideoPredictor(config), ckpt_path, device, mode)
-
-
-def hf_checkpoint(model_id: str) -> tuple[str, str]:
-    """``(config name, local checkpoint path)`` for a Hugging Face id such as
-    ``facebook/sam2.1-hiera-tiny``, downloaded with ``huggingface_hub`` (an optional dependency,
-    as for the official package)."""
-    from sam2.configs import OFFICIAL_CONFIG_FILES, canonical_name
-
-    name = canonical_name(model_id)
-    try:
-        from huggingface_hub import hf_hub_download
-    except ImportError as error:
-        raise ImportError(
-            "loading from Hugging Face needs huggingface_hub: pip install huggingface_hub"
-        ) from error
-    return OFFICIAL_CONFIG_FILES[name], hf_hub_download(repo_id=model_id, filename=f"{name}.pt")
+    return build_video_predictor(
+        SAM2VideoPredictor, config_file, ckpt_path, device, mode, hydra_overrides_extra,
+        apply_postprocessing, vos_optimized, **kwargs,
+    )
 
 
 def build_sam2_hf(model_id: str, **kwargs: Any) -> SAM2Base:

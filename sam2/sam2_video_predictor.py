@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from sam2.configs import SAM2Config
+from sam2.model_building import build_video_predictor, hf_checkpoint
 from sam2.modeling.fast.memory_attention import PRECISIONS as TRACKING_PRECISIONS
 from sam2.modeling.fast.memory_attention import FastMemoryAttention
 from sam2.modeling.sam2_base import SAM2Base
@@ -81,9 +82,8 @@ class SAM2VideoPredictor(SAM2Base):
     def from_pretrained(cls, model_id: str, **kwargs) -> SAM2VideoPredictor:
         """The video predictor for Hugging Face model ``model_id`` (e.g.
         ``facebook/sam2.1-hiera-tiny``); ``kwargs`` go to the builder."""
-        from sam2.build_sam import build_sam2_video_predictor_hf
-
-        return build_sam2_video_predictor_hf(model_id, **kwargs)
+        config_name, ckpt_path = hf_checkpoint(model_id)
+        return build_video_predictor(cls, config_name, ckpt_path, **kwargs)
 
     # ------------------------------------------------------------------ session
 

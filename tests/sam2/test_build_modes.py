@@ -16,7 +16,7 @@ from sam2.build_sam import build_sam2, build_sam2_video_predictor
 from sam2.sam2_image_predictor import SAM2ImagePredictor
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from sam2.testing import random_state_dict, write_random_checkpoint
-from vfx.synthetic import scene_frames
+from vfx.demo.synthetic import scene_frames
 
 MODEL = "sam2.1_hiera_tiny"
 SIZE = dict(image_size=512)

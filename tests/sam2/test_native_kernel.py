@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sam2.modeling import folded_attention, native_kernel
+from sam2.modeling.fast import folded_attention, native_kernel
 
 SOURCE = "int answer(void) { return 42; }\n"
 FLAGS = ("-O2",)
@@ -39,7 +39,7 @@ def test_loading_the_kernel_keeps_denormals(compiler, tmp_path: Path) -> None:
     whole process as the library loads."""
     script = (
         "import numpy as np, torch\n"
-        "from sam2.modeling import folded_attention as f\n"
+        "from sam2.modeling.fast import folded_attention as f\n"
         "assert f.available()\n"
         "q = torch.randn(1, 1, 8, 16); k = torch.randn(1, 1, 8, 16); m = torch.randn(1, 8, 4)\n"
         "f.folded_attention(q, k, m)\n"

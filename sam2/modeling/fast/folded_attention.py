@@ -7,7 +7,7 @@ widths and falls back to a materialised path otherwise, and a softmax built from
 elementwise ops costs more memory passes than the fold saves. So this runs the flash-attention
 recurrence itself: per block of queries and of keys, one matmul for the scores, one small C
 routine (compiled on first use with the system's C compiler, vectorised ``expf``; built and
-loaded by :mod:`~sam2.modeling.native_kernel`) for the online-softmax update, one matmul into
+loaded by :mod:`~sam2.modeling.fast.native_kernel`) for the online-softmax update, one matmul into
 the accumulator.
 
 Where no C compiler is found (or ``SAM2_NO_NATIVE=1``) :func:`available` is false and callers
@@ -22,7 +22,7 @@ import os
 
 import torch
 
-from sam2.modeling import native_kernel
+from sam2.modeling.fast import native_kernel
 
 QUERY_BLOCK = 512
 KEY_BLOCK = 512
