@@ -21,7 +21,7 @@ from vfx.errors import VfxError
 # Bytes read per sample and number of samples spread evenly over the file.
 _SAMPLE_BYTES = 1 << 16
 _SAMPLES = 16
-_KEY_VERSION = 1
+_KEY_VERSION = 2  # 2: object names left out; device, precision and autocast in the settings
 
 
 def video_content_hash(path: str | Path) -> str:
@@ -82,10 +82,12 @@ def masklet_cache_key(video_hash: str, prompts: Any, model: str, settings: Any) 
 
     Args:
         video_hash: :func:`video_content_hash` of the source video.
-        prompts: the prompts as plain data (lists/dicts of numbers and strings).
+        prompts: the prompts as plain data (lists/dicts of numbers and strings). A ``"name"``
+            of an object (a dict in a prompts list) is a label that never changes the masks,
+            so it is left out: renaming an object finds its masklets.
         model: the model name (and checkpoint identity, if the caller has one).
         settings: tracker settings that change the masks (not smoothing/refinement,
-            which run when masklets are read).
+            which run when masklets are read), e.g. :func:`tracking_arithmetic`.
 
     Returns:
         32 hex digits, the same for equal inputs whatever their key order or types.
@@ -94,12 +96,29 @@ def masklet_cache_key(video_hash: str, prompts: Any, model: str, settings: Any) 
         {
             "v": _KEY_VERSION,
             "video": video_hash,
-            "prompts": prompts,
+            "prompts": _without_names(prompts),
             "model": model,
             "settings": settings,
         }
     )
     return hashlib.blake2b(text.encode("ascii"), digest_size=16).hexdigest()
+
+
+def tracking_arithmetic(device_type: str, precision: str, autocast: str | None) -> dict[str, str]:
+    """The cache-key settings for how SAM 2's arithmetic ran: the device type it ran on
+    (``"cpu"``, ``"cuda"``, ``"mps"``), its precision (``"fp32"``, ``"bf16"``) and the autocast
+    dtype around it (``"bf16"`` or ``None``). Masks from different arithmetic differ slightly, so
+    each keys its own masklets."""
+    return {"device": device_type, "precision": precision, "autocast": autocast or "none"}
+
+
+def _without_names(prompts: Any) -> Any:
+    if isinstance(prompts, (list, tuple)):
+        return [
+            {k: v for k, v in item.items() if k != "name"} if isinstance(item, dict) else item
+            for item in prompts
+        ]
+    return prompts
 
 
 def default_cache_root() -> Path:

@@ -109,11 +109,17 @@ def track_objects(
         predictor.add_all_frames_to_correct_as_cond = previous_mode
 
 
+def autocast_dtype(device_type: str) -> str | None:
+    """The autocast dtype tracking runs under on ``device_type``: ``"bf16"`` on CUDA, as the
+    official predictor is run there; ``None`` (exact fp32) elsewhere (the CPU's bf16 mode is
+    opt-in: ``predictor.tracking_precision``)."""
+    return "bf16" if device_type == "cuda" else None
+
+
 def _precision(predictor: SAM2VideoPredictor) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA, as the official predictor is run there; exact fp32 elsewhere
-    (the CPU's bf16 mode is opt-in: ``predictor.tracking_precision``)."""
-    if predictor.device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """The autocast context of :func:`autocast_dtype` for the predictor's device."""
+    if autocast_dtype(predictor.device.type) == "bf16":
+        return torch.autocast(predictor.device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

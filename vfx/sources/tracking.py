@@ -29,6 +29,7 @@ from vfx.masks import (
     masklet_cache_key,
     video_content_hash,
 )
+from vfx.masks.cache_key import tracking_arithmetic
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import prompts_identity
 
@@ -139,7 +140,9 @@ def track_cached(
     video_hash = video_content_hash(video)
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
     if find_cached_store(store_dir.parent, store_dir.name) is not None:
-        return MaskletStore.open(store_dir)
+        store = MaskletStore.open(store_dir)
+        store.names.update({obj.id: obj.name for obj in prompts})  # names are not in the key
+        return store
     if store_dir.exists():
         shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
     store_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -205,10 +208,15 @@ def sam2_tracker(
     """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
 
     Loading verifies the checkpoint first (wrong model size, or a pickle that
-    would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`; a
-    non-default one is part of the cache key.
+    would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`. The
+    cache key holds the arithmetic actually used: the device (``auto`` resolved now), the
+    precision and the autocast dtype (:func:`vfx.masks.tracking_arithmetic`).
     """
     check_precision(precision)
+    from sam2.model_building import default_device
+    from vfx.sources.sam2_source import autocast_dtype
+
+    device_type = default_device().type if device == "auto" else device.split(":")[0]
 
     def load() -> TrackFn:
         from sam2.build_sam import build_sam2_video_predictor
@@ -240,7 +248,7 @@ def sam2_tracker(
 
         return run
 
-    settings = {} if precision == "fp32" else {"precision": precision}
+    settings = tracking_arithmetic(device_type, precision, autocast_dtype(device_type))
     return Tracker(model=choice.identity, load=load, settings=settings)
 
 

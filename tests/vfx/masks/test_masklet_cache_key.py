@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,9 @@ import pytest
 
 from vfx.errors import VfxError
 from vfx.masks import default_cache_root, masklet_cache_key, video_content_hash
+from vfx.masks.cache_key import tracking_arithmetic
+from vfx.prompts import prompts_identity
+from vfx.prompts.parsing import parse_prompts
 
 
 def test_key_ignores_key_order_and_container_types() -> None:
@@ -22,7 +27,7 @@ def test_key_ignores_key_order_and_container_types() -> None:
         {"b": 2, "a": 1},
     )
     assert a == b
-    assert len(a) == 32 and int(a, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", a)
 
 
 def test_key_changes_with_each_input() -> None:
@@ -62,3 +67,32 @@ def test_default_cache_root_honours_environment(
     monkeypatch.delenv("VFX_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_root() == tmp_path / "xdg" / "vfx" / "masklets"
+
+
+def test_object_names_are_not_in_the_key_but_ids_are() -> None:
+    """A name is a label: renaming an object must find its masklets; its id is what tracks."""
+    objects = parse_prompts(points=["0:30,30", "0:60,40:2"])
+    renamed = [dataclasses.replace(objects[0], name="hero"), objects[1]]
+    renumbered = [dataclasses.replace(objects[0], id=3), objects[1]]
+    assert prompts_identity(renamed) != prompts_identity(objects)  # the names do differ
+
+    def key(prompts) -> str:
+        return masklet_cache_key("h", prompts_identity(prompts), "tiny", {})
+
+    assert key(renamed) == key(objects)
+    assert key(renumbered) != key(objects)
+
+
+def test_arithmetic_keys_the_cache() -> None:
+    """A CUDA run under bf16 autocast, a CPU fp32 run and a CPU bf16 run are three entries."""
+    cpu_fp32 = tracking_arithmetic("cpu", "fp32", None)
+    settings = [
+        cpu_fp32,
+        tracking_arithmetic("cpu", "bf16", None),
+        tracking_arithmetic("cuda", "fp32", "bf16"),
+        tracking_arithmetic("cuda", "fp32", None),
+        tracking_arithmetic("mps", "fp32", None),
+    ]
+    keys = {masklet_cache_key("h", {"p": [1]}, "tiny", s) for s in settings}
+    assert len(keys) == len(settings)
+    assert cpu_fp32 == {"device": "cpu", "precision": "fp32", "autocast": "none"}

@@ -7,6 +7,7 @@ be tested without model weights.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,18 @@ def test_second_render_reuses_the_masklets(scene, tmp_path: Path):
                         cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
     assert fake.loads == 1, "the second render tracked again instead of using the cache"
     assert first.frames == second.frames == T
+
+
+def test_renamed_objects_reuse_the_masklets_under_their_new_names(scene, tmp_path: Path):
+    video, masks = scene
+    fake = FakeTracker(masks)
+    prompts = parse_prompts(points=["0:30,30", "0:60,40:2"])
+    options = dict(cache_dir=tmp_path / "cache", tracker=fake.tracker(), progress=False)
+    before = vfx.track(video, prompts, **options)
+    renamed = [dataclasses.replace(prompts[0], name="hero"), prompts[1]]
+    after = vfx.track(video, renamed, **options)
+    assert fake.loads == 1, "renaming an object tracked it again"
+    assert after.names == {1: "hero", 2: before.names[2]}
 
 
 def test_other_prompts_track_again(scene, tmp_path: Path):
@@ -149,8 +162,16 @@ def test_precision_is_checked_and_keys_the_cache(tmp_path: Path):
     with pytest.raises(VfxError, match="precision"):
         TrackingOptions(precision="half")
     choice = ModelChoice("sam2.1_hiera_tiny", tmp_path / "never-loaded.pt", "tiny:0")
-    exact, fast = sam2_tracker(choice), sam2_tracker(choice, precision="bf16")
-    assert exact.settings == {} and fast.settings == {"precision": "bf16"}
+    exact = sam2_tracker(choice, device="cpu")
+    fast = sam2_tracker(choice, device="cpu", precision="bf16")
+    assert exact.settings == {"device": "cpu", "precision": "fp32", "autocast": "none"}
+    assert fast.settings == {"device": "cpu", "precision": "bf16", "autocast": "none"}
+    # CUDA tracks under bf16 autocast: its masklets never answer for a CPU run's
+    on_gpu = sam2_tracker(choice, device="cuda:0")
+    assert on_gpu.settings == {"device": "cuda", "precision": "fp32", "autocast": "bf16"}
+    from sam2.model_building import default_device
+
+    assert sam2_tracker(choice).settings["device"] == default_device().type  # auto, resolved
     prompts = parse_prompts(points=["0:20,20"])
     digest = video_content_hash(video)
     assert cached_store_dir(digest, prompts, "m", exact.settings, tmp_path) != cached_store_dir(
@@ -176,7 +197,7 @@ def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
     assert "no native bf16" not in capsys.readouterr().err
     fast_store = vfx.track(video, prompts, precision="bf16", **options)
     assert "no native bf16" in capsys.readouterr().err
-    assert fast_store.meta["settings"] == {"precision": "bf16"}
+    assert fast_store.meta["settings"]["precision"] == "bf16"
     fast = fast_store.read_object(1) > 0.5
     assert 0.0 < fast.mean() < 1.0
     iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
