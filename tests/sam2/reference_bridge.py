@@ -17,6 +17,9 @@ Request kinds (see ``reference_worker.py``):
   first-frame features (``no_mem_embed`` added).
 - ``image_encoder_timing``: ``{"kind", "config_file", "overrides", "state_dict", "image",
   "repeats", "warmup", "threads"}`` -> ``{"times", "backbone_fpn", "torch"}``.
+- ``signatures``: ``{"kind", "targets": ["module:Name", ...]}`` -> the official signatures
+  (``describe_signatures`` in the worker).
+- ``versions``: ``{"kind"}`` -> ``{"torch", "sam2"}`` of the reference env.
 
 To add a kind (e.g. the video predictor), write ``handle_<kind>(request)`` in
 ``reference_worker.py``; it can reuse ``build_model(request, "build_sam2_video_predictor")``,
@@ -36,6 +39,12 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+
+# The parity tests compare across two torch builds: ours (the project venv) and the reference's
+# (pinned by scripts/make_reference_env.sh). Their tolerances cover the kernels of both;
+# test_image_parity.py::test_stated_torch_versions fails when either changes.
+OUR_TORCH = "2.13."
+REFERENCE_TORCH = "2.14.1"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_PYTHON = REPO_ROOT / ".venv-reference" / "bin" / "python"

@@ -171,6 +171,13 @@ def handle_signatures(request):
     return describe_signatures(request["targets"])
 
 
+def handle_versions(request):
+    """The reference env's torch and sam2 versions."""
+    from importlib.metadata import version
+
+    return {"torch": str(torch.__version__), "sam2": version("sam2")}
+
+
 def main():
     source, target = sys.argv[1], sys.argv[2]
     requests = torch.load(source, weights_only=False)["requests"]

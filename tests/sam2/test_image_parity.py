@@ -1,5 +1,8 @@
 """Parity with the official SAM 2 image predictor (sam2==1.1.0) on identical random weights.
 
+Torch differs between the sides: ours runs torch 2.13 (the project venv), the reference torch
+2.14.1 (``.venv-reference``); see ``OUR_TORCH`` / ``REFERENCE_TORCH`` in reference_bridge.py.
+
 Both sides build the same config at image_size 1024 (the official predictor only supports
 1024), load the same seeded state dict and replay the same calls; one reference subprocess
 answers all calls for a config (the two tiny configs share one). Tolerances (CPU fp32): image
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from reference_bridge import require_reference, run_reference
+from reference_bridge import OUR_TORCH, REFERENCE_TORCH, require_reference, run_reference
 
 from sam2.build_sam import build_sam2
 from sam2.checkpoint import load_checkpoint
@@ -251,3 +254,12 @@ def test_sam_heads_match(call: int) -> None:
         assert foreground == 0.0 and ours[6].item() == -10.0
     else:
         assert 0.01 < foreground < 0.99, foreground
+
+
+def test_stated_torch_versions() -> None:
+    """The versions the docstrings above state are the ones the comparison runs."""
+    require_reference()
+    reference = run_reference([{"kind": "versions"}])[0]
+    assert torch.__version__.startswith(OUR_TORCH)
+    assert reference["torch"].startswith(REFERENCE_TORCH)
+    assert reference["sam2"] == "1.1.0"

@@ -1,5 +1,8 @@
 """Parity of the video predictor with the official SAM 2 (``.venv-reference``), CPU fp32.
 
+Torch differs between the sides: ours runs torch 2.13 (the project venv), the reference torch
+2.14.1 (``.venv-reference``); see ``OUR_TORCH`` / ``REFERENCE_TORCH`` in reference_bridge.py.
+
 Both sides get the same random weights, the same JPEG frame folder (decoded by Pillow on both)
 and ``fill_hole_area=0``; ``image_size=512`` keeps the run short. One scenario covers three
 objects prompted by a point, a box and a mask on different frames, propagation, a correction
