@@ -176,3 +176,12 @@ def test_input_errors(predictor, frames) -> None:
             predictor.add_new_points_or_box(state, 0, 1, points=[[1, 2]], labels=[1])
     finally:
         predictor.tracking_precision = "fp32"
+
+
+def test_offload_options_are_harmless_on_cpu(predictor, frames, first_alone) -> None:
+    state = predictor.init_state(frames, offload_video_to_cpu=True, offload_state_to_cpu=True)
+    predictor.add_new_points_or_box(state, 0, 1, points=[[30, 30]], labels=[1])
+    got = {frame: logits for frame, _, logits in predictor.propagate_in_video(state)}
+    assert state.storage_device.type == "cpu" and sorted(got) == sorted(first_alone)
+    for frame, expected in first_alone.items():
+        assert torch.equal(got[frame], expected)
