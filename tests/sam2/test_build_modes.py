@@ -118,3 +118,17 @@ def test_a_replaced_memory_attention_module_is_used(checkpoint, frames, plain_vi
     predictor.memory_attention = donor.memory_attention
     got = _track(predictor, frames)
     assert not torch.allclose(got[2], plain_video[2], atol=1e-2)
+
+
+@pytest.mark.slow
+def test_vos_optimized_compiles_and_agrees_with_the_plain_build(checkpoint) -> None:
+    """``vos_optimized=True`` compiles the image encoder (minutes on a CPU): it must run, and
+    its features must equal the eager build's to parity tolerance (measured: ~1e-5)."""
+    plain = build_sam2_video_predictor(MODEL, checkpoint, device="cpu", **SIZE)
+    vos = build_sam2_video_predictor(MODEL, checkpoint, device="cpu", vos_optimized=True, **SIZE)
+    image = torch.randn(1, 3, 512, 512, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        expected = plain.forward_image(image)["backbone_fpn"]
+        got = vos.forward_image(image)["backbone_fpn"]
+    for level, want in zip(got, expected, strict=True):
+        torch.testing.assert_close(level, want, atol=1e-4, rtol=1e-5)

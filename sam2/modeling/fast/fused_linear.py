@@ -7,8 +7,8 @@ encoder's MLPs (``[65536, 384]`` at 1024 px) those passes cost as much as the ma
 the result is still in cache. The arithmetic per element is the same (exact erf GELU); only the
 summation order inside the dot products may differ (about 1e-6 relative).
 
-Everywhere else (GPU, autograd, a build without oneDNN) :func:`linear` is exactly
-``activation(F.linear(x, weight, bias))``.
+Everywhere else (GPU, autograd, a build without oneDNN, code being compiled by
+``torch.compile``) :func:`linear` is exactly ``activation(F.linear(x, weight, bias))``.
 """
 
 from __future__ import annotations
@@ -58,8 +58,11 @@ def linear(
 
 
 def _fusable(x: torch.Tensor, weight: torch.Tensor) -> bool:
+    # Under torch.compile (``vos_optimized``) the compiler fuses bias and activation itself; it
+    # cannot lower this op on weights it does not own.
     return (
         _FUSED is not None
+        and not torch.compiler.is_compiling()
         and x.device.type == "cpu"
         and x.dtype in (torch.float32, torch.bfloat16)
         and torch.backends.mkldnn.is_available()
