@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from vfx.errors import VfxError
 
 if TYPE_CHECKING:
-    from vfx.api import render, track
+    from vfx.api import export_masks, render, track
     from vfx.presets import Preset, list_presets, load_preset
     from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.pipeline import RenderResult
@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
+    "export_masks": "vfx.api",
     "preview": "vfx.rendering.preview",
     "parse_prompts": "vfx.prompts.parsing",
     "Preset": "vfx.presets",
@@ -41,6 +42,7 @@ __all__ = [
     "RenderResult",
     "VfxError",
     "__version__",
+    "export_masks",
     "list_presets",
     "load_preset",
     "parse_prompts",

@@ -5,11 +5,9 @@ from __future__ import annotations
 import click
 
 from vfx.errors import VfxError
-from vfx.mask_formats import FORMATS, export_masks
+from vfx.mask_formats import FORMATS
 from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
-from vfx.mask_formats.export import check_format
 from vfx.mask_formats.job import COMBINES
-from vfx.sources.base import MaskSource
 
 
 @click.group()
@@ -26,24 +24,13 @@ def _parse_objects(text: str | None) -> list[int] | None:
         raise VfxError(f"--objects takes object ids like 1,2, got {text!r}") from None
 
 
-def _open_source(store: str | None, masks_path: str | None, chroma: str | None) -> MaskSource:
+def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -> None:
     given = [s for s in (store, masks_path, chroma) if s is not None]
     if len(given) != 1:
         raise VfxError(
             "give exactly one of MASKLETS_DIR, --masks PATH or --chroma COLOR"
             + ("" if not given else f" (got {len(given)})")
         )
-    if store is not None:
-        from vfx.masks import MaskletStore
-
-        return MaskletStore.open(store)
-    if masks_path is not None:
-        from vfx.sources import load_masks
-
-        return load_masks(masks_path)
-    from vfx.sources import ChromaKeySource
-
-    return ChromaKeySource(str(chroma))
 
 
 @masks.command("export")
@@ -97,12 +84,15 @@ def export(
     vace      Wan VACE inputs: mask video (white = generate) + source with gray 127
     comfy     ComfyUI mask sequence (white = region to change) + frames
     """
-    check_format(fmt)  # before any masks are opened
-    source = _open_source(store, masks_path, chroma)
+    from vfx.api import export_masks
+    from vfx.masks import MaskletStore
+
+    _one_source(store, masks_path, chroma)
     result = export_masks(
-        source,
+        MaskletStore.open(store) if store is not None else masks_path,
         out,
         fmt,
+        chroma=chroma,
         video=video,
         objects=_parse_objects(objects),
         combine=combine,
