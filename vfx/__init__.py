@@ -18,6 +18,7 @@ from vfx.errors import VfxError
 
 if TYPE_CHECKING:
     from vfx.api import export_masks, render, track
+    from vfx.checkpoints import download_checkpoint, list_checkpoints, verify_checkpoint
     from vfx.presets import Preset, list_presets, load_preset
     from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.pipeline import RenderResult
@@ -29,6 +30,9 @@ _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
     "export_masks": "vfx.api",
+    "download_checkpoint": "vfx.checkpoints",
+    "list_checkpoints": "vfx.checkpoints",
+    "verify_checkpoint": "vfx.checkpoints",
     "preview": "vfx.rendering.preview",
     "parse_prompts": "vfx.prompts.parsing",
     "Preset": "vfx.presets",
@@ -42,13 +46,16 @@ __all__ = [
     "RenderResult",
     "VfxError",
     "__version__",
+    "download_checkpoint",
     "export_masks",
+    "list_checkpoints",
     "list_presets",
     "load_preset",
     "parse_prompts",
     "preview",
     "render",
     "track",
+    "verify_checkpoint",
 ]
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from vfx.checkpoints import MODELS, download_checkpoint, verify_checkpoint
-from vfx.checkpoints.discovery import locate
+from vfx.checkpoints import download_checkpoint, list_checkpoints, verify_checkpoint
 from vfx.checkpoints.download import download_target
 
 
@@ -25,16 +24,13 @@ def _megabytes(size: int | None) -> str:
 
 
 @checkpoints.command(name="list")
-def list_checkpoints() -> None:
+def list_command() -> None:
     """Show each official model: name, file, size, and where it is (or that it is missing)."""
     click.echo(f"{'NAME':<18}{'FILE':<28}{'SIZE':>10}  WHERE")
-    for model in MODELS.values():
-        found = locate(model)
-        size = model.official_bytes
-        if size is None and found is not None:
-            size = found.stat().st_size
-        where = "missing" if found is None else str(found)
-        click.echo(f"{model.short_name:<18}{model.file_name:<28}{_megabytes(size):>10}  {where}")
+    for status in list_checkpoints():
+        model, where = status.model, "missing" if status.path is None else str(status.path)
+        size = _megabytes(status.size)
+        click.echo(f"{model.short_name:<18}{model.file_name:<28}{size:>10}  {where}")
 
 
 @checkpoints.command()
