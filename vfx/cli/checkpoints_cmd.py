@@ -8,6 +8,7 @@ import click
 
 from vfx.checkpoints import download_checkpoint, list_checkpoints, verify_checkpoint
 from vfx.checkpoints.download import download_target
+from vfx.cli.options import quiet_option
 
 
 @click.group()
@@ -47,7 +48,7 @@ def list_command() -> None:
     help="A mirror holding the files under their official names "
     "(default: $VFX_CHECKPOINT_URL_BASE, else Meta's download site).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 def download(
     names: tuple[str, ...], directory: Path | None, url_base: str | None, quiet: bool
 ) -> None:
