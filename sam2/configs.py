@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sam2.config_values import ConfigError, coerce_value, parse_override
+from sam2.precision import PRECISIONS
 
 ALLOWED_IMAGE_SIZES = (512, 768, 1024)
 SIZES = ("tiny", "small", "base_plus", "large")
 VERSIONS = ("2.0", "2.1")
-PRECISIONS = ("fp32", "bf16")
-"""Arithmetic of the image encoder and the memory attention: ``fp32`` matches the official
-model; ``bf16`` runs their matmuls in bfloat16 (fp32 softmax and accumulation)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sam2.configs import PRECISIONS as TRACKING_PRECISIONS
 from sam2.configs import SAM2Config
 from sam2.modeling.fast.memory_attention import FastMemoryAttention
 from sam2.modeling.sam2_base import NO_OBJ_SCORE, SAM2Base
@@ -39,6 +38,7 @@ from sam2.modeling.tracking import (
     run_heads,
     upsample_to_image,
 )
+from sam2.precision import PRECISIONS as TRACKING_PRECISIONS
 from sam2.video_state import (
     FrameFeatures,
     FrameOutput,

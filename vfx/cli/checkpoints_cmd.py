@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from vfx.checkpoints import download_checkpoint, list_checkpoints, verify_checkpoint
-from vfx.checkpoints.download import download_target
 from vfx.cli.options import quiet_option
 
 
@@ -27,6 +25,8 @@ def _megabytes(size: int | None) -> str:
 @checkpoints.command(name="list")
 def list_command() -> None:
     """Show each official model: name, file, size, and where it is (or that it is missing)."""
+    from vfx.checkpoints import list_checkpoints
+
     click.echo(f"{'NAME':<18}{'FILE':<28}{'SIZE':>10}  WHERE")
     for status in list_checkpoints():
         model, where = status.model, "missing" if status.path is None else str(status.path)
@@ -57,6 +57,9 @@ def download(
     A broken connection keeps a .part file that the same command resumes; any other failure
     leaves no file behind and says why.
     """
+    from vfx.checkpoints import download_checkpoint
+    from vfx.checkpoints.download import download_target
+
     for name in names:
         target = download_target(name, directory)
         if target.is_file():
@@ -74,6 +77,8 @@ def verify(path: Path) -> None:
     Exits with an error that says what is wrong when the file is not a usable checkpoint, or
     when its official file name promises a different model.
     """
+    from vfx.checkpoints import verify_checkpoint
+
     model = verify_checkpoint(path)
     click.echo(
         f"{path}: {model.name} (SAM {model.version} {model.size}, config {model.config_file})"

@@ -6,9 +6,7 @@ import click
 
 from vfx.cli.options import force_option, mask_source_options
 from vfx.errors import VfxError
-from vfx.mask_formats import FORMATS
-from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
-from vfx.mask_formats.job import COMBINES
+from vfx.mask_formats.choices import COMBINES, FORMATS, FRAME_MODES, SIDE_MODES
 
 
 @click.group()

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sam2.configs import PRECISIONS
+from sam2.precision import PRECISIONS
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vfx.errors import VfxError
 from vfx.io.atomic import check_output_path
+from vfx.mask_formats.choices import FORMATS
 from vfx.mask_formats.coco_rle import write_coco_rle
 from vfx.mask_formats.comfy import write_comfy
 from vfx.mask_formats.conform import Conform
@@ -28,8 +29,8 @@ _CONFORMED: dict[str, Callable[[ExportJob, Path, Conform], int]] = {
     "vace": write_vace,
     "comfy": write_comfy,
 }
-FORMATS = (*_PLAIN, *_CONFORMED)
-"""Format names, as ``--format`` takes them."""
+if set(FORMATS) != {*_PLAIN, *_CONFORMED}:  # pragma: no cover - a format added in one place only
+    raise ImportError("vfx.mask_formats.choices.FORMATS and the writers disagree")
 # Conform defaults per format: VACE must be conformed, ComfyUI only on request.
 _CONFORM_DEFAULTS = {"vace": ("pad", "pad"), "comfy": ("none", "none")}
 CONFORM_OPTIONS = ("frames", "sides", "fps")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sam2.configs import PRECISIONS
+from sam2.precision import PRECISIONS
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.video_source import VideoInfo

@@ -26,13 +26,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sam2.configs import PRECISIONS
 from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fast.folded_attention import available as folded_attention_available
 from sam2.modeling.fast.folded_attention import folded_attention
 from sam2.modeling.fast.fused_linear import linear
 from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
+from sam2.precision import PRECISIONS
 
 
 class FastMemoryAttention:
