@@ -173,13 +173,11 @@ class SAM2VideoPredictor(SAM2Base):
         track.masks.pop(frame_idx, None)
 
         is_init, reverse, is_cond = self._interaction_kind(track, frame_idx)
-        pending = track.temp_cond if is_cond else track.temp_non_cond
-        previous_out = pending.get(frame_idx) or track.cond.get(frame_idx) or track.non_cond.get(
-            frame_idx
-        )
+        previous_out = track.latest_output(frame_idx, is_cond)
         prev_logits = None
         if previous_out is not None and previous_out.pred_masks is not None:
             prev_logits = previous_out.pred_masks.to(state.device).clamp(-32.0, 32.0)
+        pending = track.temp_cond if is_cond else track.temp_non_cond
         pending[frame_idx] = self._prompted_frame(
             state, track, frame_idx, is_init, reverse, prompt.as_inputs(), None, prev_logits
         )
@@ -494,10 +492,7 @@ class SAM2VideoPredictor(SAM2Base):
         out = torch.full((len(state.objects), 1, *size), NO_OBJ_SCORE, dtype=torch.float32,
                          device=state.storage_device)
         for obj_idx, track in enumerate(state.objects):
-            pending = track.temp_cond if is_cond else track.temp_non_cond
-            result = pending.get(frame_idx) or track.cond.get(frame_idx) or track.non_cond.get(
-                frame_idx
-            )
+            result = track.latest_output(frame_idx, is_cond)
             if result is None or result.pred_masks is None:
                 continue
             mask = result.pred_masks

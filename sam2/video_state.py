@@ -310,17 +310,14 @@ class ObjectTrack:
     temp_non_cond: dict[int, FrameOutput] = field(default_factory=dict)
     frames_tracked: dict[int, bool] = field(default_factory=dict)  # frame -> tracked in reverse
 
-    def latest_output(self, frame_idx: int) -> FrameOutput | None:
-        """The newest output on ``frame_idx``: pending interaction first, then stored results."""
-        for outputs in (self.temp_cond, self.temp_non_cond, self.cond, self.non_cond):
+    def latest_output(self, frame_idx: int, is_cond: bool) -> FrameOutput | None:
+        """The newest output on ``frame_idx``: the pending interaction of its kind (``is_cond``:
+        a conditioning frame), then the stored conditioning, then the non-conditioning result."""
+        pending = self.temp_cond if is_cond else self.temp_non_cond
+        for outputs in (pending, self.cond, self.non_cond):
             if frame_idx in outputs:
                 return outputs[frame_idx]
         return None
-
-    def clear_results(self) -> None:
-        for store in (self.points, self.masks, self.cond, self.non_cond, self.temp_cond,
-                      self.temp_non_cond, self.frames_tracked):
-            store.clear()
 
 
 # ---------------------------------------------------------------------------- the state
