@@ -45,6 +45,7 @@ from sam2.video_state import (
     InferenceState,
     ObjectTrack,
     PointPrompt,
+    VideoSource,
     open_frames,
 )
 
@@ -81,7 +82,7 @@ class SAM2VideoPredictor(SAM2Base):
     @torch.inference_mode()
     def init_state(
         self,
-        video_path: object,
+        video_path: VideoSource,
         offload_video_to_cpu: bool = False,
         offload_state_to_cpu: bool = False,
         async_loading_frames: bool = False,

@@ -12,11 +12,11 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Union
 
 import numpy as np
 import torch
@@ -198,7 +198,15 @@ class StreamFrames(FrameProvider):
         return self._window[index]
 
 
-def open_frames(video: object) -> FrameProvider:
+VideoSource = Union[
+    str, "os.PathLike[str]", np.ndarray, Sequence[np.ndarray], Iterable[np.ndarray], "FrameProvider"
+]
+"""What ``init_state`` reads: a video file or frame folder path, a ``[T, H, W, 3]`` uint8 array,
+a list of ``[H, W, 3]`` uint8 frames, an iterator of them (a stream), or a :class:`FrameProvider`
+(an application's own reader, see :class:`FrameReader`)."""
+
+
+def open_frames(video: VideoSource) -> FrameProvider:
     """A :class:`FrameProvider` for a video file, frame folder, array/list or iterator
     (a :class:`FrameProvider` is used as it is)."""
     if isinstance(video, FrameProvider):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from vfx.prompts.parsing import validate_prompts
 
 if TYPE_CHECKING:
     from sam2.sam2_video_predictor import SAM2VideoPredictor
+    from sam2.video_state import InferenceState, VideoSource
 
 
 class _ReaderForSam2:
@@ -43,7 +44,7 @@ class _ReaderForSam2:
         self._reader.close()
 
 
-def sam2_frames(video: Any) -> Any:
+def sam2_frames(video: VideoSource) -> VideoSource:
     """What to give ``init_state``: a video file read by vfx's reader (exact seeking, rotation,
     deep colour), anything else (frame folder, frames in memory, iterator) as it is."""
     if isinstance(video, (str, Path)) and Path(video).is_file():
@@ -55,7 +56,7 @@ def sam2_frames(video: Any) -> Any:
 
 def track_objects(
     predictor: SAM2VideoPredictor,
-    video: Any,
+    video: VideoSource,
     objects: list[ObjectPrompts],
     progress: bool = True,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
@@ -114,7 +115,7 @@ def _precision(predictor: SAM2VideoPredictor) -> contextlib.AbstractContextManag
 
 
 def _add_prompt(
-    predictor: SAM2VideoPredictor, state: Any, obj_id: int, prompt: FramePrompt
+    predictor: SAM2VideoPredictor, state: InferenceState, obj_id: int, prompt: FramePrompt
 ) -> None:
     """A mask first (it becomes the frame's input), then clicks/box refining it."""
     if prompt.mask is not None:
