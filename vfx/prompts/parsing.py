@@ -2,7 +2,7 @@
 
 ``--point FRAME:X,Y[:OBJ][:neg]`` and ``--box FRAME:X0,Y0,X1,Y1[:OBJ]`` give
 clicks and boxes in pixels of the displayed (rotation-applied) frame; OBJ
-defaults to 1. ``--prompts FILE`` takes the JSON or YAML layout of DESIGN.md §4,
+defaults to 1. ``--prompts FILE`` takes the JSON or YAML layout of docs/prompts.md,
 where a ``mask`` entry names a grayscale PNG relative to the prompt file.
 Everything is turned into :class:`~vfx.prompts.model.ObjectPrompts`, and
 :func:`validate_prompts` checks it against the video's size and length before
