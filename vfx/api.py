@@ -27,12 +27,11 @@ from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import validate_prompts
 from vfx.rendering.pipeline import RenderResult, render_video
 from vfx.sources.base import MaskSource
-from vfx.sources.choice import check_one_source, mask_source, open_source
+from vfx.sources.choice import check_one_source, mask_source
 from vfx.sources.tracking import Tracker, TrackingOptions, copy_store
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
-    from vfx.mask_formats.export import ExportResult
     from vfx.masks import MaskletStore
 
 DEFAULT_MASKS = {"subject": MaskSpec("subject", smooth={})}
@@ -173,61 +172,3 @@ def track(
     copy_store(store.path, Path(output))
     return MaskletStore.open(output)
 
-
-def export_masks(
-    masks: MaskSource | str | Path | None,
-    output: str | Path,
-    format: str,
-    *,
-    chroma: str | None = None,
-    video: str | Path | None = None,
-    objects: list[int] | None = None,
-    combine: str | None = None,
-    dilate: float = 0,
-    feather: float = 0,
-    threshold: float | None = None,
-    invert: bool = False,
-    frames: str | None = None,
-    sides: str | None = None,
-    fps: float | None = None,
-    force: bool = False,
-) -> ExportResult:
-    """Export masks for another tool: PNG, FFV1, npz, COCO RLE, Wan VACE or ComfyUI.
-
-    >>> vfx.export_masks("masklets/", "masks.mkv", "ffv1")                # doctest: +SKIP
-    >>> vfx.export_masks(None, "vace/", "vace", chroma="green", video="clip.mp4")  # doctest: +SKIP
-
-    Args:
-        masks: a mask source, a masklet store folder (``vfx track``), or imported masks
-            (see :func:`vfx.sources.imported.load_masks`); ``None`` with ``chroma``.
-        output: output file or folder (written atomically).
-        format: one of :data:`vfx.mask_formats.FORMATS`.
-        chroma: key ``video`` with this colour instead of ``masks``.
-        video, objects, combine, dilate, feather, threshold, invert: see
-            :func:`vfx.mask_formats.export_masks`.
-        frames, sides, fps: vace and comfy only: how to conform the frames.
-        force: overwrite an existing output.
-
-    Returns:
-        :class:`~vfx.mask_formats.ExportResult` (path, format, frame count, objects).
-    """
-    from vfx.mask_formats.export import check_format
-    from vfx.mask_formats.export import export_masks as write_masks
-
-    check_format(format)  # before any masks are opened
-    return write_masks(
-        open_source(masks, chroma),
-        output,
-        format,
-        video=video,
-        objects=objects,
-        combine=combine,
-        dilate=dilate,
-        feather=feather,
-        threshold=threshold,
-        invert=invert,
-        force=force,
-        frames=frames,
-        sides=sides,
-        fps=fps,
-    )

@@ -82,7 +82,7 @@ def export(
     vace      Wan VACE inputs: mask video (white = generate) + source with gray 127
     comfy     ComfyUI mask sequence (white = region to change) + frames
     """
-    from vfx.api import export_masks
+    from vfx.mask_formats.export import export_masks
     from vfx.masks import MaskletStore
 
     _one_source(store, masks_path, chroma)

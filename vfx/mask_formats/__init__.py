@@ -8,8 +8,9 @@ so :mod:`vfx.mask_formats.choices` stays importable without numpy (the CLI's ``-
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from vfx.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from vfx.mask_formats.choices import FORMATS
@@ -27,8 +28,4 @@ _LAZY = {
 __all__ = ["FORMATS", "Conform", "ConformPlan", "ExportResult", "export_masks"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)
