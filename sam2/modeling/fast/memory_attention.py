@@ -33,8 +33,7 @@ from sam2.modeling.fast.fused_linear import linear
 from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
 from sam2.modeling.weight_cache import DerivedCache
-
-PRECISIONS = ("fp32", "bf16")
+from sam2.precision import PRECISIONS
 
 
 class FastMemoryAttention:
