@@ -51,7 +51,9 @@ def build_config(
     return config.with_overrides(tuple(hydra_overrides_extra), **overrides)
 
 
-def finish(model: M, ckpt_path: str | Path | None, device, mode: str) -> M:
+def finish(
+    model: M, ckpt_path: str | Path | None, device: str | torch.device | None, mode: str
+) -> M:
     """Load ``ckpt_path`` (strict) into ``model``, move it to ``device`` (``None``: see
     :func:`default_device`) and set ``mode`` (``"eval"`` or ``"train"``)."""
     if mode not in ("eval", "train"):

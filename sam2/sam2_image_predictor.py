@@ -13,6 +13,7 @@ Unlike the official package, hole filling and sprinkle removal run on every devi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,7 +41,7 @@ class SAM2ImagePredictor:
         mask_threshold: float = 0.0,
         max_hole_area: float = 0.0,
         max_sprinkle_area: float = 0.0,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         # ``kwargs``: accepted and unused, as by the official predictor (from_pretrained passes
         # its builder arguments on).
@@ -51,7 +52,7 @@ class SAM2ImagePredictor:
         self.reset_predictor()
 
     @classmethod
-    def from_pretrained(cls, model_id: str, **kwargs) -> SAM2ImagePredictor:
+    def from_pretrained(cls, model_id: str, **kwargs: Any) -> SAM2ImagePredictor:
         """A predictor on Hugging Face model ``model_id`` (e.g. ``facebook/sam2.1-hiera-tiny``):
         ``mask_threshold``, ``max_hole_area`` and ``max_sprinkle_area`` go to the predictor, the
         other ``kwargs`` to :func:`~sam2.build_sam.build_sam2_hf`."""

@@ -20,6 +20,7 @@ In fp32 on the CPU with default settings the masks and logits match the referenc
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -79,7 +80,7 @@ class SAM2VideoPredictor(SAM2Base):
         self._attention_runners: dict[str, FastMemoryAttention] = {}
 
     @classmethod
-    def from_pretrained(cls, model_id: str, **kwargs) -> SAM2VideoPredictor:
+    def from_pretrained(cls, model_id: str, **kwargs: Any) -> SAM2VideoPredictor:
         """The video predictor for Hugging Face model ``model_id`` (e.g.
         ``facebook/sam2.1-hiera-tiny``); ``kwargs`` go to the builder."""
         config_name, ckpt_path = hf_checkpoint(model_id)

@@ -88,6 +88,8 @@ class PositionEmbeddingRandom(nn.Module):
     checkpoint; outputs have ``2 * num_pos_feats`` channels (sines then cosines).
     """
 
+    positional_encoding_gaussian_matrix: torch.Tensor
+
     def __init__(self, num_pos_feats: int = 64, scale: float | None = None) -> None:
         super().__init__()
         scale = 1.0 if scale is None or scale <= 0.0 else scale

@@ -136,10 +136,11 @@ def _build(
         source_file.write_text(source)
         objects = Path(tmp) / "kernel.o"
         built = Path(tmp) / library.name
-        run = dict(check=True, capture_output=True, timeout=120)
-        subprocess.run([compiler, *compile_flags, "-fPIC", "-c", "-o", str(objects),
-                        str(source_file)], **run)
-        subprocess.run([compiler, "-shared", "-o", str(built), str(objects), *link_flags], **run)
+        for command in (
+            [compiler, *compile_flags, "-fPIC", "-c", "-o", str(objects), str(source_file)],
+            [compiler, "-shared", "-o", str(built), str(objects), *link_flags],
+        ):
+            subprocess.run(command, check=True, capture_output=True, timeout=120)
         built.chmod(0o700)
         os.replace(built, library)
 
