@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,14 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
+from vfx.io.output_policy import remove_stale_temporaries
 from vfx.io.video_source import VideoInfo
 from vfx.masks import (
     MaskletStore,
     default_cache_root,
     find_cached_store,
     masklet_cache_key,
+    verify_store,
     video_content_hash,
 )
 from vfx.prompts import prompts_identity
@@ -139,11 +140,17 @@ def track_cached(
     video_hash = video_content_hash(video)
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
     if find_cached_store(store_dir.parent, store_dir.name) is not None:
-        return MaskletStore.open(store_dir)
+        damage = verify_store(store_dir)
+        if damage is None:
+            return MaskletStore.open(store_dir)
+        print(
+            f"vfx: cached masklets {store_dir} are damaged ({damage}); tracking again",
+            file=sys.stderr,
+        )
     if store_dir.exists():
-        shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
+        shutil.rmtree(store_dir)  # interrupted or damaged: track again
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(store_dir.parent)
+    remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
     run = tracker.load()
     meta = {
         "width": info.width,
@@ -162,29 +169,16 @@ def track_cached(
     return MaskletStore.open(store_dir)
 
 
-STALE_PARTIAL_SECONDS = 24 * 3600
-"""A cache entry still being written whose folder has not changed for this long belongs to a
-run that was killed outright (SIGKILL, power loss); Ctrl-C and SIGTERM clean up after
-themselves."""
-
-
-def remove_stale_partials(cache_root: Path, max_age_s: float = STALE_PARTIAL_SECONDS) -> None:
-    """Delete unfinished stores (``.<key>.partial-*``) in ``cache_root`` untouched for
-    ``max_age_s`` seconds; younger ones may belong to a run in another process."""
-    now = time.time()
-    for entry in cache_root.glob(".*.partial-*"):
-        try:
-            stale = now - entry.stat().st_mtime > max_age_s
-        except FileNotFoundError:  # its run just finished or cleaned up
-            continue
-        if stale and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-
-
 def copy_store(store_dir: Path, output: Path) -> None:
-    """Copy a masklet store folder to ``output`` atomically."""
+    """Copy a masklet store folder to ``output`` atomically, checking the copy is whole."""
     with atomic_output(output, directory=True) as tmp:
         shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
+        damage = verify_store(tmp)
+        if damage is not None:
+            raise VfxError(
+                f"the copy of the masklets to {output} is damaged ({damage}); "
+                "check the disk and run `vfx track` again"
+            )
 
 
 PRECISIONS = ("fp32", "bf16")

@@ -188,7 +188,7 @@ def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
     import os
     import time
 
-    from vfx.tracking import STALE_PARTIAL_SECONDS
+    from vfx.io.output_policy import STALE_PARTIAL_SECONDS
 
     video, masks = scene
     cache = tmp_path / "cache"

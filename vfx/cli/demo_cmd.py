@@ -58,7 +58,7 @@ def demo(out_dir: Path, force: bool, use_sam2: bool | None, quiet: bool) -> None
     from vfx.io.atomic import atomic_output, check_output_path
     from vfx.synthetic import write_scene_video
 
-    check_output_path(out_dir, force=force)
+    check_output_path(out_dir, force=force, folder=True)
     sam2_model = _sam2_model(use_sam2)
     started = time.perf_counter()
     width, height = DEMO_SIZE
