@@ -25,7 +25,6 @@ from vfx.io.video_source import VideoInfo
 from vfx.masks import (
     MaskletStore,
     default_cache_root,
-    find_cached_store,
     masklet_cache_key,
     verify_store,
     video_content_hash,
@@ -139,16 +138,12 @@ def track_cached(
     video = Path(info.path)
     video_hash = video_content_hash(video)
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
-    if find_cached_store(store_dir.parent, store_dir.name) is not None:
+    if store_dir.exists():
         damage = verify_store(store_dir)
         if damage is None:
             return MaskletStore.open(store_dir)
-        print(
-            f"vfx: cached masklets {store_dir} are damaged ({damage}); tracking again",
-            file=sys.stderr,
-        )
-    if store_dir.exists():
-        shutil.rmtree(store_dir)  # interrupted or damaged: track again
+        print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
+        shutil.rmtree(store_dir)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
     run = tracker.load()
@@ -172,7 +167,12 @@ def track_cached(
 def copy_store(store_dir: Path, output: Path) -> None:
     """Copy a masklet store folder to ``output`` atomically, checking the copy is whole."""
     with atomic_output(output, directory=True) as tmp:
-        shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
+        for entry in sorted(store_dir.rglob("*")):  # parents sort before their children
+            target = tmp / entry.relative_to(store_dir)
+            if entry.is_dir():
+                target.mkdir()
+            else:
+                shutil.copyfile(entry, target)  # a full disk raises here, not in a summary
         damage = verify_store(tmp)
         if damage is not None:
             raise VfxError(

@@ -263,7 +263,8 @@ write_video(sys.argv[1], frames(), fps=24, size=(64, 48), frame_count=10000, pro
 """
 
 
-def test_sigterm_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
+def test_stop_signals_leave_nothing(tmp_path: Path, signum: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     out = tmp_path / "killed.mp4"
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(out)], env=env)
@@ -272,7 +273,7 @@ def test_sigterm_leaves_nothing(tmp_path: Path) -> None:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     assert proc.wait(timeout=60) != 0
     assert list(tmp_path.iterdir()) == []
 
