@@ -30,7 +30,9 @@ def _user_folder(path: Path, *extra: Path) -> dict[str, bytes]:
 
 
 def _contents(path: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
 
 
 def _refused(capsys, args: list[str], *fragments: str) -> str:
@@ -43,8 +45,18 @@ def _refused(capsys, args: list[str], *fragments: str) -> str:
 
 
 def _render(clip: Clip, out: Path, *extra: str) -> list[str]:
-    return ["render", str(clip.video), "-o", str(out), "--preset", "background-blur",
-            "--masks", str(clip.masks_dir), "--quiet", *extra]  # fmt: skip
+    return [
+        "render",
+        str(clip.video),
+        "-o",
+        str(out),
+        "--preset",
+        "background-blur",
+        "--masks",
+        str(clip.masks_dir),
+        "--quiet",
+        *extra,
+    ]
 
 
 def test_render_force_onto_a_user_folder_named_like_a_file(clip: Clip, tmp_path: Path, capsys):
@@ -58,8 +70,17 @@ def test_render_force_onto_a_folder_holding_the_input(clip: Clip, tmp_path: Path
     shutil.copytree(clip.masks_dir, tmp_path / "shot" / "masks")
     shutil.copy(clip.video, tmp_path / "shot" / "scene.mp4")
     before = _contents(tmp_path / "shot")
-    args = ["render", str(tmp_path / "shot" / "scene.mp4"), "-o", str(tmp_path / "shot"),
-            "--preset", "cutout-alpha", "--masks", str(tmp_path / "shot" / "masks"), "--force"]  # fmt: skip
+    args = [
+        "render",
+        str(tmp_path / "shot" / "scene.mp4"),
+        "-o",
+        str(tmp_path / "shot"),
+        "--preset",
+        "cutout-alpha",
+        "--masks",
+        str(tmp_path / "shot" / "masks"),
+        "--force",
+    ]
     _refused(capsys, args, "contains the input")
     assert _contents(tmp_path / "shot") == before
 
@@ -68,17 +89,49 @@ def test_masks_export_force_onto_the_folder_holding_the_masks(clip: Clip, tmp_pa
     folder = tmp_path / "work"
     shutil.copytree(clip.masks_dir, folder / "masks")
     before = _user_folder(folder)
-    args = ["masks", "export", "--masks", str(folder / "masks"), "-o", str(folder),
-            "--format", "png", "--force"]  # fmt: skip
+    args = [
+        "masks",
+        "export",
+        "--masks",
+        str(folder / "masks"),
+        "-o",
+        str(folder),
+        "--format",
+        "png",
+        "--force",
+    ]
     _refused(capsys, args, "contains the input")
     assert _contents(folder) == before
     # an export folder the user put their own files into is theirs now
     export = tmp_path / "export"
-    assert run_vfx(["masks", "export", "--masks", str(clip.masks_dir), "-o", str(export),
-                    "--format", "png"], capsys)[0] == 0  # fmt: skip
+    assert (
+        run_vfx(
+            [
+                "masks",
+                "export",
+                "--masks",
+                str(clip.masks_dir),
+                "-o",
+                str(export),
+                "--format",
+                "png",
+            ],
+            capsys,
+        )[0]
+        == 0
+    )
     (export / "keep.txt").write_text("mine")
-    args = ["masks", "export", "--masks", str(clip.masks_dir), "-o", str(export),
-            "--format", "png", "--force"]  # fmt: skip
+    args = [
+        "masks",
+        "export",
+        "--masks",
+        str(clip.masks_dir),
+        "-o",
+        str(export),
+        "--format",
+        "png",
+        "--force",
+    ]
     _refused(capsys, args, "holds other files (keep.txt)")
     assert (export / "keep.txt").read_text() == "mine"
 
@@ -94,8 +147,9 @@ def test_track_force_onto_a_user_folder(clip: Clip, tmp_path: Path, capsys):
 def test_demo_force_onto_a_user_folder(tmp_path: Path, capsys):
     folder = tmp_path / "projects"
     before = _user_folder(folder)
-    _refused(capsys, ["demo", "-o", str(folder), "--force", "--no-sam2", "--quiet"],
-             "holds other files")  # fmt: skip
+    _refused(
+        capsys, ["demo", "-o", str(folder), "--force", "--no-sam2", "--quiet"], "holds other files"
+    )
     assert _contents(folder) == before
 
 
@@ -114,8 +168,9 @@ def test_png_sequence_outputs_follow_one_rule(clip: Clip, tmp_path: Path, capsys
     assert run_vfx(_render(clip, Path("seq2/")), capsys)[0] == 0
     assert len(list((tmp_path / "seq2").glob("*.png"))) == 24
     (tmp_path / "notes.txt").write_text("mine")  # the current folder holds the user's files
-    _refused(capsys, _render(clip, Path("cut_%05d.png")), "holds other files",
-             "-o seq/cut_%05d.png")  # fmt: skip
+    _refused(
+        capsys, _render(clip, Path("cut_%05d.png")), "holds other files", "-o seq/cut_%05d.png"
+    )
 
 
 def test_unwritable_or_odd_output_folders_are_found_before_rendering(
@@ -124,8 +179,12 @@ def test_unwritable_or_odd_output_folders_are_found_before_rendering(
     (tmp_path / "afile").write_text("x")
     _refused(capsys, _render(clip, tmp_path / "afile" / "out.mp4"), "is not a folder")
     (tmp_path / "existing").write_text("x")  # a file where a PNG-folder output goes
-    _refused(capsys, _render(clip, tmp_path / "existing", "--force"), "is a file",
-             "previous folder output")  # fmt: skip
+    _refused(
+        capsys,
+        _render(clip, tmp_path / "existing", "--force"),
+        "is a file",
+        "previous folder output",
+    )
     with read_only_folder(tmp_path / "ro") as ro:
         started = time.perf_counter()
         _refused(capsys, _render(clip, ro / "out.mp4"), "cannot write in", "Read-only")
@@ -142,8 +201,18 @@ def test_full_disk_is_an_error_and_leaves_nothing(clip: Clip, tmp_path: Path, ca
 @pytest.mark.parametrize("fmt,name", [("png", "masks"), ("npz", "masks.npz"), ("ffv1", "videos")])
 def test_full_disk_masks_export_leaves_nothing(clip: Clip, tmp_path: Path, capsys, fmt, name):
     with small_disk(tmp_path / "disk", "8k") as disk:
-        args = ["masks", "export", "--masks", str(clip.masks_dir), "-o", str(disk / name),
-                "--format", fmt, "--video", str(clip.video)]  # fmt: skip
+        args = [
+            "masks",
+            "export",
+            "--masks",
+            str(clip.masks_dir),
+            "-o",
+            str(disk / name),
+            "--format",
+            fmt,
+            "--video",
+            str(clip.video),
+        ]
         _refused(capsys, args, "no space left on the device")
         assert list(disk.iterdir()) == []
 
@@ -175,8 +244,17 @@ def test_exact_rational_rate_and_duration_with_audio(tmp_path: Path, capsys, rat
 
         cv2.imwrite(str(masks / f"{i:05d}.png"), np.full((48, 64), 255 * (i % 2), np.uint8))
     out = tmp_path / "out.mp4"
-    args = ["render", str(video), "-o", str(out), "--preset", "background-blur",
-            "--masks", str(masks), "--quiet"]  # fmt: skip
+    args = [
+        "render",
+        str(video),
+        "-o",
+        str(out),
+        "--preset",
+        "background-blur",
+        "--masks",
+        str(masks),
+        "--quiet",
+    ]
     assert run_vfx(args, capsys)[0] == 0
     with av.open(str(out)) as container:
         stream = container.streams.video[0]

@@ -242,6 +242,12 @@ def test_track_copy_onto_a_full_disk_leaves_nothing(scene, tmp_path: Path):
     fake = FakeTracker(masks)
     with small_disk(tmp_path / "disk", "4k") as disk:
         with pytest.raises(VfxError, match="no space left on the device"):
-            vfx.track(video, parse_prompts(points=["0:10,10"]), disk / "masklets",
-                      cache_dir=tmp_path / "cache", tracker=fake.tracker(), progress=False)  # fmt: skip
+            vfx.track(
+                video,
+                parse_prompts(points=["0:10,10"]),
+                disk / "masklets",
+                cache_dir=tmp_path / "cache",
+                tracker=fake.tracker(),
+                progress=False,
+            )
         assert list(disk.iterdir()) == []
