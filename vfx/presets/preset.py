@@ -82,14 +82,13 @@ class Preset:
     base_dir: Path | None = None
 
     def build_graph(self) -> Graph:
-        """The effects graph for these layers (``asset:NAME`` values become generated files)."""
+        """The effects graph for these layers."""
         from vfx.graph import Graph
-        from vfx.presets.assets import resolve_assets
 
         specs = [
             {
                 "effect": layer.effect,
-                "params": resolve_assets(dict(layer.params)),
+                "params": dict(layer.params),
                 "region": layer.region,
                 "blend": layer.blend,
                 "opacity": layer.opacity,
