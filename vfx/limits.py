@@ -12,6 +12,7 @@ raise it for one run: ``VFX_MAX_OBJECTS=500 vfx render ...``.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -47,6 +48,12 @@ class Limit:
                 f"{subject} has {amount} {self.what}, more than the limit of {self.value}; "
                 f"if that is intended, raise it with {self.env}={amount}"
             )
+
+
+def check_range(value: float, option: str, low: float, high: float, example: str) -> None:
+    """Raise :class:`VfxError` unless ``low <= value <= high`` (so inf, nan and 1e9 are refused)."""
+    if not math.isfinite(value) or not low <= value <= high:
+        raise VfxError(f"{option} must be between {low:g} and {high:g}, got {value:g}; {example}")
 
 
 YAML_BYTES = Limit("VFX_MAX_YAML_BYTES", 4 << 20, "bytes")
