@@ -187,6 +187,25 @@ encoder and memory attention from bf16 matmuls (about 1.5x faster on CPUs with a
 AMX, much slower on CPUs without them; masks agree with fp32 to IoU ~0.999)."""
 
 
+def check_device(device: str) -> None:
+    """Raise :class:`VfxError` when ``device`` names an accelerator this PyTorch build lacks.
+
+    Runs before any model loads, so ``--device cuda`` on a CPU-only build is one line.
+    """
+    kind = device.split(":", 1)[0]
+    if kind not in ("cuda", "mps"):
+        return
+    import torch
+
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise VfxError(
+            "--device cuda: this PyTorch has no usable CUDA (a CPU-only build, or no GPU "
+            "driver); use --device cpu or auto"
+        )
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise VfxError("--device mps: Apple MPS is not available here; use --device cpu or auto")
+
+
 def check_precision(precision: str) -> None:
     """Raise :class:`VfxError` unless ``precision`` is one of :data:`PRECISIONS`."""
     if precision not in PRECISIONS:
@@ -272,6 +291,7 @@ class TrackingOptions:
             raise VfxError("tracking needs a video file or frame folder, not frames in memory")
         tracker = self.tracker
         if tracker is None:
+            check_device(self.device)
             choice = choose_model(self.model, self.checkpoint)
             tracker = sam2_tracker(choice, self.device, self.progress, self.precision)
         return track_cached(info, prompts, tracker, self.cache_dir)
@@ -295,6 +315,7 @@ def predict_frame_masks(
     from sam2.sam2_image_predictor import SAM2ImagePredictor
     from vfx.checkpoints import resolve_model, verify_checkpoint
 
+    check_device(device)
     known = resolve_model(choice.name)
     verify_checkpoint(choice.checkpoint, known)
     model = build_sam2(
