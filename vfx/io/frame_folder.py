@@ -52,12 +52,19 @@ def image_size(path: Path) -> tuple[int, int]:
     """
     from PIL import Image, UnidentifiedImageError
 
+    subject = f"image {path}"
     try:
         with Image.open(path) as img:
             width, height = img.size
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:  # Pillow's own, larger bound
+        limit = limits.IMAGE_PIXELS
+        raise VfxError(
+            f"{subject} has far more pixels than the limit of {limit.value}; "
+            f"if that is intended, downscale it (the bound is {limit.env})"
+        ) from None
+    except (OSError, UnidentifiedImageError) as exc:
         raise VfxError(f"{path} is not a readable image ({exc}); check or replace it") from None
-    limits.IMAGE_PIXELS.check(width * height, f"image {path} ({width}x{height})")
+    limits.IMAGE_PIXELS.check(width * height, f"{subject} ({width}x{height})")
     return width, height
 
 
