@@ -115,6 +115,7 @@ def open_coco_masks(path: Path) -> ImportedMasks:
         tracks[_whole(entry.get("id"), f"{where}: annotation {n} id", 1)] = entry["segmentations"]
     if not tracks:
         raise VfxError(f"{path} holds no annotations; export at least one object")
+    limits.IMAGE_PIXELS.check(width * height, f"{where} ({width}x{height})")
     meta = document.get("vfx")
     if meta is not None:
         meta = check_description(meta, f"{path} (vfx)")

@@ -49,6 +49,7 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         preset: x264 preset, or None for encoders without one.
         audio: an audio file to mux in, with ``audio_codec``.
         threads: ``-threads`` for the encoder (None: ffmpeg's choice).
+        shown_as: the path error messages name (the final output, not its temporary).
     """
 
     def __init__(
@@ -64,7 +65,9 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         audio: Path | None = None,
         audio_codec: str | None = None,
         threads: int | None = None,
+        shown_as: Path | None = None,
     ) -> None:
+        self.shown_as = str(path if shown_as is None else shown_as)
         self.logfile = subprocess.PIPE
         self.filename = str(path)
         self.codec = codec
@@ -105,7 +108,7 @@ class RawPipeWriter(FFMPEG_VideoWriter):
             self.proc.wait()
         code, self.proc = self.proc.returncode, None
         if code != 0:
-            raise _encoder_error(self.filename, code, stderr or b"")
+            raise _encoder_error(self.shown_as, code, stderr or b"")
 
     def _failure(self) -> VfxError:
         proc, self.proc = self.proc, None
@@ -114,7 +117,7 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             stderr = b""
-        return _encoder_error(self.filename, proc.wait(), stderr or b"")
+        return _encoder_error(self.shown_as, proc.wait(), stderr or b"")
 
     def __exit__(
         self,

@@ -303,6 +303,7 @@ def write_video(
                 audio=None if plan is None else plan.path,
                 audio_codec=None if plan is None else plan.ffmpeg_codec,
                 threads=threads,
+                shown_as=final,
             ) as pipe:
                 for frame in clip.iter_frames(fps=fps, dtype="uint8"):
                     pipe.write_frame(frame)
