@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -32,8 +33,11 @@ from vfx.errors import VfxError
 OUTPUT_MARKER = ".vfx-output"
 """File name of the marker in every folder output vfx creates."""
 _MARKER_FORMAT = "vfx-output"
-# Folders written before the marker existed: (metadata file, its "format" value).
+# Folders written before the marker existed: (metadata file, its "format" value), and the
+# entries such a folder may hold besides it (anything else means the user added files).
 _LEGACY_MARKERS = (("meta.json", "vfx-masklets"), ("vfx-masks.json", "vfx-masks"))
+_LEGACY_SUFFIXES = (".png", ".mkv", ".mp4", ".json", ".npz")
+_LEGACY_FOLDER = re.compile(r"^(objects|images|masks|\d+([_-].+)?)$")
 _MARKER_BYTES_MAX = 64 << 20
 
 STALE_PARTIAL_SECONDS = 24 * 3600
@@ -66,17 +70,30 @@ def _marker_entries(folder: Path) -> set[str] | None:
     return set(entries)
 
 
-def _legacy_vfx_folder(folder: Path) -> bool:
-    for name, fmt in _LEGACY_MARKERS:
-        path = folder / name
-        try:
-            if path.is_file() and path.stat().st_size < _MARKER_BYTES_MAX:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and data.get("format") == fmt:
-                    return True
-        except (OSError, ValueError):
-            continue
-    return False
+def _legacy_stray(folder: Path) -> str | None:
+    """For a pre-marker vfx output: the first entry vfx would not have written, or None.
+
+    A folder without a pre-marker vfx metadata file is all stray: its first entry.
+    """
+    entries = sorted(folder.iterdir())
+    if not any(_has_format(folder / name, fmt) for name, fmt in _LEGACY_MARKERS):
+        return entries[0].name
+    for entry in entries:
+        if entry.is_dir() and not _LEGACY_FOLDER.match(entry.name):
+            return entry.name
+        if not entry.is_dir() and entry.suffix.lower() not in _LEGACY_SUFFIXES:
+            return entry.name
+    return None
+
+
+def _has_format(path: Path, fmt: str) -> bool:
+    try:
+        if not path.is_file() or path.stat().st_size > _MARKER_BYTES_MAX:
+            return False
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == fmt
 
 
 def foreign_entry(folder: Path) -> str | None:
@@ -90,7 +107,7 @@ def foreign_entry(folder: Path) -> str | None:
         return None
     listed = _marker_entries(folder)
     if listed is None:
-        return None if _legacy_vfx_folder(folder) else names[0]
+        return _legacy_stray(folder)
     extra = [n for n in names if n != OUTPUT_MARKER and n not in listed]
     return extra[0] if extra else None
 
@@ -130,7 +147,7 @@ def check_output_path(
     *,
     force: bool,
     inputs: tuple[str | Path | None, ...] = (),
-    folder: bool | None = None,
+    folder: bool = False,
 ) -> Path:
     """Validate an output path before any work starts; returns it as a :class:`Path`.
 
@@ -138,8 +155,7 @@ def check_output_path(
         path: the output file or folder.
         force: whether an existing previous output may be replaced.
         inputs: files or folders the work reads; None entries are skipped.
-        folder: whether the output is a folder (None: a file unless ``path`` is an
-            existing folder, which then has to be replaceable as a folder).
+        folder: whether the output is a folder.
 
     Raises:
         VfxError: the output is, contains or lies inside an input; it exists and
@@ -161,11 +177,10 @@ def check_output_path(
             raise VfxError(
                 f"output {out} lies inside the input folder {src}; choose a path outside it"
             )
-    kind = out.is_dir() if folder is None else folder
     if os.path.lexists(out):
         if not force:
             raise VfxError(f"output {out} already exists; pass --force to overwrite it")
-        check_replaceable(out, folder=kind)
+        check_replaceable(out, folder=folder)
     check_writable_folder(out.parent if str(out.parent) else Path("."))
     return out
 
