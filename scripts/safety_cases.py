@@ -81,8 +81,8 @@ def umount(folder: Path) -> None:
 
 def scene(work: Path) -> tuple[Path, Path]:
     sys.path.insert(0, str(HERE))
-    from vfx.cli.demo_cmd import write_mask_folders
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.run import write_mask_folders
+    from vfx.demo.synthetic import write_scene_video
 
     video = work / "scene.mp4"
     masks = write_scene_video(video, W, H, T, 24, objects=2, background=None)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 import difflib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from vfx.errors import VfxError
 from vfx.presets.preset import LayerSpec, MaskSpec, OutputSpec, Preset
+from vfx.presets.shipped import shipped_dir
 from vfx.safe_yaml import echo, load_yaml
 
 PRESET_KEYS = ("name", "description", "masks", "layers", "output")
@@ -33,11 +33,6 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
-
-
-def shipped_dir() -> Path:
-    """The folder of the shipped presets (the ``presets`` package) and their ``assets/``."""
-    return Path(str(resources.files("presets")))
 
 
 def _shipped_files() -> dict[str, Path]:
