@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
 import signal
@@ -119,7 +120,8 @@ def atomic_output(
     final = Path(path)
     parent = final.parent if str(final.parent) else Path(".")
     check_replaceable(final, folder=directory)
-    remove_stale_temporaries(parent, (f".{final.name}.partial-*", f"{AUDIO_SCRATCH_PREFIX}*"))
+    own = glob.escape(final.name)
+    remove_stale_temporaries(parent, (f".{own}.partial-*", f"{AUDIO_SCRATCH_PREFIX}*"))
     ext = final.suffix if suffix is None else suffix
     prefix = f".{final.name}.partial-"
     try:
