@@ -17,6 +17,8 @@ A source is written as one string:
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +123,33 @@ def background_frame(
     return fit_image(video.read(index), size, fit, fill)
 
 
+_DECODING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2)
+def _decoded_image_once(path: str, stamp: tuple[int, int]) -> np.ndarray:
+    image = read_rgb(Path(path))
+    image.flags.writeable = False  # shared by every effect worker
+    return image
+
+
+def _decoded_image(path: str, stamp: tuple[int, int]) -> np.ndarray:
+    """A still background ``[H, W, 3]`` uint8, decoded once for all effect workers.
+
+    Each worker keeps its own opened sources (video readers are not thread-safe),
+    but a still image is read-only, so the workers share one decoded copy instead of
+    holding one each; ``stamp`` (mtime, size) makes an edited file decode anew.
+    """
+    with _DECODING:
+        return _decoded_image_once(path, stamp)
+
+
 def _open(source: str) -> _Opened:
     if source.startswith(("solid:", "gradient:", "#")):
         return _Opened(generator=parse_generator(source))
     if source.startswith(ASSET_PREFIX):
         return _Opened(video=open_video(asset_path(source[len(ASSET_PREFIX) :])))
     if Path(source).suffix.lower() in IMAGE_SUFFIXES:
-        return _Opened(image=read_rgb(Path(source)))
+        stat = Path(source).stat()
+        return _Opened(image=_decoded_image(source, (stat.st_mtime_ns, stat.st_size)))
     return _Opened(video=open_video(source))
