@@ -225,17 +225,28 @@ class FlowEstimator:
 
 
 def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.ndarray:
-    """``[h, w]`` bool: where ``here`` matches ``there`` within ``tolerance`` grey levels.
+    """``[h, w]`` bool: where ``here`` matches ``there`` within ``tolerance`` levels.
 
-    Both are ``[h, w]`` float32 grey images of one region, ``there`` aligned onto
-    ``here``. A pixel matches when its value lies within ``tolerance`` of the
-    range of ``there`` over its 3x3 neighbourhood, so an alignment off by less
-    than a pixel at a sharp edge still matches, while something else seen
-    there (an occluder, the background an object left) does not.
+    Both are ``[h, w, 3]`` uint8 colour images of one region (:func:`fine_colour`),
+    ``there`` aligned onto ``here``. A pixel matches when, in every channel, its
+    value lies within ``tolerance`` of the range of ``there`` over its 3x3
+    neighbourhood, so an alignment off by less than a pixel at a sharp edge
+    still matches, while something else seen there (an occluder, the background
+    an object left) does not. Colour, not grey: a red and a blue object can have
+    the same grey level.
     """
-    low = cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE)
-    high = cv2.dilate(there, _SQUARE, borderType=cv2.BORDER_REPLICATE)
-    return (here >= low - tolerance) & (here <= high + tolerance)
+    slack = round(tolerance)
+    # uint8 saturates, so the bounds widen by ``slack`` without wrapping around.
+    low = cv2.subtract(cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
+    high = cv2.add(cv2.dilate(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
+    inside = (here >= low) & (here <= high)  # [h, w, 3]
+    return inside.all(axis=2)
+
+
+def fine_colour(frame: np.ndarray, factor: int) -> np.ndarray:
+    """``[H, W, 3]`` uint8 RGB -> ``[h, w, 3]`` uint8 at 1/``factor`` size, lightly blurred."""
+    small = frame if factor <= 1 else area_downscale(frame, factor)
+    return cv2.GaussianBlur(small, (3, 3), 0.8)
 
 
 def smoothed_grey(grey: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ an occluded object is not filled in behind its occluder.
 
 A neighbour's vote is trusted only where the motion that moved it also
 explains the image: its frame, moved the same way, must look like the current
-frame there (within ``appearance_tolerance`` grey levels, with a pixel of
-slack). Where the motion failed (low texture, fast or large objects, frames too
+frame there (within ``appearance_tolerance`` levels in every colour channel,
+with a pixel of slack). Where the motion failed (low texture, fast or large objects, frames too
 small for optical flow), or where something else is seen now (an occluder, the
 background an object left), the vote is replaced by the current value: no
 change rather than an unaligned vote.
@@ -61,6 +61,7 @@ from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
     area_downscale,
+    fine_colour,
     fit_object_motion,
     flow_at,
     flow_factor,
@@ -81,14 +82,10 @@ from vfx.masks.window_rules import combine, hysteresis
 EDGE_BAND = 1
 """Confident pixels this close (working-resolution pixels) to an outline may soften."""
 
-# A vote: the neighbour's [h, w] mask values and [h, w] grey (None without a frame)
-# moved onto the current frame, and where the move is trustworthy ([h, w] bool, None: everywhere).
-_Vote = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
-
 
 @dataclass
 class _Entry:
-    """One frame in the window: its masks, support boxes, greys and flows to its neighbours."""
+    """One frame in the window: its masks, support boxes, images and flows to its neighbours."""
 
     index: int
     probs: np.ndarray  # [N, h, w] float32 at the working resolution
@@ -96,7 +93,7 @@ class _Entry:
     boxes: list[list[Box]]  # per object: boxes of the separate parts of alpha >= low
     grey: np.ndarray | None  # [h', w'] uint8 flow-grid grey frame, None without flow
     soft_grey: np.ndarray | None  # [h', w'] float32 blurred grey, for appearance checks
-    fine_grey: np.ndarray | None  # [h, w] float32 blurred grey at the working resolution
+    colour: np.ndarray | None  # [h, w, 3] uint8 blurred frame at the working resolution
     to_next: Correspondence | None = None
     to_prev: Correspondence | None = None
 
@@ -169,14 +166,14 @@ class TemporalSmoother:
             # N x [h, w] -> [N, h, w] at the working resolution.
             stack = np.stack([area_downscale(plane, self._scale) for plane in stack])
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
-        grey = soft_grey = fine_grey = None
+        grey = soft_grey = colour = None
         if self._reach > 0 and frame is not None:
             if frame.shape[:2] != full_size or frame.ndim != 3:
                 raise VfxError(
                     f"frame of shape {frame.shape} does not match masks of size "
                     f"{full_size}; pass [H, W, 3] uint8 RGB frames"
                 )
-            fine_grey = smoothed_grey(grey_low_res(frame, self._scale))
+            colour = fine_colour(frame, self._scale)
             flow_shape = (-(-stack.shape[1] // self._factor), -(-stack.shape[2] // self._factor))
             if self.settings.motion and flow_possible(*flow_shape):
                 # The flow grid of the working resolution, straight from the full frame.
@@ -185,7 +182,7 @@ class TemporalSmoother:
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
         boxes = [support_regions(plane, low, self._factor) if low > 0 else whole for plane in stack]
-        entry = _Entry(self._pushed, stack, raw, boxes, grey, soft_grey, fine_grey)
+        entry = _Entry(self._pushed, stack, raw, boxes, grey, soft_grey, colour)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
             previous = self._entries[-1]
             previous.to_next, entry.to_prev = self._flow.pair(
@@ -375,15 +372,15 @@ class TemporalSmoother:
         """
         y0, y1, x0, x1 = box
         centre = current.probs[obj, y0:y1, x0:x1]
-        here = None if current.fine_grey is None else current.fine_grey[y0:y1, x0:x1]
+        here = None if current.colour is None else current.colour[y0:y1, x0:x1]
         tolerance = self.settings.appearance_tolerance
         values, offsets = [centre], [0]
         votes, trusted = [], []
         for entry in window:
             corr = corrs[entry.index]
             planes = [entry.probs[obj]]
-            if here is not None and entry.fine_grey is not None:
-                planes.append(entry.fine_grey)
+            if here is not None and entry.colour is not None:
+                planes.append(entry.colour)
             moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
             if corr is not None:
                 moved, valid = self._better_of_shift(
@@ -409,7 +406,7 @@ class TemporalSmoother:
         model: tuple[np.ndarray, np.ndarray] | None,
         centre: np.ndarray,
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
-        """A neighbour's ``[H, W]`` planes (mask, then grey) moved onto this frame in ``box``.
+        """A neighbour's planes (``[H, W]`` mask, ``[H, W, 3]`` colour) moved into ``box``.
 
         Follows the object's ``model`` when there is one, else the dense flow;
         without any motion the planes are taken as they are.
