@@ -12,15 +12,10 @@ import itertools
 
 import numpy as np
 import pytest
-from exact_clips import (
-    big_subject_clip,
-    claimed_from_others,
-    scene_clip,
-    tiny_clip,
-    worst_iou,
-)
 
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics
+from vfx.masks.metrics import claimed_from_others, worst_frame_j
+from vfx.masks.synthetic_masklets import big_subject_clip, scene_clip, tiny_clip
 from vfx.synthetic import GREEN_SCREEN
 
 MIN_IOU = 0.99
@@ -40,7 +35,7 @@ def check_exact(frames: np.ndarray, exact: np.ndarray) -> np.ndarray:
     """Smooth ``[T, N, H, W]`` exact masks with their frames and check them; returns the output."""
     out = smooth_stack(exact, frames)
     assert out.shape == exact.shape
-    iou, t, k = worst_iou(out, exact)
+    iou, t, k = worst_frame_j(out, exact)
     assert iou >= MIN_IOU, f"object {k + 1} on frame {t}: IoU {iou:.4f} against the exact mask"
     assert claimed_from_others(out, exact) == 0, "an object claims pixels another one shows"
     return out
@@ -116,7 +111,7 @@ def test_dropouts_on_the_first_and_last_frames_are_repaired() -> None:
     out = smooth_stack(noisy, frames)
     for t in (0, 4, len(exact) - 1):
         assert metrics.frame_j(out[t, 0], exact[t, 0]) > 0.95, f"frame {t}"
-    assert worst_iou(out, exact)[0] > 0.95
+    assert worst_frame_j(out, exact)[0] > 0.95
 
 
 def test_hidden_part_is_not_filled_in_even_when_the_occluded_mask_chatters() -> None:
