@@ -22,10 +22,10 @@ class Overlay(Effect):
     """A translucent colour fill over each object in the region, with a solid outline.
 
     Each object gets its stable palette colour (or ``color`` for all of them),
-    unless that colour is close to the object's own (a red tint on a red
-    object marks nothing): then the next palette colour that stands out from
-    the object is used. The outline lies just inside the object's edge, so
-    nothing is painted outside the region.
+    unless that colour marks the object poorly: close to the object's own (a
+    red tint on a red object) or mixing with it into grey (yellow on blue).
+    Then the next palette colour that does neither is used. The outline lies
+    just inside the object's edge, so nothing is painted outside the region.
     """
 
     name = "overlay"
@@ -57,10 +57,15 @@ class Overlay(Effect):
 
 MIN_CONTRAST = 120.0
 """RGB distance below which a tint is too close to the colour of the object it marks."""
+MIN_VIVID = 80.0
+"""Least spread between the highest and lowest channel of an even mix of tint and object."""
 
 
 def contrasting_color(preferred: Color, pixels: np.ndarray, alpha: np.ndarray) -> Color:
-    """``preferred``, or the next palette colour after it that stands out from the object.
+    """``preferred``, or the next palette colour after it that marks the object well.
+
+    A colour marks an object well when it is far from the object's mean colour
+    and an even mix of the two is still a colour, not a grey.
 
     Args:
         preferred: the object's palette colour.
@@ -71,9 +76,14 @@ def contrasting_color(preferred: Color, pixels: np.ndarray, alpha: np.ndarray) -
     if not inside.any():
         return preferred
     own = pixels[inside].mean(axis=0)  # [K, 3] -> [3]
-    start = OBJECT_PALETTE.index(preferred) if preferred in OBJECT_PALETTE else 0
-    for step in range(len(OBJECT_PALETTE)):
-        candidate = preferred if step == 0 else OBJECT_PALETTE[(start + step) % len(OBJECT_PALETTE)]
-        if np.linalg.norm(own - np.array(candidate, np.float64)) >= MIN_CONTRAST:
+    start = OBJECT_PALETTE.index(preferred) if preferred in OBJECT_PALETTE else -1
+    candidates = [preferred] + [
+        OBJECT_PALETTE[(start + step) % len(OBJECT_PALETTE)]
+        for step in range(1, len(OBJECT_PALETTE) + 1)
+    ]
+    for candidate in candidates:
+        tint = np.array(candidate, np.float64)
+        mix = (own + tint) / 2
+        if np.linalg.norm(own - tint) >= MIN_CONTRAST and np.ptp(mix) >= MIN_VIVID:
             return candidate
     return preferred
