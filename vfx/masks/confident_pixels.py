@@ -32,12 +32,17 @@ OVERTURN_SHARE = 0.75
 """Share of the window's other frames whose trustworthy votes must disagree to overturn a pixel."""
 # Just below 0.5: the largest value that still reads as "off".
 _BELOW_HALF = float(np.nextafter(np.float32(0.5), np.float32(0.0)))
+# The uncertain band as inclusive float32 bounds, strictly between the confident levels.
+_UNCERTAIN = (
+    float(np.nextafter(np.float32(CONFIDENT_OFF), np.float32(1.0))),
+    float(np.nextafter(np.float32(CONFIDENT_ON), np.float32(0.0))),
+)
 _SQUARE = np.ones((3, 3), np.uint8)
 
 
-def confident(raw: np.ndarray) -> np.ndarray:
-    """``[h, w]`` bool: raw probabilities that are clearly on or clearly off."""
-    return (raw >= CONFIDENT_ON) | (raw <= CONFIDENT_OFF)
+def uncertain(raw: np.ndarray) -> np.ndarray:
+    """``[h, w]`` bool: raw float32 probabilities strictly between the confident levels."""
+    return cv2.inRange(raw, *_UNCERTAIN) > 0
 
 
 def votes_needed(neighbours: int) -> int:
@@ -71,7 +76,7 @@ def overturned(
         if ok is not None:
             disagree &= ok
         against += disagree
-    flip = (against >= needed) & confident(raw)
+    flip = (against >= needed) & ~uncertain(raw)
     if not flip.any():
         return flip
     return cv2.morphologyEx(flip.view(np.uint8), cv2.MORPH_OPEN, _SQUARE).view(bool)
@@ -98,28 +103,29 @@ def guard(
         A new ``[h, w]`` float32 array.
     """
     side = (raw >= 0.5) ^ flip  # where the mask is on after overturning
-    sure = confident(raw)
-    out = smoothed.copy()
+    side8 = side.view(np.uint8)
     if band > 0:
         size = 2 * band + 1
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        side8 = side.view(np.uint8)
         edge = cv2.dilate(side8, kernel) != cv2.erode(side8, kernel)
     else:
         edge = np.zeros(raw.shape, bool)
-    keep = sure & ~edge & ~flip
-    out[keep] = raw[keep]
-    clamp = sure & ~keep  # softened or overturned: stays on its side of 0.5
-    np.copyto(out, np.maximum(out, np.float32(0.5)), where=clamp & side)
-    np.copyto(out, np.minimum(out, np.float32(_BELOW_HALF)), where=clamp & ~side)
+    changing = edge | flip  # confident pixels here soften (or flip) but keep their side
+    out = raw.copy()
+    np.copyto(out, cv2.max(smoothed, 0.5), where=changing & side)
+    np.copyto(out, cv2.min(smoothed, _BELOW_HALF), where=changing & ~side)
+    np.copyto(out, smoothed, where=uncertain(raw))
     if others_hold is not None:
-        np.copyto(out, np.minimum(out, raw), where=others_hold)
+        np.copyto(out, cv2.min(out, raw), where=others_hold)
     return out
 
 
-def others_confident(stack: np.ndarray) -> np.ndarray:
-    """``[N, h, w]`` probabilities -> ``[h, w]`` uint8 count of objects confidently on per pixel."""
-    count = np.zeros(stack.shape[1:], np.uint8)
-    for plane in stack:
-        count += plane >= CONFIDENT_ON
-    return count
+def others_confident(stack: np.ndarray, obj: int) -> np.ndarray | None:
+    """``[N, h, w]`` probabilities -> ``[h, w]`` bool where an object other than ``obj``
+    is confidently on (``None`` when there is no other object)."""
+    held = None
+    for index, plane in enumerate(stack):
+        if index != obj:
+            mine = plane > _UNCERTAIN[1]
+            held = mine if held is None else np.logical_or(held, mine, out=held)
+    return held

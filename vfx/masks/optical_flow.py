@@ -235,12 +235,12 @@ def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.nda
     an object left) does not. Colour, not grey: a red and a blue object can have
     the same grey level.
     """
-    slack = round(tolerance)
+    slack = (round(tolerance),) * 3
     # uint8 saturates, so the bounds widen by ``slack`` without wrapping around.
     low = cv2.subtract(cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
     high = cv2.add(cv2.dilate(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
-    inside = (here >= low) & (here <= high)  # [h, w, 3]
-    return inside.all(axis=2)
+    # inRange: 255 where every channel lies within its bounds.
+    return cv2.inRange(here, low, high) > 0
 
 
 def fine_colour(frame: np.ndarray, factor: int) -> np.ndarray:

@@ -51,7 +51,6 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.masks.confident_pixels import (
-    CONFIDENT_ON,
     guard,
     others_confident,
     overturned,
@@ -253,7 +252,6 @@ class TemporalSmoother:
         raw = current.raw if current.raw is not None else current.probs
         height, width = current.probs.shape[1:]
         out = np.zeros(raw.shape, np.float32)
-        held = others_confident(raw) if raw.shape[0] > 1 else None
         for obj in range(out.shape[0]):
             regions = []
             for box in current.boxes[obj] + [b for entry in window for b in entry.boxes[obj]]:
@@ -273,7 +271,7 @@ class TemporalSmoother:
             models = self._object_models(current, obj, corrs, regions) if regions else {}
             for box in merge_boxes(regions):
                 proposed, flip = self._vote_box(obj, box, current, window, corrs, models)
-                self._settle(out, obj, box, proposed, flip, raw, held)
+                self._settle(out, obj, box, proposed, flip, raw)
         self._emitted += 1
         current.raw = None
         while self._entries and self._entries[0].index < self._emitted - self._span:
@@ -288,15 +286,13 @@ class TemporalSmoother:
         proposed: np.ndarray,
         flip: np.ndarray,
         raw: np.ndarray,
-        held: np.ndarray | None,
     ) -> None:
         """Write object ``obj``'s final values inside work-res ``box`` into full-res ``out``.
 
         ``proposed`` (``[h, w]`` float32) and ``flip`` (``[h, w]`` bool) are the
         window's values and overturned pixels at the working resolution; they
-        are scaled up (bicubic, clipped; nearest) and checked against the
-        full-resolution raw masks ``raw`` (``[N, H, W]``), with ``held`` the
-        ``[H, W]`` count of objects confidently on (``None`` for one object).
+        are scaled up (bilinear; nearest) and checked against the
+        full-resolution raw masks ``raw`` (``[N, H, W]``) of all the objects.
         """
         scale = self._scale
         height, width = raw.shape[1:]
@@ -305,17 +301,13 @@ class TemporalSmoother:
         bottom, right = min(height, y1 * scale), min(width, x1 * scale)
         if scale > 1:
             size = ((x1 - x0) * scale, (y1 - y0) * scale)
-            # Cubic keeps edges crisper than linear; its overshoot is clipped.
-            proposed = cv2.resize(proposed, size, interpolation=cv2.INTER_CUBIC)
-            np.clip(proposed, 0.0, 1.0, out=proposed)
+            # Bilinear: the outline itself comes from the full-resolution raw mask.
+            proposed = cv2.resize(proposed, size, interpolation=cv2.INTER_LINEAR)
             flip = cv2.resize(flip.view(np.uint8), size, interpolation=cv2.INTER_NEAREST)
             proposed = proposed[: bottom - top, : right - left]
             flip = flip[: bottom - top, : right - left].view(bool)
         mine = raw[obj, top:bottom, left:right]
-        others = None
-        if held is not None:
-            # Objects confidently on here, less this one.
-            others = held[top:bottom, left:right] > (mine >= CONFIDENT_ON)
+        others = others_confident(raw[:, top:bottom, left:right], obj)
         alpha = guard(mine, proposed, flip, others, EDGE_BAND * scale)
         out[obj, top:bottom, left:right] = hysteresis(alpha, self.settings.low, self.settings.high)
 

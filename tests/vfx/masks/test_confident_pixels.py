@@ -61,8 +61,9 @@ def test_a_mask_never_grows_where_another_object_is_confident() -> None:
     np.testing.assert_array_equal(out[:6], raw[:6])
     assert (out[6:, 5] == 1.0).all()
     stack = np.stack([square_mask(), square_mask(lo=5, hi=11), np.full((12, 12), 0.5)])
-    count = others_confident(stack)
-    assert count[6, 6] == 2 and count[4, 4] == 1 and count[10, 10] == 1 and count[0, 0] == 0
+    held = others_confident(stack, 0)  # objects 2 and 3 as seen by object 1
+    assert held[6, 6] and held[10, 10] and not held[4, 4] and not held[0, 0]
+    assert others_confident(stack[:1], 0) is None
 
 
 def test_sample_points_takes_any_number_of_points() -> None:
