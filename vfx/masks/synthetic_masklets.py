@@ -224,8 +224,7 @@ def big_subject_clip(
     rng = np.random.default_rng(3)
     background = 90 + 30 * smooth_noise(rng, height, width, max(4, width // 40))[..., None]
     texture = np.stack(
-        [170 + 40 * smooth_noise(rng, 2 * height, 2 * width, max(4, width // 60)) for _ in "rgb"],
-        axis=-1,
+        [170 + 40 * smooth_noise(rng, height, width, max(4, width // 60)) for _ in "rgb"], axis=-1
     )
     side = math.sqrt(share)
     box_w, box_h = int(width * side), int(height * side)
@@ -243,7 +242,7 @@ def big_subject_clip(
                 cv2.circle(shape, (cx, cy), corner, 1, -1)
         on = shape > 0
         image = np.repeat(background, 3, axis=2)
-        moved = texture[height - y0 : 2 * height - y0, width - x0 : 2 * width - x0]
+        moved = np.roll(texture, (y0, x0), axis=(0, 1))  # the texture moves with the object
         image[on] = moved[on]
         rgb[t] = np.clip(image, 0, 255).astype(np.uint8)
         masks[t, 0] = on
