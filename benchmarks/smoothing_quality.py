@@ -38,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vfx.demo.synthetic import GREEN_SCREEN
 from vfx.masks import TemporalSmoother, metrics, refine
 from vfx.masks.synthetic_masklets import (
     MOVERS,
@@ -49,7 +50,6 @@ from vfx.masks.synthetic_masklets import (
     present_frames,
     scene_clip,
 )
-from vfx.synthetic import GREEN_SCREEN
 
 
 @dataclass(frozen=True)

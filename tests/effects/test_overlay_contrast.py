@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from effects import EffectContext, Overlay
-from effects.colors import OBJECT_PALETTE, object_color
+from effects.core.colors import OBJECT_PALETTE, object_color
 from effects.overlay import MIN_CONTRAST, MIN_VIVID, contrasting_color
-from vfx.synthetic import scene_frames
+from vfx.demo.synthetic import scene_frames
 
 
 def tint_of(out: np.ndarray, frame: np.ndarray, at: tuple[int, int]) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vfx.synthetic import scene_frames
+from vfx.demo.synthetic import scene_frames
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def scene_clip(
     background: tuple[int, int, int] | None,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The demo's kind of scene (:func:`vfx.synthetic.scene_frames`): flat shapes, later on top."""
+    """The demo's kind of scene (:func:`vfx.demo.synthetic.scene_frames`): flat shapes on top."""
     scene = list(scene_frames(width, height, frames, objects, background, seed))
     return np.stack([s.rgb for s in scene]), np.stack([s.masks for s in scene])
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vfx.cli.demo_cmd import DEMO_FPS, DEMO_FRAMES, DEMO_SIZE, write_mask_folders
+from vfx.demo.run import DEMO_FPS, DEMO_FRAMES, DEMO_SIZE, write_mask_folders
+from vfx.demo.synthetic import write_scene_video
 from vfx.io.reader import open_video
 from vfx.masks.metrics import claimed_from_others, worst_frame_j
 from vfx.presets.loading import list_presets, load_preset
-from vfx.render_pipeline import masked_frames
+from vfx.rendering.pipeline import masked_frames
 from vfx.sources import ChromaKeySource, load_masks
-from vfx.synthetic import write_scene_video
 
 MIN_IOU = 0.99
 

@@ -13,10 +13,10 @@ import itertools
 import numpy as np
 import pytest
 
+from vfx.demo.synthetic import GREEN_SCREEN
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics
 from vfx.masks.metrics import claimed_from_others, worst_frame_j
 from vfx.masks.synthetic_masklets import big_subject_clip, scene_clip, tiny_clip
-from vfx.synthetic import GREEN_SCREEN
 
 MIN_IOU = 0.99
 
