@@ -56,6 +56,7 @@ def overturned(
     votes: Sequence[np.ndarray],
     trusted: Sequence[np.ndarray | None],
     needed: int,
+    offsets: Sequence[int] | None = None,
 ) -> np.ndarray:
     """``[h, w]`` bool: confident pixels that the window overwhelmingly contradicts.
 
@@ -64,6 +65,10 @@ def overturned(
         votes: the other frames' ``[h, w]`` values, aligned onto the current frame.
         trusted: per vote, ``[h, w]`` bool where it is trustworthy (``None``: everywhere).
         needed: disagreeing trustworthy votes required (:func:`votes_needed`).
+        offsets: each vote's frame offset; when given, a pixel also needs a
+            disagreeing vote from before and one from after the current frame
+            (for votes nothing has verified: an object that moves would
+            otherwise be pulled towards where it goes at the ends of a video).
 
     A pixel is overturned when at least ``needed`` trustworthy votes lie on the
     other side of 0.5; the result is opened with a 3x3 square, so that slivers
@@ -71,12 +76,19 @@ def overturned(
     """
     on = raw >= 0.5
     against = np.zeros(raw.shape, np.uint8)
-    for vote, ok in zip(votes, trusted, strict=True):
+    before = np.zeros(raw.shape, bool)
+    after = np.zeros(raw.shape, bool)
+    for index, (vote, ok) in enumerate(zip(votes, trusted, strict=True)):
         disagree = (vote >= 0.5) != on
         if ok is not None:
             disagree &= ok
         against += disagree
+        if offsets is not None:
+            side = before if offsets[index] < 0 else after
+            side |= disagree
     flip = (against >= needed) & ~uncertain(raw)
+    if offsets is not None:
+        flip &= before & after
     if not flip.any():
         return flip
     return cv2.morphologyEx(flip.view(np.uint8), cv2.MORPH_OPEN, _SQUARE).view(bool)

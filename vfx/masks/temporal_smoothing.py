@@ -211,8 +211,14 @@ class TemporalSmoother:
         return self._entries[index - self._entries[0].index]
 
     def _window(self, target: int) -> tuple[int, int]:
-        """First and last frame of ``target``'s window (``window`` frames where there are)."""
+        """First and last frame of ``target``'s window (``window`` frames where there are).
+
+        Near the ends the window slides inwards, which is safe because every vote
+        is checked against the frames; without frames it shrinks symmetrically.
+        """
         last = self._pushed - 1
+        if self._entry(target).colour is None:
+            return max(0, target - self._reach), min(last, target + self._reach)
         first = max(0, min(target - self._reach, last - self._span))
         return first, min(last, max(target + self._reach, self._span))
 
@@ -387,7 +393,9 @@ class TemporalSmoother:
             votes.append(moved[0])
             trusted.append(valid)
         merged = combine(values, offsets, self.settings.mode)
-        flip = overturned(centre, votes, trusted, votes_needed(len(window)))
+        # Without frames nothing verifies the votes: an overturn then needs both sides in time.
+        sides = offsets[1:] if here is None else None
+        flip = overturned(centre, votes, trusted, votes_needed(len(window)), sides)
         return merged, flip
 
     def _aligned(
