@@ -537,6 +537,17 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if union == 0 else np.count_nonzero(a & b) / union
 
 
+def dependence_reach(settings: SmoothSettings) -> int:
+    """Frames before or after a frame that its smoothed result can depend on.
+
+    ``window - 1``: near the ends of a video the window slides inwards, so
+    frame 0's result depends on frames 1 .. window - 1. Smoothing the frames
+    ``t - reach .. t + reach`` on their own gives frame ``t`` exactly the result
+    it gets in the whole video.
+    """
+    return 2 * (settings.window // 2)
+
+
 def work_scale(width: int, work_width: int) -> int:
     """Integer factor that brings masks ``width`` wide to at most ``work_width`` (0: no limit)."""
     return 1 if work_width <= 0 else max(1, -(-width // work_width))

@@ -9,6 +9,7 @@ import pytest
 from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth
+from vfx.masks.temporal_smoothing import dependence_reach
 from vfx.masks.window_rules import combine, hysteresis
 
 HEIGHT, WIDTH = 48, 64
@@ -184,3 +185,17 @@ def test_wide_masks_are_smoothed_at_the_working_width_and_scaled_back() -> None:
     np.testing.assert_array_equal(np.stack(streamed), reduced)
     with pytest.raises(VfxError, match="work_width must be 0"):
         SmoothSettings.from_dict({"work_width": 8})
+
+
+def test_a_frame_depends_only_on_frames_within_the_dependence_reach() -> None:
+    scene = list(scene_frames(80, 60, 12, objects=2, background=None, seed=2))
+    frames = np.stack([s.rgb for s in scene])
+    masks = np.stack([s.masks for s in scene]).astype(np.float32)  # [T, N, H, W]
+    masks[[0, 6, 11], 0] = 0.0  # dropouts, first and last frames included
+    whole = smooth(masks, frames)
+    reach = dependence_reach(SmoothSettings())
+    assert reach == 4  # the window slides at the ends: frame 0 reads frames 1..4
+    for t in (0, 1, 6, 10, 11):
+        start, stop = max(0, t - reach), min(len(masks), t + reach + 1)
+        part = smooth(masks[start:stop], frames[start:stop])
+        np.testing.assert_array_equal(part[t - start], whole[t])
