@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.colors import OBJECT_PALETTE, Color
 from effects.core.kernels import stroke_band
 from effects.core.object_regions import object_areas, paint_over, union_box, within
 from effects.core.params import param
@@ -20,9 +21,11 @@ from effects.core.registry import register
 class Overlay(Effect):
     """A translucent colour fill over each object in the region, with a solid outline.
 
-    Each object gets its stable palette colour (or ``color`` for all of them).
-    The outline lies just inside the object's edge, so nothing is painted
-    outside the region.
+    Each object gets its stable palette colour (or ``color`` for all of them),
+    unless that colour marks the object poorly: close to the object's own (a
+    red tint on a red object) or mixing with it into grey (yellow on blue).
+    Then the next palette colour that does neither is used. The outline lies
+    just inside the object's edge, so nothing is painted outside the region.
     """
 
     name = "overlay"
@@ -45,5 +48,42 @@ class Overlay(Effect):
             paint = np.multiply(area.alpha, np.float32(self.opacity))
             if self.outline_width > 0:
                 paint = cv2.max(paint, stroke_band(area.alpha, self.outline_width, "inside"))
-            paint_over(image, weight, within(area, box), paint, self.color or area.info.color)
+            colour = self.color or contrasting_color(
+                area.info.color, frame[area.rows, area.cols], area.alpha
+            )
+            paint_over(image, weight, within(area, box), paint, colour)
         return EffectOutput(image=image, weight=weight, box=box)
+
+
+MIN_CONTRAST = 120.0
+"""RGB distance below which a tint is too close to the colour of the object it marks."""
+MIN_VIVID = 80.0
+"""Least spread between the highest and lowest channel of an even mix of tint and object."""
+
+
+def contrasting_color(preferred: Color, pixels: np.ndarray, alpha: np.ndarray) -> Color:
+    """``preferred``, or the next palette colour after it that marks the object well.
+
+    A colour marks an object well when it is far from the object's mean colour
+    and an even mix of the two is still a colour, not a grey.
+
+    Args:
+        preferred: the object's palette colour.
+        pixels: ``[h, w, 3]`` uint8 frame around the object.
+        alpha: ``[h, w]`` float32, the object's mask there.
+    """
+    inside = alpha >= 0.5
+    if not inside.any():
+        return preferred
+    own = pixels[inside].mean(axis=0)  # [K, 3] -> [3]
+    start = OBJECT_PALETTE.index(preferred) if preferred in OBJECT_PALETTE else -1
+    candidates = [preferred] + [
+        OBJECT_PALETTE[(start + step) % len(OBJECT_PALETTE)]
+        for step in range(1, len(OBJECT_PALETTE) + 1)
+    ]
+    for candidate in candidates:
+        tint = np.array(candidate, np.float64)
+        mix = (own + tint) / 2
+        if np.linalg.norm(own - tint) >= MIN_CONTRAST and np.ptp(mix) >= MIN_VIVID:
+            return candidate
+    return preferred

@@ -73,6 +73,7 @@ class Effects(Effect):
         from vfx.api import DEFAULT_MASKS
         from vfx.errors import VfxError
         from vfx.masks.settings import SmoothSettings
+        from vfx.masks.temporal_smoothing import dependence_reach
         from vfx.rendering.pipeline import FrameRenderer, masked_frames
         from vfx.sources.choice import open_source
 
@@ -87,7 +88,7 @@ class Effects(Effect):
         source = open_source(self.masks, self.chroma, info)
         specs = DEFAULT_MASKS if self.mask_specs is None else self.mask_specs
         reach = max(
-            (SmoothSettings.from_dict(dict(s.smooth)).window // 2
+            (dependence_reach(SmoothSettings.from_dict(dict(s.smooth)))
              for s in specs.values() if s.smooth is not None),
             default=0,
         )  # fmt: skip

@@ -123,3 +123,31 @@ def summary(pred: np.ndarray, gt: np.ndarray, tolerance: int | None = None) -> d
         "dtSSD": float(dtssd(pred, gt).mean()) if len(pred) > 1 else 0.0,
         "iou_change": float(iou_change(pred, gt).mean()) if len(pred) > 1 else 0.0,
     }
+
+
+def worst_frame_j(pred: np.ndarray, gt: np.ndarray) -> tuple[float, int, int]:
+    """Lowest J over the frames and objects of ``[T, N, H, W]`` sequences, and where it is.
+
+    Returns:
+        ``(J, frame, object)``; ``(1.0, -1, -1)`` when every frame matches exactly.
+    """
+    worst = (1.0, -1, -1)
+    for k in range(gt.shape[1]):
+        per_frame = region_j(pred[:, k], gt[:, k])
+        t = int(np.argmin(per_frame))
+        worst = min(worst, (float(per_frame[t]), t, k))
+    return worst
+
+
+def claimed_from_others(pred: np.ndarray, gt: np.ndarray) -> int:
+    """Pixels where an object of ``pred`` (at 0.5) is on while another object's ``gt`` holds them.
+
+    Both are ``[T, N, H, W]``; with visible-only ground truth, this counts the
+    pixels of occluders that the objects behind them claim.
+    """
+    truth = binary(gt)
+    claimed = 0
+    for k in range(truth.shape[1]):
+        others = np.delete(truth, k, axis=1).any(axis=1)  # [T, H, W]
+        claimed += int(np.count_nonzero(binary(pred[:, k]) & others))
+    return claimed

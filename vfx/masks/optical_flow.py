@@ -39,11 +39,51 @@ _INVERSE_STEPS = 3
 _MAX_FIT_POINTS = 400
 # Share of an object's core that must look the same after its fitted motion.
 _MODEL_AGREEMENT = 0.7
+_SQUARE = np.ones((3, 3), np.uint8)
+# DIS needs frames at least this many pixels on each side (it fails below 12).
+MIN_FLOW_SIZE = 16
+# cv2.remap takes maps narrower and shorter than SHRT_MAX; points are sampled in rows this long.
+_POINTS_PER_ROW = 4096
 
 
 def flow_factor(width: int, flow_width: int) -> int:
     """Integer downscale factor that brings a frame ``width`` close to ``flow_width``."""
     return max(1, round(width / max(1, flow_width)))
+
+
+def flow_possible(height: int, width: int) -> bool:
+    """Whether a ``height`` x ``width`` flow grid is large enough for DIS optical flow."""
+    return min(height, width) >= MIN_FLOW_SIZE
+
+
+def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Bilinear samples of ``image`` ``[H, W(, C)]`` at the points ``(xs, ys)`` (``[K]`` each).
+
+    Edges are replicated. Any number of points works: they are laid out in rows
+    of at most ``_POINTS_PER_ROW``, because ``cv2.remap`` refuses maps with a
+    side of ``SHRT_MAX`` (32767) or more.
+
+    Returns:
+        ``[K]`` or ``[K, C]`` samples, ``image``'s dtype.
+    """
+    count = int(xs.size)
+    if count == 0:
+        return np.zeros((0, *image.shape[2:]), image.dtype)
+    width = min(count, _POINTS_PER_ROW)
+    rows = -(-count // width)
+    map_x = np.zeros(rows * width, np.float32)
+    map_y = np.zeros(rows * width, np.float32)
+    map_x[:count], map_y[:count] = xs.ravel(), ys.ravel()
+    # [rows * width] -> [rows, width] maps; the padding samples pixel (0, 0) and is dropped.
+    out = cv2.remap(
+        image,
+        map_x.reshape(rows, width),
+        map_y.reshape(rows, width),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    # [rows, width(, C)] -> [rows * width(, C)], then the K real points.
+    return out.reshape(rows * width, *out.shape[2:])[:count]
 
 
 def low_res_shape(height: int, width: int, factor: int) -> tuple[int, int]:
@@ -184,6 +224,31 @@ class FlowEstimator:
         return Correspondence(field)
 
 
+def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.ndarray:
+    """``[h, w]`` bool: where ``here`` matches ``there`` within ``tolerance`` levels.
+
+    Both are ``[h, w, 3]`` uint8 colour images of one region (:func:`fine_colour`),
+    ``there`` aligned onto ``here``. A pixel matches when, in every channel, its
+    value lies within ``tolerance`` of the range of ``there`` over its 3x3
+    neighbourhood, so an alignment off by less than a pixel at a sharp edge
+    still matches, while something else seen there (an occluder, the background
+    an object left) does not. Colour, not grey: a red and a blue object can have
+    the same grey level.
+    """
+    slack = (round(tolerance),) * 3
+    # uint8 saturates, so the bounds widen by ``slack`` without wrapping around.
+    low = cv2.subtract(cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
+    high = cv2.add(cv2.dilate(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
+    # inRange: 255 where every channel lies within its bounds.
+    return cv2.inRange(here, low, high) > 0
+
+
+def fine_colour(frame: np.ndarray, factor: int) -> np.ndarray:
+    """``[H, W, 3]`` uint8 RGB -> ``[h, w, 3]`` uint8 at 1/``factor`` size, lightly blurred."""
+    small = frame if factor <= 1 else area_downscale(frame, factor)
+    return cv2.GaussianBlur(small, (3, 3), 0.8)
+
+
 def smoothed_grey(grey: np.ndarray) -> np.ndarray:
     """``[h, w]`` uint8 grey -> float32, lightly blurred, for comparing appearance across frames."""
     return cv2.GaussianBlur(grey.astype(np.float32), (5, 5), 1.0)
@@ -212,11 +277,7 @@ def flow_at(
         ``[K, 2]`` float32 flow in full-res pixels and ``[K]`` bool validity.
     """
     scale = np.float32(1.0 / factor)
-    # Maps of shape [K, 1]: one output column.
-    low_x = ((xs + 0.5) * scale - 0.5)[:, None]
-    low_y = ((ys + 0.5) * scale - 0.5)[:, None]
-    cells = cv2.remap(corr.field, low_x, low_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    cells = cells[:, 0]  # [K, 1, 3] -> [K, 3]
+    cells = sample_points(corr.field, (xs + 0.5) * scale - 0.5, (ys + 0.5) * scale - 0.5)  # [K, 3]
     return cells[:, :2] * np.float32(factor), cells[:, 2] > 0.5
 
 
@@ -289,14 +350,7 @@ def fit_object_motion(
     ys, xs = np.nonzero(cells)
     points = (np.stack([xs, ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5  # [P, 2]
     moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # low-res coords
-    # Sample ``there`` at the moved cells: maps of shape [P, 1].
-    seen = cv2.remap(
-        there,
-        moved[:, 0:1].astype(np.float32),
-        moved[:, 1:2].astype(np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )[:, 0]
+    seen = sample_points(there, moved[:, 0].astype(np.float32), moved[:, 1].astype(np.float32))
     agree = np.abs(seen - here[ys, xs]) <= tolerance
     return matrix if agree.mean() >= _MODEL_AGREEMENT else None
 

@@ -1,21 +1,33 @@
-"""Temporal smoothing of soft masks: chatter goes, moving edges neither lag nor ghost.
+"""Temporal smoothing of soft masks that does no harm: chatter goes, correct masks stay.
 
-For every frame ``t`` the filter looks at the frames ``t - k .. t + k`` (``k =
-window // 2``), moves each neighbour's mask onto frame ``t`` with the motion
-between the frames, and combines the values per pixel with a robust, symmetric
-(zero-phase) rule. Because the neighbours are aligned first, an edge that moves
-is not averaged with where it was; because the rule is robust, a mask that
-drops out or a blob that appears for a frame is outvoted, and an object that
-really leaves is gone as soon as most of the window agrees.
+For every frame ``t`` the filter looks at ``window - 1`` other frames (``t - k
+.. t + k`` with ``k = window // 2``; near the start and the end of the video the
+window slides so that it keeps as many frames, instead of shrinking to one
+side), moves each neighbour's mask onto frame ``t`` with the motion between the
+frames, and combines the values per pixel (:mod:`vfx.masks.window_rules`).
+
+What that combination may change is limited by
+:mod:`vfx.masks.confident_pixels`: uncertain pixels take it freely, confident
+pixels near the outline only soften (they stay on their side of 0.5), and
+confident pixels elsewhere keep their raw value, unless most of the window's
+trustworthy votes contradict them over a solid area (a single-frame dropout, a
+spurious blob). A mask never grows where another object of the same stack
+holds the pixel with confidence, so objects that touch are smoothed jointly and
+an occluded object is not filled in behind its occluder.
+
+A neighbour's vote is trusted only where the motion that moved it also
+explains the image: its frame, moved the same way, must look like the current
+frame there (within ``appearance_tolerance`` levels in every colour channel,
+with a pixel of slack). Where the motion failed (low texture, fast or large objects, frames too
+small for optical flow), or where something else is seen now (an occluder, the
+background an object left), the vote is replaced by the current value: no
+change rather than an unaligned vote.
 
 Motion comes from DIS optical flow on downscaled frames. Per-pixel flow smears
 across an object's outline, so by default each object's mask is moved by a
 similarity transform fitted (RANSAC) to the flow inside the object, which keeps
-the outline crisp. Where the trustworthy flow shows something else moving over
-the object (an occluder), that pixel follows the flow instead, so the mask is
-not dragged over the occluder. Where no motion can be trusted at all (failed
-checks, matches outside the image), a neighbour's vote is replaced by the vote
-from the mirrored neighbour, or else by the current frame's own value.
+the outline crisp; where that motion does not explain what is seen (an
+occluder), the pixel follows the dense flow instead.
 
 Hysteresis then decides presence: a region of alpha >= ``low`` survives only if
 it reaches ``high`` somewhere; survivors keep their soft values.
@@ -23,7 +35,8 @@ it reaches ``high`` somewhere; survivors keep their soft values.
 All the work for an object happens inside the boxes that its masks can reach in
 the window, which keeps the cost per object proportional to its size. Masks
 wider than ``work_width`` are smoothed at a resolution reduced by an integer
-factor and scaled back up inside those boxes only.
+factor; the proposed values are scaled back up inside those boxes and the rules
+above are applied at full resolution, against the full-resolution raw masks.
 """
 
 from __future__ import annotations
@@ -37,16 +50,26 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.masks.confident_pixels import (
+    guard,
+    others_confident,
+    overturned,
+    votes_needed,
+)
 from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
     area_downscale,
+    fine_colour,
     fit_object_motion,
     flow_at,
     flow_factor,
+    flow_possible,
     grey_low_res,
+    looks_alike,
     model_unexplained,
     reach_in_box,
+    sample_points,
     smoothed_grey,
     upsample_box,
     upsample_cells,
@@ -55,16 +78,21 @@ from vfx.masks.settings import SmoothSettings
 from vfx.masks.support_regions import Box, merge_boxes, support_regions
 from vfx.masks.window_rules import combine, hysteresis
 
+EDGE_BAND = 1
+"""Confident pixels this close (working-resolution pixels) to an outline may soften."""
+
 
 @dataclass
 class _Entry:
-    """One frame in the window: its masks, support boxes and flows to its neighbours."""
+    """One frame in the window: its masks, support boxes, images and flows to its neighbours."""
 
     index: int
-    probs: np.ndarray  # [N, H, W] float32
+    probs: np.ndarray  # [N, h, w] float32 at the working resolution
+    raw: np.ndarray | None  # [N, H, W] float32 at full resolution, until the frame is emitted
     boxes: list[list[Box]]  # per object: boxes of the separate parts of alpha >= low
-    grey: np.ndarray | None  # [h, w] uint8 low-res grey frame, None without motion
-    soft_grey: np.ndarray | None  # [h, w] float32 blurred grey, for appearance checks
+    grey: np.ndarray | None  # [h', w'] uint8 flow-grid grey frame, None without flow
+    soft_grey: np.ndarray | None  # [h', w'] float32 blurred grey, for appearance checks
+    colour: np.ndarray | None  # [h, w, 3] uint8 blurred frame at the working resolution
     to_next: Correspondence | None = None
     to_prev: Correspondence | None = None
 
@@ -73,9 +101,13 @@ class TemporalSmoother:
     """Streaming temporal smoothing with a look-ahead of ``window // 2`` frames.
 
     Push each frame's masks (and, for motion compensation, the frame); each call
-    returns the smoothed masks that became ready, in frame order. ``flush`` at
-    the end returns the rest. The results equal :func:`smooth` on the whole
-    sequence exactly.
+    returns the smoothed masks that became ready, in frame order. The first
+    result comes once ``window`` frames are in (the first frames' windows slide
+    forward), then one per push; ``flush`` at the end returns the rest. The
+    results equal :func:`smooth` on the whole sequence exactly.
+
+    The objects of one ``[N, H, W]`` stack are smoothed jointly: no object's
+    mask grows onto pixels that another one holds with confidence.
 
     Example::
 
@@ -92,6 +124,7 @@ class TemporalSmoother:
             settings if isinstance(settings, SmoothSettings) else SmoothSettings.from_dict(settings)
         )
         self._reach = self.settings.window // 2
+        self._span = 2 * self._reach  # other frames in a full window
         self._flow = FlowEstimator(self.settings.flow_preset)
         self._factor = 1  # work-res pixels per flow cell
         self._scale = 1  # full-res pixels per work-res pixel
@@ -102,7 +135,7 @@ class TemporalSmoother:
 
     @property
     def lookahead(self) -> int:
-        """Frames pushed before the first result comes out, minus one."""
+        """Frames pushed after a frame before its result comes out (once the first came out)."""
         return self._reach
 
     def push(self, probs: np.ndarray, frame: np.ndarray | None = None) -> list[np.ndarray]:
@@ -126,25 +159,29 @@ class TemporalSmoother:
         if stack.ndim == 2:
             stack = stack[None]  # [H, W] -> [1, H, W]
         full_size = stack.shape[1:]
+        raw = stack
         self._scale = work_scale(stack.shape[2], self.settings.work_width)
         if self._scale > 1:
             # N x [h, w] -> [N, h, w] at the working resolution.
             stack = np.stack([area_downscale(plane, self._scale) for plane in stack])
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
-        grey = None
-        if self.settings.motion and self._reach > 0 and frame is not None:
+        grey = soft_grey = colour = None
+        if self._reach > 0 and frame is not None:
             if frame.shape[:2] != full_size or frame.ndim != 3:
                 raise VfxError(
                     f"frame of shape {frame.shape} does not match masks of size "
                     f"{full_size}; pass [H, W, 3] uint8 RGB frames"
                 )
-            # The flow grid of the working resolution, straight from the full frame.
-            grey = grey_low_res(frame, self._factor * self._scale)
+            colour = fine_colour(frame, self._scale)
+            flow_shape = (-(-stack.shape[1] // self._factor), -(-stack.shape[2] // self._factor))
+            if self.settings.motion and flow_possible(*flow_shape):
+                # The flow grid of the working resolution, straight from the full frame.
+                grey = grey_low_res(frame, self._factor * self._scale)
+                soft_grey = smoothed_grey(grey)
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
         boxes = [support_regions(plane, low, self._factor) if low > 0 else whole for plane in stack]
-        soft_grey = None if grey is None else smoothed_grey(grey)
-        entry = _Entry(self._pushed, stack, boxes, grey, soft_grey)
+        entry = _Entry(self._pushed, stack, raw, boxes, grey, soft_grey, colour)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
             previous = self._entries[-1]
             previous.to_next, entry.to_prev = self._flow.pair(
@@ -153,7 +190,8 @@ class TemporalSmoother:
         self._entries.append(entry)
         self._pushed += 1
         ready = []
-        while self._emitted + self._reach < self._pushed:
+        # Frame t is ready once the last frame of its window, max(t + k, 2k), is in.
+        while self._pushed - 1 >= max(self._emitted + self._reach, self._span):
             ready.append(self._emit())
         return ready
 
@@ -172,13 +210,25 @@ class TemporalSmoother:
     def _entry(self, index: int) -> _Entry:
         return self._entries[index - self._entries[0].index]
 
-    def _correspondences(self, target: int, last: int) -> dict[int, Correspondence | None]:
-        """Chained flows from frame ``target`` to each neighbour (``None`` without motion)."""
+    def _window(self, target: int) -> tuple[int, int]:
+        """First and last frame of ``target``'s window (``window`` frames where there are).
+
+        Near the ends the window slides inwards, which is safe because every vote
+        is checked against the frames; without frames it shrinks symmetrically.
+        """
+        last = self._pushed - 1
+        if self._entry(target).colour is None:
+            return max(0, target - self._reach), min(last, target + self._reach)
+        first = max(0, min(target - self._reach, last - self._span))
+        return first, min(last, max(target + self._reach, self._span))
+
+    def _correspondences(
+        self, target: int, first: int, last: int
+    ) -> dict[int, Correspondence | None]:
+        """Chained flows from frame ``target`` to each other frame of ``first .. last``
+        (``None`` without motion)."""
         result: dict[int, Correspondence | None] = {}
-        for step, stop in (
-            (1, min(last, target + self._reach)),
-            (-1, max(0, target - self._reach)),
-        ):
+        for step, stop in ((1, last), (-1, first)):
             corr: Correspondence | None = None
             broken = False  # a frame without flow ends motion compensation on this side
             for index in range(target, stop, step):
@@ -192,9 +242,9 @@ class TemporalSmoother:
 
     def _emit(self) -> np.ndarray:
         target = self._emitted
-        last = self._pushed - 1
         current = self._entry(target)
-        corrs = self._correspondences(target, last)
+        first, last = self._window(target)
+        corrs = self._correspondences(target, first, last)
         tolerance = self.settings.appearance_tolerance
         corrs = {
             index: None
@@ -205,9 +255,9 @@ class TemporalSmoother:
             for index, corr in corrs.items()
         }
         window = [self._entry(i) for i in sorted(corrs)]
-        out = np.zeros(current.probs.shape, np.float32)
-        height, width = out.shape[1:]
-        merged: list[list[Box]] = []
+        raw = current.raw if current.raw is not None else current.probs
+        height, width = current.probs.shape[1:]
+        out = np.zeros(raw.shape, np.float32)
         for obj in range(out.shape[0]):
             regions = []
             for box in current.boxes[obj] + [b for entry in window for b in entry.boxes[obj]]:
@@ -225,43 +275,47 @@ class TemporalSmoother:
                     )
                 )
             models = self._object_models(current, obj, corrs, regions) if regions else {}
-            merged.append(merge_boxes(regions))
-            for box in merged[-1]:
-                out[obj, box[0] : box[1], box[2] : box[3]] = self._smooth_box(
-                    obj, box, current, window, corrs, models
-                )
-        if self._scale > 1:
-            out = self._enlarge(out, merged)
+            for box in merge_boxes(regions):
+                proposed, flip = self._vote_box(obj, box, current, window, corrs, models)
+                self._settle(out, obj, box, proposed, flip, raw)
         self._emitted += 1
-        while self._entries and self._entries[0].index < self._emitted - self._reach:
+        current.raw = None
+        while self._entries and self._entries[0].index < self._emitted - self._span:
             self._entries.popleft()
         return out[0] if len(self._shape or ()) == 2 else out
 
-    def _enlarge(self, out: np.ndarray, boxes: list[list[Box]]) -> np.ndarray:
-        """Work-res ``[N, h, w]`` results -> full-res ``[N, H, W]``, scaled up inside ``boxes``.
+    def _settle(
+        self,
+        out: np.ndarray,
+        obj: int,
+        box: Box,
+        proposed: np.ndarray,
+        flip: np.ndarray,
+        raw: np.ndarray,
+    ) -> None:
+        """Write object ``obj``'s final values inside work-res ``box`` into full-res ``out``.
 
-        Bicubic upscaling of each object's boxes (outside them every value is
-        0); values that it brings below ``low`` become 0, as hysteresis would.
+        ``proposed`` (``[h, w]`` float32) and ``flip`` (``[h, w]`` bool) are the
+        window's values and overturned pixels at the working resolution; they
+        are scaled up (bilinear; nearest) and checked against the
+        full-resolution raw masks ``raw`` (``[N, H, W]``) of all the objects.
         """
         scale = self._scale
-        # THRESH_TOZERO keeps values above its threshold: the float32 just below ``low``.
-        below = float(np.nextafter(np.float32(self.settings.low), np.float32(-1.0)))
-        height, width = (self._shape or ())[-2:]
-        full = np.zeros((out.shape[0], height, width), np.float32)
-        for obj, obj_boxes in enumerate(boxes):
-            for y0, y1, x0, x1 in obj_boxes:
-                crop = out[obj, y0:y1, x0:x1]
-                if not crop.any():
-                    continue
-                size = ((x1 - x0) * scale, (y1 - y0) * scale)
-                # Cubic keeps edges crisper than linear; its overshoot is clipped.
-                big = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)
-                np.clip(big, 0.0, 1.0, out=big)
-                cv2.threshold(big, below, 0.0, cv2.THRESH_TOZERO, dst=big)
-                top, left = y0 * scale, x0 * scale
-                rows, cols = min(big.shape[0], height - top), min(big.shape[1], width - left)
-                full[obj, top : top + rows, left : left + cols] = big[:rows, :cols]
-        return full
+        height, width = raw.shape[1:]
+        y0, y1, x0, x1 = box
+        top, left = y0 * scale, x0 * scale
+        bottom, right = min(height, y1 * scale), min(width, x1 * scale)
+        if scale > 1:
+            size = ((x1 - x0) * scale, (y1 - y0) * scale)
+            # Bilinear: the outline itself comes from the full-resolution raw mask.
+            proposed = cv2.resize(proposed, size, interpolation=cv2.INTER_LINEAR)
+            flip = cv2.resize(flip.view(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+            proposed = proposed[: bottom - top, : right - left]
+            flip = flip[: bottom - top, : right - left].view(bool)
+        mine = raw[obj, top:bottom, left:right]
+        others = others_confident(raw[:, top:bottom, left:right], obj)
+        alpha = guard(mine, proposed, flip, others, EDGE_BAND * scale)
+        out[obj, top:bottom, left:right] = hysteresis(alpha, self.settings.low, self.settings.high)
 
     def _object_models(
         self,
@@ -299,7 +353,7 @@ class TemporalSmoother:
                 models[index] = (matrix, unexplained)
         return models
 
-    def _smooth_box(
+    def _vote_box(
         self,
         obj: int,
         box: Box,
@@ -307,138 +361,148 @@ class TemporalSmoother:
         window: list[_Entry],
         corrs: dict[int, Correspondence | None],
         models: dict[int, tuple[np.ndarray, np.ndarray] | None],
-    ) -> np.ndarray:
-        """Smoothed ``[h, w]`` values of object ``obj`` inside ``box`` of the current frame."""
-        target = current.index
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The window's proposal for object ``obj`` inside work-res ``box`` of the current frame.
+
+        Returns the combined ``[h, w]`` float32 values (an untrusted vote counts
+        as the current value) and the ``[h, w]`` bool confident pixels that the
+        trusted votes overturn.
+        """
         y0, y1, x0, x1 = box
         centre = current.probs[obj, y0:y1, x0:x1]
-        aligned = {
-            entry.index - target: self._aligned(
-                entry.probs[obj], corrs[entry.index], box, models.get(entry.index), centre
-            )
-            for entry in window
-        }
-        for entry in window:
-            if corrs[entry.index] is None:
-                continue  # no motion compensation for this neighbour: taken as it is
-            offset = entry.index - target
-            aligned[offset] = self._better_of_shift(
-                aligned[offset], entry.probs[obj], current.probs[obj], box, centre
-            )
+        here = None if current.colour is None else current.colour[y0:y1, x0:x1]
+        tolerance = self.settings.appearance_tolerance
         values, offsets = [centre], [0]
-        for offset, (value, valid) in aligned.items():
-            if valid is not None:
-                value = np.where(valid, value, self._fallback(aligned.get(-offset), centre))
+        votes, trusted = [], []
+        for entry in window:
+            corr = corrs[entry.index]
+            planes = [entry.probs[obj]]
+            if here is not None and entry.colour is not None:
+                planes.append(entry.colour)
+            moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
+            if corr is not None:
+                moved, valid = self._better_of_shift(
+                    (moved, valid), planes, current.probs[obj], box, centre
+                )
+            if len(moved) > 1 and here is not None:
+                alike = looks_alike(here, moved[1], tolerance)
+                valid = alike if valid is None else valid & alike
+            value = moved[0] if valid is None else np.where(valid, moved[0], centre)
             values.append(value)
-            offsets.append(offset)
+            offsets.append(entry.index - current.index)
+            votes.append(moved[0])
+            trusted.append(valid)
         merged = combine(values, offsets, self.settings.mode)
-        return hysteresis(merged, self.settings.low, self.settings.high)
+        # Without frames nothing verifies the votes: an overturn then needs both sides in time.
+        sides = offsets[1:] if here is None else None
+        flip = overturned(centre, votes, trusted, votes_needed(len(window)), sides)
+        return merged, flip
 
     def _aligned(
         self,
-        plane: np.ndarray,
+        planes: list[np.ndarray],
         corr: Correspondence | None,
         box: Box,
         model: tuple[np.ndarray, np.ndarray] | None,
         centre: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """A neighbour's ``[H, W]`` mask resampled onto the current frame inside ``box``.
+    ) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """A neighbour's planes (``[H, W]`` mask, ``[H, W, 3]`` colour) moved into ``box``.
 
         Follows the object's ``model`` when there is one, else the dense flow;
-        without any motion the mask is taken as it is.
+        without any motion the planes are taken as they are.
 
-        Returns the ``[h, w]`` values and their ``[h, w]`` bool validity (``None``
-        when every value is usable).
+        Returns the ``[h, w]`` values per plane and their ``[h, w]`` bool validity
+        (``None`` when every value is usable).
         """
         y0, y1, x0, x1 = box
         if corr is None:
-            return plane[y0:y1, x0:x1], None
+            return [plane[y0:y1, x0:x1] for plane in planes], None
         if model is not None:
-            return self._follow_model(plane, corr, box, model, centre)
+            return self._follow_model(planes, corr, box, model, centre)
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
-        warped = cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped = [
+            cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            for plane in planes
+        ]
         return warped, valid
 
     def _follow_model(
         self,
-        plane: np.ndarray,
+        planes: list[np.ndarray],
         corr: Correspondence,
         box: Box,
         model: tuple[np.ndarray, np.ndarray],
         centre: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """A neighbour's mask moved by the object's motion, corrected where it is not the object.
+    ) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """A neighbour's planes moved by the object's motion, corrected where it is not the object.
 
         ``model`` is the ``[2, 3]`` similarity to the neighbour and the low-res
         cells it does not explain. Where following it would carry the object
-        onto such a cell (an occluder passing in front), the dense flow, with
-        its validity, tells where the pixel went instead; where it would lose
-        a point of the object that the flow loses too (hidden in the
-        neighbour), the vote is not trusted.
+        (``planes[0]``) onto such a cell (an occluder passing in front), the
+        dense flow, with its validity, tells where the pixel went instead; where
+        it would lose a point of the object that the flow loses too (hidden in
+        the neighbour), the vote is not trusted.
         """
         y0, y1, x0, x1 = box
         matrix, unexplained = model
         # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
         shifted = matrix.copy()
         shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
-        warped = cv2.warpAffine(
-            plane,
-            shifted,
-            (x1 - x0, y1 - y0),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        warped = [
+            cv2.warpAffine(
+                plane,
+                shifted,
+                (x1 - x0, y1 - y0),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            for plane in planes
+        ]
         f = self._factor
         if not unexplained[y0 // f : -(-y1 // f), x0 // f : -(-x1 // f)].any():
             return warped, None
         lost = upsample_cells(unexplained & (corr.valid <= 0.5), f, box)
-        hidden = lost & (warped < 0.5) & (centre >= 0.5)
-        dragged = upsample_cells(unexplained, f, box) & (warped >= 0.5)
+        hidden = lost & (warped[0] < 0.5) & (centre >= 0.5)
+        dragged = upsample_cells(unexplained, f, box) & (warped[0] >= 0.5)
         if not dragged.any():
             return warped, (~hidden if hidden.any() else None)
         rows, cols = np.nonzero(dragged)
         xs = cols.astype(np.float32) + x0
         ys = rows.astype(np.float32) + y0
         flow, valid_at = flow_at(corr, f, xs, ys)
-        # Maps of shape [K, 1]: the dragged pixels, sampled through the flow.
-        dense = cv2.remap(
-            plane,
-            (xs + flow[:, 0])[:, None],
-            (ys + flow[:, 1])[:, None],
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        warped[rows, cols] = dense[:, 0]
+        for plane, moved in zip(planes, warped, strict=True):
+            moved[rows, cols] = sample_points(plane, xs + flow[:, 0], ys + flow[:, 1])
         valid = ~hidden
         valid[rows, cols] = valid_at
         return warped, valid
 
     @staticmethod
     def _better_of_shift(
-        candidate: tuple[np.ndarray, np.ndarray | None],
-        plane: np.ndarray,
+        candidate: tuple[list[np.ndarray], np.ndarray | None],
+        planes: list[np.ndarray],
         here: np.ndarray,
         box: Box,
         centre: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+    ) -> tuple[list[np.ndarray], np.ndarray | None]:
         """The aligned vote, or the neighbour moved by the shift of its mask's centroid.
 
         Image flow says little inside flat, textureless objects, so a fast one can
-        be misaligned. When the aligned ``[h, w]`` vote agrees poorly with the
-        current ``[h, w]`` ``centre``, the neighbour's ``[H, W]`` ``plane`` is also
-        shifted by the centroid offset to the current ``[H, W]`` mask ``here``, and
-        the shifted vote is returned when it agrees with the current mask closely.
+        be misaligned. When the aligned ``[h, w]`` mask vote agrees poorly with the
+        current ``[h, w]`` ``centre``, the neighbour's ``[H, W]`` planes are also
+        shifted by the offset of its mask's (``planes[0]``) centroid to the current
+        ``[H, W]`` mask ``here``'s, and the shifted vote is returned when it agrees
+        with the current mask closely.
         """
-        value = candidate[0]
+        value = candidate[0][0]
         mine = centre >= 0.5
         agreement = _iou(value >= 0.5, mine)
         if agreement >= SHIFT_CHECK_IOU:
             return candidate
         y0, y1, x0, x1 = box
         # Centroids inside the box: the box offset cancels in their difference.
-        there_m = cv2.moments((plane[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
+        there_m = cv2.moments((planes[0][y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
         here_m = cv2.moments((here[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
         if there_m["m00"] == 0 or here_m["m00"] == 0:
             return candidate
@@ -446,33 +510,21 @@ class TemporalSmoother:
         dy = there_m["m01"] / there_m["m00"] - here_m["m01"] / here_m["m00"]
         # Inverse map: output pixel (u, v) of the box samples plane at (u + x0 + dx, v + y0 + dy).
         matrix = np.array([[1.0, 0.0, x0 + dx], [0.0, 1.0, y0 + dy]], np.float64)
-        shifted = cv2.warpAffine(
-            plane,
-            matrix,
-            (x1 - x0, y1 - y0),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        shifted = [
+            cv2.warpAffine(
+                plane,
+                matrix,
+                (x1 - x0, y1 - y0),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            for plane in planes
+        ]
         # Only a shift that makes the neighbour match the current mask closely is taken:
         # a current mask that is itself wrong (a dropout, a blob) must still be outvoted.
-        if _iou(shifted >= 0.5, mine) >= SHIFT_CHECK_IOU:
+        if _iou(shifted[0] >= 0.5, mine) >= SHIFT_CHECK_IOU:
             return shifted, None
         return candidate
-
-    @staticmethod
-    def _fallback(
-        mirror: tuple[np.ndarray, np.ndarray | None] | None, centre: np.ndarray
-    ) -> np.ndarray:
-        """What replaces an untrustworthy vote: the vote from the opposite side of the window
-        where that one is trustworthy, else the current frame's own value.
-
-        Taking the mirrored vote keeps the window symmetric and still outvotes a
-        one-frame dropout next to an occlusion; the current value is the last resort.
-        """
-        if mirror is None:
-            return centre
-        value, valid = mirror
-        return value if valid is None else np.where(valid, value, centre)
 
 
 SHIFT_CHECK_IOU = 0.95
@@ -485,25 +537,36 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if union == 0 else np.count_nonzero(a & b) / union
 
 
+def dependence_reach(settings: SmoothSettings) -> int:
+    """Frames before or after a frame that its smoothed result can depend on.
+
+    ``window - 1``: near the ends of a video the window slides inwards, so
+    frame 0's result depends on frames 1 .. window - 1. Smoothing the frames
+    ``t - reach .. t + reach`` on their own gives frame ``t`` exactly the result
+    it gets in the whole video.
+    """
+    return 2 * (settings.window // 2)
+
+
 def work_scale(width: int, work_width: int) -> int:
     """Integer factor that brings masks ``width`` wide to at most ``work_width`` (0: no limit)."""
     return 1 if work_width <= 0 else max(1, -(-width // work_width))
 
 
 def smooth(probs: np.ndarray, frames: np.ndarray | None = None, **settings: Any) -> np.ndarray:
-    """Smooth a sequence of one object's soft masks over time.
+    """Smooth a sequence of soft masks over time (one object, or several jointly).
 
     Args:
-        probs: ``[T, H, W]`` float32 in 0..1.
+        probs: ``[T, H, W]`` (one object) or ``[T, N, H, W]`` (N objects) float32 in 0..1.
         frames: ``[T, H, W, 3]`` uint8 RGB frames for motion compensation, or ``None``.
         **settings: :class:`SmoothSettings` fields; omitted ones take the preset defaults.
 
     Returns:
-        ``[T, H, W]`` float32 in 0..1.
+        An array shaped like ``probs``, float32 in 0..1.
     """
     stack = np.asarray(probs, dtype=np.float32)
-    if stack.ndim != 3:
-        raise VfxError(f"smooth expects [T, H, W] masks, got shape {stack.shape}")
+    if stack.ndim not in (3, 4):
+        raise VfxError(f"smooth expects [T, H, W] or [T, N, H, W] masks, got shape {stack.shape}")
     if frames is not None and (len(frames) != len(stack)):
         raise VfxError(f"smooth got {len(frames)} frames for {len(stack)} masks; pass one per mask")
     smoother = TemporalSmoother(settings)

@@ -86,6 +86,13 @@ def hysteresis(alpha: np.ndarray, low: float, high: float) -> np.ndarray:
     """
     region = (alpha >= low).view(np.uint8)
     count, labels = cv2.connectedComponents(region, connectivity=8)
+    # THRESH_TOZERO keeps values above its threshold: the float32 just below ``low``.
+    below = float(np.nextafter(np.float32(low), np.float32(-1.0)))
+    cv2.threshold(alpha, below, 0.0, cv2.THRESH_TOZERO, dst=alpha)
+    if count <= 2:  # at most one region: no labels to look up
+        if count == 2 and alpha.max() < high:
+            alpha[:] = 0.0
+        return alpha
     seeded = np.zeros(count, bool)
     seeded[labels[alpha >= high]] = True
     seeded[0] = False  # below low

@@ -59,3 +59,16 @@ def test_iou_change_measures_jumps_relative_to_ground_truth() -> None:
     summary = metrics.summary(pred, gt, tolerance=1)
     assert summary["J"] == pytest.approx((1 + 2 / 3 + 1) / 3)
     assert summary["iou_change"] == pytest.approx(1 / 3)
+
+
+def test_worst_frame_j_and_claims_from_others() -> None:
+    gt = np.zeros((3, 2, 4, 4), bool)  # [T, N, H, W]
+    gt[:, 0, :2] = True  # object 1: top half
+    gt[:, 1, 2:] = True  # object 2: bottom half
+    pred = gt.astype(np.float32)
+    assert metrics.worst_frame_j(pred, gt) == (1.0, -1, -1)
+    assert metrics.claimed_from_others(pred, gt) == 0
+    pred[2, 1, 1] = 0.8  # object 2 claims a row of object 1 on frame 2
+    j, t, k = metrics.worst_frame_j(pred, gt)
+    assert (t, k) == (2, 1) and j == pytest.approx(8 / 12)
+    assert metrics.claimed_from_others(pred, gt) == 4

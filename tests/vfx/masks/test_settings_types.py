@@ -27,8 +27,14 @@ def test_an_optional_field_takes_none_or_its_type() -> None:
 
 @pytest.mark.parametrize(
     ("value", "hint", "expected"),
-    [(True, bool, True), (3.0, int, 3), (2, float, 2.0), ([1, 2], tuple[int, ...], (1, 2)),
-     (None, int | None, None), (5, int | None, 5)],
+    [
+        (True, bool, True),
+        (3.0, int, 3),
+        (2, float, 2.0),
+        ([1, 2], tuple[int, ...], (1, 2)),
+        (None, int | None, None),
+        (5, int | None, 5),
+    ],
 )
 def test_typed_value_accepts(value, hint, expected) -> None:
     out = typed_value(value, hint)
@@ -37,8 +43,15 @@ def test_typed_value_accepts(value, hint, expected) -> None:
 
 @pytest.mark.parametrize(
     ("value", "hint"),
-    [(1, bool), (True, int), (2.5, int), (True, float), (3, str), (None, int),
-     ([1.5], tuple[int, ...])],
+    [
+        (1, bool),
+        (True, int),
+        (2.5, int),
+        (True, float),
+        (3, str),
+        (None, int),
+        ([1.5], tuple[int, ...]),
+    ],
 )
 def test_typed_value_refuses(value, hint) -> None:
     with pytest.raises(TypeError):

@@ -9,6 +9,7 @@ import pytest
 from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth
+from vfx.masks.temporal_smoothing import dependence_reach
 from vfx.masks.window_rules import combine, hysteresis
 
 HEIGHT, WIDTH = 48, 64
@@ -90,22 +91,22 @@ def test_streaming_equals_batch_with_frames_and_several_objects() -> None:
     masks = np.stack([s.masks for s in scene]).astype(np.float32)  # [T, N, H, W]
     rng = np.random.default_rng(0)
     noisy = np.clip(masks + 0.3 * rng.standard_normal(masks.shape).astype(np.float32), 0, 1)
-    batch = [smooth(noisy[:, k], frames, window=5) for k in range(2)]
+    batch = smooth(noisy, frames, window=5)  # [T, N, H, W], the objects jointly
+    single = smooth(noisy[:, 0], frames, window=5)
     smoother = TemporalSmoother({"window": 5})
     assert smoother.lookahead == 2
     streamed = []
     for t in range(len(frames)):
         ready = smoother.push(noisy[t], frames[t])
-        assert len(streamed) + len(ready) == max(0, t + 1 - 2)
+        # The first frames' windows slide forward: frame 0 waits for frame 4, then one per push.
+        assert len(streamed) + len(ready) == (0 if t < 4 else t - 1)
         streamed.extend(ready)
     streamed.extend(smoother.flush())
-    stacked = np.stack(streamed)  # [T, N, H, W]
-    for k in range(2):
-        np.testing.assert_array_equal(stacked[:, k], batch[k])
+    np.testing.assert_array_equal(np.stack(streamed), batch)
     # The smoother is reusable after flush.
     again = [a for t in range(len(frames)) for a in smoother.push(noisy[t, 0], frames[t])]
     again.extend(smoother.flush())
-    np.testing.assert_array_equal(np.stack(again), batch[0])
+    np.testing.assert_array_equal(np.stack(again), single)
 
 
 def test_window_one_only_applies_hysteresis() -> None:
@@ -163,7 +164,7 @@ def test_shape_mistakes_are_reported() -> None:
     smoother.push(np.zeros((4, 5), np.float32))
     with pytest.raises(VfxError, match="changed shape"):
         smoother.push(np.zeros((4, 6), np.float32))
-    with pytest.raises(VfxError, match=r"\[T, H, W\]"):
+    with pytest.raises(VfxError, match=r"\[T, N, H, W\]"):
         smooth(np.zeros((4, 5), np.float32))
     with pytest.raises(VfxError, match="frames for"):
         smooth(np.zeros((3, 4, 5), np.float32), np.zeros((2, 4, 5, 3), np.uint8))
@@ -184,3 +185,17 @@ def test_wide_masks_are_smoothed_at_the_working_width_and_scaled_back() -> None:
     np.testing.assert_array_equal(np.stack(streamed), reduced)
     with pytest.raises(VfxError, match="work_width must be 0"):
         SmoothSettings.from_dict({"work_width": 8})
+
+
+def test_a_frame_depends_only_on_frames_within_the_dependence_reach() -> None:
+    scene = list(scene_frames(80, 60, 12, objects=2, background=None, seed=2))
+    frames = np.stack([s.rgb for s in scene])
+    masks = np.stack([s.masks for s in scene]).astype(np.float32)  # [T, N, H, W]
+    masks[[0, 6, 11], 0] = 0.0  # dropouts, first and last frames included
+    whole = smooth(masks, frames)
+    reach = dependence_reach(SmoothSettings())
+    assert reach == 4  # the window slides at the ends: frame 0 reads frames 1..4
+    for t in (0, 1, 6, 10, 11):
+        start, stop = max(0, t - reach), min(len(masks), t + reach + 1)
+        part = smooth(masks[start:stop], frames[start:stop])
+        np.testing.assert_array_equal(part[t - start], whole[t])

@@ -67,7 +67,7 @@ def test_streaming_smoothing_stays_in_sync_with_the_frames(video_and_masks):
     with masked_frames(open_video(frames), ArrayMasks(masks), specs) as pipe:
         items = list(pipe)
     assert len(items) == T
-    batch = smooth(masks[:, 0], **settings)
+    batch = smooth(masks[:, :2], frames, **settings)[:, 0]  # objects 1 and 2 jointly
     for t, item in enumerate(items):
         np.testing.assert_array_equal(item.frame.rgb, frames[t])
         np.testing.assert_allclose(item.objects[1], batch[t], atol=1e-6)
