@@ -21,6 +21,7 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
+from vfx.io.file_lock import file_lock
 from vfx.io.video_source import VideoInfo
 from vfx.masks import (
     MaskletStore,
@@ -140,9 +141,24 @@ def track_cached(
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
     if find_cached_store(store_dir.parent, store_dir.name) is not None:
         return MaskletStore.open(store_dir)
+    # Concurrent workers on one clip: the first tracks, the others wait and reuse its store.
+    with file_lock(store_dir.parent / f".{store_dir.name}.lock"):
+        if find_cached_store(store_dir.parent, store_dir.name) is None:
+            _track_into(store_dir, video, video_hash, info, prompts, tracker)
+    return MaskletStore.open(store_dir)
+
+
+def _track_into(
+    store_dir: Path,
+    video: Path,
+    video_hash: str,
+    info: VideoInfo,
+    prompts: list[ObjectPrompts],
+    tracker: Tracker,
+) -> None:
+    """Track ``video`` and publish the store at ``store_dir`` (the caller holds its lock)."""
     if store_dir.exists():
         shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(store_dir.parent)
     run = tracker.load()
     meta = {
@@ -159,7 +175,6 @@ def track_cached(
     with MaskletStore.create(store_dir, meta) as writer:
         for index, masks in run(info, prompts):
             writer.write_frame(index, masks)
-    return MaskletStore.open(store_dir)
 
 
 STALE_PARTIAL_SECONDS = 24 * 3600
