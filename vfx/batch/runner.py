@@ -92,8 +92,7 @@ def run_batch(
 
     try:
         for plan in ready:
-            running[plan.index] = _Running(plan)
-            _submit_first(plan, executor)
+            running[plan.index] = _Running(plan, chunks_left=_submit_first(plan, executor))
         progress.running = min(len(running), progress.slots)
         progress.show()
         while executor.busy:
@@ -144,8 +143,11 @@ def _outcome(
     )
 
 
-def _submit_first(plan: JobPlan, executor: Executor) -> None:
-    """A whole job, or the start of a chunked render: its tracking, or its chunks."""
+def _submit_first(plan: JobPlan, executor: Executor) -> int:
+    """A whole job, or the start of a chunked render: its tracking, or its chunks.
+
+    Returns the number of chunks submitted.
+    """
     job = plan.job
     assert job is not None
     if not plan.chunks:
@@ -153,7 +155,8 @@ def _submit_first(plan: JobPlan, executor: Executor) -> None:
     elif job.tracks:
         executor.submit(Task(job, TRACK))
     else:
-        _submit_chunks(plan, executor, job.masks)
+        return _submit_chunks(plan, executor, job.masks)
+    return 0
 
 
 def _submit_chunks(plan: JobPlan, executor: Executor, masks: str | None) -> int:

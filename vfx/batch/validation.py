@@ -65,16 +65,28 @@ class JobPlan:
 
 
 def plan_jobs(manifest: Manifest, *, resume: bool = False, force: bool = False) -> list[JobPlan]:
-    """Check every job of ``manifest``; outputs that collide fail the later job."""
-    plans = []
+    """Check every job of ``manifest``.
+
+    An output that is some job's input, or an earlier job's output, fails the job
+    first; then each job is checked on its own (:func:`check_job`).
+    """
+    parsed = []
     for index, entry in enumerate(manifest.entries, start=1):
         label = str(entry.get("input", "?"))
         try:
             job = job_from_entry(index, entry, manifest.base_dir, overwrite=force)
-            plans.append(check_job(job, resume=resume))
+            parsed.append(JobPlan(index, label, job))
         except VfxError as exc:
-            plans.append(JobPlan(index, label, error=exc.message))
-    return _check_collisions(plans)
+            parsed.append(JobPlan(index, label, error=exc.message))
+    plans = []
+    for plan in _check_collisions(parsed):
+        if plan.error is None and plan.job is not None:
+            try:
+                plan = check_job(plan.job, resume=resume)
+            except VfxError as exc:
+                plan = replace(plan, error=exc.message)
+        plans.append(plan)
+    return plans
 
 
 def check_job(job: Job, *, resume: bool = False) -> JobPlan:
