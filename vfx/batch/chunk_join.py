@@ -44,7 +44,9 @@ def join_chunks(
 
     with (
         atomic_output(output) as tmp,
-        tempfile.TemporaryDirectory(prefix=".vfx-join-", dir=output.parent) as scratch,
+        tempfile.TemporaryDirectory(
+            prefix=f".{output.name}.partial-join-", dir=output.parent
+        ) as scratch,
     ):
         listing = Path(scratch) / "parts.txt"
         listing.write_text(

@@ -117,7 +117,7 @@ def run_batch(
         raise
     finally:
         executor.close()
-        _clean_up(plans, outcomes)
+        _clean_up(plans)
         if report is not None:
             ordered = [outcomes[plan.index] for plan in plans if plan.index in outcomes]
             write_report(report, report_data(ordered, time.perf_counter() - started, executor.name))
@@ -185,17 +185,16 @@ def _join(plan: JobPlan) -> str | None:
     return None
 
 
-def _clean_up(plans: list[JobPlan], outcomes: dict[int, JobOutcome]) -> None:
-    """Remove chunk folders, and the temporaries of jobs that did not finish."""
+def _clean_up(plans: list[JobPlan]) -> None:
+    """Remove chunk folders, and temporaries left by attempts that were interrupted or killed."""
     for plan in plans:
         job = plan.job
         if job is None or plan.error is not None or plan.skip:
             continue
         if job.output is not None and plan.chunks:
             shutil.rmtree(chunk_folder(job.output), ignore_errors=True)
-        if outcomes.get(plan.index) is None or outcomes[plan.index].status != DONE:
-            for path in job.outputs:
-                remove_partials(path)
+        for path in job.outputs:
+            remove_partials(path)
 
 
 def exit_code(outcomes: list[JobOutcome]) -> int:

@@ -276,7 +276,10 @@ def write_video(
         clip = VideoClip(feed.frame_at, duration=(frame_count + 0.5) / fps)
         with (
             atomic_output(final, directory=directory) as tmp,
-            tempfile.TemporaryDirectory(prefix=".vfx-audio-", dir=tmp.parent) as scratch,
+            # named like the output's temporary, so that whoever cleans those finds it too
+            tempfile.TemporaryDirectory(
+                prefix=f".{final.name}.partial-audio-", dir=tmp.parent
+            ) as scratch,
         ):
             plan = None
             if audio_source is not None and kind != "png":

@@ -91,10 +91,8 @@ def test_quick_form_fills_the_templates(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     for name in ("b.mp4", "a.mp4"):
         _write(tmp_path / "clips" / name, "")
-    manifest = quick_entries(
-        "clips/*.mp4", "out/{stem}_{index}.mp4", {"preset": "background-blur", "chroma": "green",
-                                                  "masks": None, "set": ()}  # fmt: skip
-    )
+    options = {"preset": "background-blur", "chroma": "green", "masks": None, "set": ()}
+    manifest = quick_entries("clips/*.mp4", "out/{stem}_{index}.mp4", options)
     assert [e["input"] for e in manifest.entries] == ["clips/a.mp4", "clips/b.mp4"]
     assert [e["output"] for e in manifest.entries] == ["out/a_1.mp4", "out/b_2.mp4"]
     assert "masks" not in manifest.entries[0] and "set" not in manifest.entries[0]
