@@ -114,3 +114,36 @@ def test_ray_executor_without_ray_says_how_to_install(batch_folder: Path, capsys
         "vfx: error: --executor ray needs Ray, which is not installed; "
         "pip install 'vfx[ray]' (or pip install ray)"
     )
+
+
+def test_ctrl_c_loses_only_the_jobs_in_flight_and_resume_finishes(clip: Clip, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    jobs = "".join(
+        f"  - {{input: {clip.video}, output: out/{name}.mp4, masks: {clip.masks_dir}}}\n"
+        for name in ("a", "b", "c")
+    )
+    (tmp_path / "jobs.yaml").write_text(f"defaults: {{preset: background-blur}}\njobs:\n{jobs}")
+    command = [sys.executable, "-c", "from vfx.cli import main; main()", "batch", "jobs.yaml"]
+    batch = subprocess.Popen(
+        command, cwd=tmp_path, start_new_session=True, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    assert batch.stderr is not None
+    assert "0/3 done" in batch.stderr.readline()  # submitted; the workers are starting
+    time.sleep(2)
+    os.killpg(batch.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    rest = batch.communicate(timeout=120)[1]
+    assert batch.returncode == 130 and "interrupted" in rest
+    report = json.loads((tmp_path / "jobs.report.json").read_text())
+    assert all(job["status"] == "done" or "interrupted" in job["error"] for job in report["jobs"])
+    out = tmp_path / "out"
+    assert not out.exists() or [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    done = subprocess.run([*command, "--resume", "--quiet"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4", "b.mp4", "c.mp4"]

@@ -112,6 +112,7 @@ def run_batch(
             else:
                 finish(state, None)
     except KeyboardInterrupt:
+        progress.stream = None  # one line per job would follow; the report has them
         for state in list(running.values()):
             finish(state, "interrupted before it finished; run again with --resume")
         raise

@@ -96,9 +96,8 @@ def run_task(task: Task) -> TaskResult:
     except VfxError as exc:
         return TaskResult(task, exc.message, seconds=time.perf_counter() - started)
     except Exception as exc:  # a bug, but still one job's: report it and go on
-        return TaskResult(
-            task, f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started
-        )
+        line = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line (ffmpeg's are many)
+        return TaskResult(task, line, seconds=time.perf_counter() - started)
     return TaskResult(task, None, frames, time.perf_counter() - started, store)
 
 
