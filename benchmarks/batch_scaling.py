@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from vfx.batch import LocalExecutor, Manifest, RayExecutor, plan_jobs, run_batch
-from vfx.cli.demo_cmd import write_mask_folders
+from vfx.demo.run import write_mask_folders
+from vfx.demo.synthetic import write_scene_video, write_union_mask_video
 from vfx.io.reader import open_video
-from vfx.synthetic import write_scene_video, write_union_mask_video
 
 VFX = [shutil.which("vfx") or "vfx"]
 

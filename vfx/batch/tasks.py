@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from vfx.batch.manifest import Job
 from vfx.errors import VfxError
-from vfx.tracking import Tracker
+from vfx.sources.tracking import Tracker
 
 if TYPE_CHECKING:
     from vfx.masks import MaskletStore
@@ -125,7 +125,7 @@ def _run_job(job: Job) -> int:
 
 
 def _prompts(job: Job) -> list | None:
-    from vfx.prompts import parse_prompts
+    from vfx.prompts.parsing import parse_prompts
 
     return parse_prompts(job.points, job.boxes, job.prompts) or None
 
@@ -168,8 +168,8 @@ def _track(job: Job) -> MaskletStore:
 
 
 def _export(job: Job) -> int:
-    from vfx.exporters import export_masks
-    from vfx.mask_choice import open_masks
+    from vfx.mask_formats import export_masks
+    from vfx.sources.choice import open_masks
     from vfx.sources.chroma import ChromaKeySource
 
     assert job.export is not None
@@ -202,7 +202,7 @@ def worker_tracker(
     model: str | None, checkpoint: Path | None, device: str, precision: str
 ) -> Tracker:
     """SAM 2 for these options, loaded at most once in this process (on the first cache miss)."""
-    from vfx.tracking import choose_model
+    from vfx.sources.tracking import choose_model
 
     choice = choose_model(model, checkpoint)
     return _loaded_once(choice.name, str(choice.checkpoint), choice.identity, device, precision)
@@ -210,7 +210,7 @@ def worker_tracker(
 
 @functools.cache
 def _loaded_once(name: str, checkpoint: str, identity: str, device: str, precision: str) -> Tracker:
-    from vfx.tracking import ModelChoice, sam2_tracker
+    from vfx.sources.tracking import ModelChoice, sam2_tracker
 
     choice = ModelChoice(name, Path(checkpoint), identity)
     tracker = sam2_tracker(choice, device, progress=False, precision=precision)

@@ -131,10 +131,10 @@ def check_job(job: Job, *, resume: bool = False) -> JobPlan:
 
 def _check_source(job: Job, info: object) -> None:
     """Exactly one mask source, valid against the video (prompts inside the frame, ...)."""
-    from vfx.mask_choice import open_masks
-    from vfx.prompts import parse_prompts, validate_prompts
+    from vfx.prompts.parsing import parse_prompts, validate_prompts
+    from vfx.sources.choice import open_masks
     from vfx.sources.chroma import parse_chroma_color
-    from vfx.tracking import check_precision, choose_model
+    from vfx.sources.tracking import check_precision, choose_model
 
     prompted = bool(job.points or job.boxes or job.prompts)
     given = [
@@ -192,9 +192,9 @@ def _check_render(job: Job) -> None:
 
 
 def _check_export(job: Job) -> None:
-    from vfx.exporters.conform import FRAME_MODES, SIDE_MODES
-    from vfx.exporters.export import check_format
-    from vfx.exporters.job import COMBINES
+    from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
+    from vfx.mask_formats.export import check_format
+    from vfx.mask_formats.job import COMBINES
 
     assert job.export is not None
     check_format(job.export.format)

@@ -19,33 +19,72 @@ EXECUTORS = ("local", "ray")
 
 @click.command()
 @click.argument("manifest", metavar="MANIFEST|'GLOB'")
-@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
-              help="local: a process pool on this machine; ray: Ray tasks (local or a cluster).")
-@click.option("--ray-address", metavar="ADDR",
-              help="Ray cluster (auto, HOST:6379 or ray://HOST:10001); default: a local Ray.")
-@click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="local executor: worker processes (default: one per core).")
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine; ray: Ray tasks (local or a cluster).",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDR",
+    help="Ray cluster (auto, HOST:6379 or ray://HOST:10001); default: a local Ray.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="local executor: worker processes (default: one per core).",
+)
 @click.option("--resume", is_flag=True, help="Skip jobs whose outputs exist; re-run the rest.")
 @click.option("--force", is_flag=True, help="Overwrite outputs that exist.")
 @click.option("--dry-run", is_flag=True, help="Check every job, print the plan, run nothing.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSON report (default: MANIFEST's name + .report.json beside it).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON report (default: MANIFEST's name + .report.json beside it).",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-@click.option("-o", "--output", metavar="TEMPLATE",
-              help="Quick form: output per clip, e.g. 'out/{stem}.mp4' ({stem}, {name}, {index}).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="TEMPLATE",
+    help="Quick form: output per clip, e.g. 'out/{stem}.mp4' ({stem}, {name}, {index}).",
+)
 @click.option("--preset", metavar="NAME|FILE", help="Quick form: the preset.")
-@click.option("--set", "overrides", multiple=True, metavar="LAYER.PARAM=VALUE",
-              help="Quick form: preset override (repeatable).")
-@click.option("--point", "points", multiple=True, metavar="FRAME:X,Y[:OBJ][:neg]",
-              help="Quick form: a click on the object (repeatable).")
-@click.option("--box", "boxes", multiple=True, metavar="FRAME:X0,Y0,X1,Y1[:OBJ]",
-              help="Quick form: a box around the object (repeatable).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="LAYER.PARAM=VALUE",
+    help="Quick form: preset override (repeatable).",
+)
+@click.option(
+    "--point",
+    "points",
+    multiple=True,
+    metavar="FRAME:X,Y[:OBJ][:neg]",
+    help="Quick form: a click on the object (repeatable).",
+)
+@click.option(
+    "--box",
+    "boxes",
+    multiple=True,
+    metavar="FRAME:X0,Y0,X1,Y1[:OBJ]",
+    help="Quick form: a box around the object (repeatable).",
+)
 @click.option("--prompts", "prompts_file", metavar="FILE", help="Quick form: prompt file template.")
 @click.option("--auto", metavar="[FRAME:]MODE", help="Quick form: pick objects automatically.")
 @click.option("--masks", "masks_path", metavar="PATH", help="Quick form: masks template.")
 @click.option("--chroma", metavar="COLOR", help="Quick form: key colour (green, blue, #RRGGBB).")
-@click.option("--chunk-frames", type=click.IntRange(min=1), metavar="N",
-              help="Quick form: render from existing masks in chunks of N frames.")
+@click.option(
+    "--chunk-frames",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Quick form: render from existing masks in chunks of N frames.",
+)
 @model_options
 @precision_option
 def batch(

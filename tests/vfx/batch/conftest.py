@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vfx.cli.demo_cmd import write_mask_folders
-from vfx.synthetic import write_scene_video
+from vfx.demo.run import write_mask_folders
+from vfx.demo.synthetic import write_scene_video
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import numpy as np
 
 from vfx.io.reader import open_video
 from vfx.masks import MaskletStore
-from vfx.prompts import parse_prompts
-from vfx.tracking import Tracker, track_cached
+from vfx.prompts.parsing import parse_prompts
+from vfx.sources.tracking import Tracker, track_cached
 
 
 def _slow_tracker(log: Path) -> Tracker:

@@ -9,7 +9,7 @@ import pytest
 import sam2.build_sam
 from vfx.batch.manifest import Job
 from vfx.batch.tasks import Task, run_task
-from vfx.synthetic import write_scene_video
+from vfx.demo.synthetic import write_scene_video
 
 
 def test_one_model_load_serves_every_prompted_job_of_a_worker(tmp_path: Path, monkeypatch):
