@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from vfx.batch.tasks import Task, TaskResult, limit_threads, run_task
 
@@ -84,8 +85,7 @@ class LocalExecutor:
                     task, f"its worker process died {task.attempt} times (killed or out of memory)"
                 )
                 continue
-            retry = Task(task.job, task.kind, task.frames, task.part, task.masks, task.attempt + 1)
-            self.submit(retry)
+            self.submit(replace(task, attempt=task.attempt + 1))
         return failed
 
     def close(self) -> None:

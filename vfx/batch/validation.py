@@ -12,9 +12,13 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vfx.batch.manifest import Job, Manifest, job_from_entry
 from vfx.errors import VfxError
+
+if TYPE_CHECKING:
+    from vfx.io.video_source import VideoInfo
 
 _AUTO = re.compile(r"^(\d+:)?(largest|center|all(:[0-9.]+)?|ids:\d+(,\d+)*)$")
 AUTO_SYNTAX = "[FRAME:]largest|center|all[:MIN_AREA]|ids:3,5"
@@ -129,7 +133,7 @@ def check_job(job: Job, *, resume: bool = False) -> JobPlan:
     return JobPlan(job.index, job.label, job, info.frame_count, chunks, skip)
 
 
-def _check_source(job: Job, info: object) -> None:
+def _check_source(job: Job, info: VideoInfo) -> None:
     """Exactly one mask source, valid against the video (prompts inside the frame, ...)."""
     from vfx.prompts.parsing import parse_prompts, validate_prompts
     from vfx.sources.choice import open_masks
