@@ -180,3 +180,4 @@ def track(
         return store
     copy_store(store.path, Path(output))
     return MaskletStore.open(output)
+

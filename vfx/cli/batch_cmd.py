@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vfx.cli.prompt_options import model_options, precision_option
+from vfx.cli.options import model_options, precision_option
 from vfx.errors import VfxError
 
 if TYPE_CHECKING:
