@@ -205,7 +205,9 @@ def job_from_entry(index: int, entry: Mapping[str, Any], base_dir: Path, overwri
     unknown = sorted(set(entry) - set(JOB_KEYS))
     if unknown:
         raise VfxError(f"unknown key {unknown[0]!r}; job keys are: {', '.join(JOB_KEYS)}")
-    label = _text(entry, "input", required=True)
+    label = _text(entry, "input")
+    if label is None:
+        raise VfxError("the job has no 'input'; give the video as input: PATH")
 
     def path(key: str) -> Path | None:
         text = _text(entry, key)
@@ -247,11 +249,9 @@ def _resolve(base_dir: Path, text: str) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def _text(entry: Mapping[str, Any], key: str, required: bool = False) -> str | None:
+def _text(entry: Mapping[str, Any], key: str) -> str | None:
     value = entry.get(key)
     if value is None:
-        if required:
-            raise VfxError(f"the job has no {key!r}; give the video as input: PATH")
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise VfxError(f"{key} must be text, got {value!r}")

@@ -88,6 +88,7 @@ def run_task(task: Task) -> TaskResult:
         remove_partials(path)  # left by an attempt whose worker was killed
     try:
         if task.kind == CHUNK:
+            assert task.part is not None
             frames, store = _render(task.job, task.masks, task.frames, task.part), None
         elif task.kind == TRACK:
             frames, store = 0, str(_track(task.job).path)
@@ -164,32 +165,23 @@ def _render(job: Job, masks: str | None, frames: tuple[int, int] | None, output:
 def _track(job: Job) -> MaskletStore:
     from vfx.api import track
 
-    return track(job.input, _prompts(job), progress=False, **_model_kwargs(job))
+    return track(job.input, _prompts(job) or [], progress=False, **_model_kwargs(job))
 
 
 def _export(job: Job) -> int:
     from vfx.mask_formats import export_masks
-    from vfx.sources.choice import open_masks
-    from vfx.sources.chroma import ChromaKeySource
 
     assert job.export is not None
-    if job.tracks:
-        source = _track(job)
-    elif job.chroma:
-        source = ChromaKeySource(job.chroma)
-    else:
-        from vfx.io.reader import open_video
-
-        with open_video(job.input) as reader:
-            source = open_masks(str(job.masks), reader.info)
+    masks = str(_track(job).path) if job.tracks else job.masks  # a store folder, or imported
     options = dict(job.export.options)
     objects = options.pop("objects", None)
     if isinstance(objects, int):
         objects = [objects]
     result = export_masks(
-        source,
+        masks,
         job.export.output,
         job.export.format,
+        chroma=job.chroma,
         video=job.input,
         objects=objects,
         force=job.overwrite,

@@ -123,7 +123,7 @@ def check_job(job: Job, *, resume: bool = False) -> JobPlan:
         job = replace(job, overwrite=True)  # --resume re-runs a job that wrote only some outputs
     for path in job.outputs:
         _check_writable(path)
-    chunks = ()
+    chunks: tuple[tuple[int, int], ...] = ()
     if job.chunk_frames is not None:
         size = job.chunk_frames
         chunks = tuple(
@@ -136,7 +136,7 @@ def check_job(job: Job, *, resume: bool = False) -> JobPlan:
 def _check_source(job: Job, info: VideoInfo) -> None:
     """Exactly one mask source, valid against the video (prompts inside the frame, ...)."""
     from vfx.prompts.parsing import parse_prompts, validate_prompts
-    from vfx.sources.choice import open_masks
+    from vfx.sources.choice import open_source
     from vfx.sources.chroma import parse_chroma_color
     from vfx.sources.tracking import check_precision, choose_model
 
@@ -167,7 +167,7 @@ def _check_source(job: Job, info: VideoInfo) -> None:
                 "this vfx cannot choose objects automatically (auto); give point, box or prompts"
             )
     if job.masks:
-        open_masks(job.masks, info)
+        open_source(job.masks, info=info)
     if job.chroma:
         parse_chroma_color(job.chroma)
     if job.tracks:
