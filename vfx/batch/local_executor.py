@@ -72,7 +72,11 @@ class LocalExecutor:
                     return result
 
     def _restart(self, broken: Task) -> TaskResult | None:
-        """A worker died: start a new pool and resubmit every unfinished task once more."""
+        """A worker died: start a new pool and resubmit every unfinished task once more.
+
+        Retries overwrite: the job's outputs did not exist when it was checked (or ``--force``
+        was given), so an output there now is one an earlier attempt wrote.
+        """
         tasks = [broken, *self._pending.values()]
         self._pending.clear()
         assert self._pool is not None
@@ -85,7 +89,9 @@ class LocalExecutor:
                     task, f"its worker process died {task.attempt} times (killed or out of memory)"
                 )
                 continue
-            self.submit(replace(task, attempt=task.attempt + 1))
+            # the broken pool may have lost the result of a task that wrote its output
+            job = replace(task.job, overwrite=True)
+            self.submit(replace(task, job=job, attempt=task.attempt + 1))
         return failed
 
     def close(self) -> None:

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vfx.cli.options import model_options, precision_option
+from vfx.cli.options import (
+    force_option,
+    mask_source_options,
+    model_options,
+    overrides_option,
+    precision_option,
+    prompt_options,
+    quiet_option,
+)
 from vfx.errors import VfxError
 
 if TYPE_CHECKING:
@@ -38,7 +46,7 @@ EXECUTORS = ("local", "ray")
     help="local executor: worker processes (default: one per core).",
 )
 @click.option("--resume", is_flag=True, help="Skip jobs whose outputs exist; re-run the rest.")
-@click.option("--force", is_flag=True, help="Overwrite outputs that exist.")
+@force_option("Overwrite outputs that exist.")
 @click.option("--dry-run", is_flag=True, help="Check every job, print the plan, run nothing.")
 @click.option(
     "--report",
@@ -46,7 +54,7 @@ EXECUTORS = ("local", "ray")
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON report (default: MANIFEST's name + .report.json beside it).",
 )
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@quiet_option
 @click.option(
     "-o",
     "--output",
@@ -54,31 +62,10 @@ EXECUTORS = ("local", "ray")
     help="Quick form: output per clip, e.g. 'out/{stem}.mp4' ({stem}, {name}, {index}).",
 )
 @click.option("--preset", metavar="NAME|FILE", help="Quick form: the preset.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="LAYER.PARAM=VALUE",
-    help="Quick form: preset override (repeatable).",
-)
-@click.option(
-    "--point",
-    "points",
-    multiple=True,
-    metavar="FRAME:X,Y[:OBJ][:neg]",
-    help="Quick form: a click on the object (repeatable).",
-)
-@click.option(
-    "--box",
-    "boxes",
-    multiple=True,
-    metavar="FRAME:X0,Y0,X1,Y1[:OBJ]",
-    help="Quick form: a box around the object (repeatable).",
-)
-@click.option("--prompts", "prompts_file", metavar="FILE", help="Quick form: prompt file template.")
+@overrides_option
+@prompt_options
 @click.option("--auto", metavar="[FRAME:]MODE", help="Quick form: pick objects automatically.")
-@click.option("--masks", "masks_path", metavar="PATH", help="Quick form: masks template.")
-@click.option("--chroma", metavar="COLOR", help="Quick form: key colour (green, blue, #RRGGBB).")
+@mask_source_options
 @click.option(
     "--chunk-frames",
     type=click.IntRange(min=1),
@@ -105,6 +92,10 @@ def batch(
     **quick: object,
 ) -> None:
     """Run many jobs: a YAML/JSON MANIFEST, or one preset over the clips matching 'GLOB'.
+
+    The quick form ('GLOB') takes the render options (--preset, --set, prompts, --masks,
+    --chroma, model options) for every clip; -o, --masks and --prompts may name {stem},
+    {name} and {index} of each clip.
 
     Every job is checked first; a job that fails its checks or its run is
     reported and the others go on. The exit code is 0 only when no job failed.
