@@ -38,6 +38,7 @@ class LocalExecutor:
         self.retries = retries
         self._pool: cf.ProcessPoolExecutor | None = None
         self._pending: dict[cf.Future, Task] = {}
+        self._given_up: list[TaskResult] = []  # tasks whose workers died too often
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
@@ -55,23 +56,22 @@ class LocalExecutor:
 
     @property
     def busy(self) -> bool:
-        """Whether tasks are queued or running."""
-        return bool(self._pending)
+        """Whether tasks are queued or running, or results wait to be taken."""
+        return bool(self._pending or self._given_up)
 
     def next_result(self) -> TaskResult:
         """Wait for the next task to end and return its result."""
-        while True:
+        while not self._given_up:
             done, _ = cf.wait(self._pending, return_when=cf.FIRST_COMPLETED)
             future = next(iter(done))
             task = self._pending.pop(future)
             try:
                 return future.result()
             except BrokenProcessPool:
-                result = self._restart(task)
-                if result is not None:
-                    return result
+                self._restart(task)
+        return self._given_up.pop()
 
-    def _restart(self, broken: Task) -> TaskResult | None:
+    def _restart(self, broken: Task) -> None:
         """A worker died: start a new pool and resubmit every unfinished task once more.
 
         Retries overwrite: the job's outputs did not exist when it was checked (or ``--force``
@@ -82,17 +82,15 @@ class LocalExecutor:
         assert self._pool is not None
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
-        failed = None
         for task in tasks:
             if task.attempt > self.retries:
-                failed = TaskResult(
-                    task, f"its worker process died {task.attempt} times (killed or out of memory)"
-                )
+                attempts = f"in each of {task.attempt} attempt(s)"
+                message = f"its worker died {attempts} (killed or out of memory)"
+                self._given_up.append(TaskResult(task, message))
                 continue
             # the broken pool may have lost the result of a task that wrote its output
             job = replace(task.job, overwrite=True)
             self.submit(replace(task, job=job, attempt=task.attempt + 1))
-        return failed
 
     def close(self) -> None:
         """Stop the pool; queued tasks are cancelled, running ones end with their workers."""

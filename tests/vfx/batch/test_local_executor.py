@@ -62,3 +62,22 @@ def test_progress_line_and_eta():
     progress.done, progress.failed, progress.running = 1, 1, 2
     assert progress.eta() is not None and progress.eta() >= 0
     assert progress.line().startswith("vfx batch: 1/4 done, 1 failed, 2 running, ETA 00:00:")
+
+
+def test_a_job_whose_worker_dies_more_often_than_retries_fails_alone(media, tmp_path: Path):
+    target = tmp_path / "long.mp4"
+    jobs = [
+        {"input": "clips/long.mp4", "output": str(target), "preset": "background-blur",
+         "masks": "masks/long"},
+        {"input": "clips/a.mp4", "output": str(tmp_path / "a.mp4"), "preset": "background-blur",
+         "chroma": "green"},
+    ]  # fmt: skip
+    killer = WorkerKiller(target)
+    killer.start()
+    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), LocalExecutor(2, retries=0))
+    killer.join(1)
+    assert killer.killed is not None, "the test never saw the job running"
+    assert outcomes[0].status == "failed"
+    assert outcomes[0].error == "its worker died in each of 1 attempt(s) (killed or out of memory)"
+    assert outcomes[1].status in ("done", "failed")  # in flight with the killed one: lost too
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
