@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfx.batch.manifest_yaml import parse_manifest_text
 from vfx.errors import VfxError
+from vfx.safe_yaml import load_yaml
 
 JOB_KEYS = (
     "input", "output", "preset", "set", "point", "box", "prompts", "auto", "masks", "chroma",
@@ -126,7 +126,7 @@ def load_manifest(path: str | Path) -> Manifest:
         raise VfxError(
             f"cannot read manifest {file} ({exc}); give a UTF-8 YAML or JSON file"
         ) from None
-    data = parse_manifest_text(text, file.name)
+    data = load_yaml(text, f"manifest {file}")  # data only: no aliases, tags or bombs
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), list) or not data["jobs"]:
         raise VfxError(f"manifest {file} needs a non-empty 'jobs' list (and optional 'defaults')")
     unknown = sorted(set(data) - {"defaults", "jobs"})

@@ -9,6 +9,7 @@ every job in it with the same model options (:func:`worker_tracker`).
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import shutil
 import sys
@@ -106,7 +107,7 @@ def remove_partials(path: Path) -> None:
     """Delete the temporaries an interrupted write of ``path`` left beside it."""
     if not path.parent.is_dir():
         return
-    for leftover in path.parent.glob(f".{path.name}.partial-*"):
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.partial-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
         else:

@@ -48,7 +48,7 @@ def test_json_manifest(tmp_path: Path):
 
 def test_yaml_aliases_are_refused(tmp_path: Path):
     text = "defaults: &d {preset: background-blur}\njobs:\n  - *d\n"
-    with pytest.raises(VfxError, match="line 3: YAML aliases"):
+    with pytest.raises(VfxError, match=r"uses a YAML alias \(\*d\) at line 3"):
         load_manifest(_write(tmp_path / "jobs.yaml", text))
 
 
