@@ -71,6 +71,8 @@ def render(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     tracker: Tracker | None = None,
+    frames: tuple[int, int] | None = None,
+    audio: bool = True,
 ) -> RenderResult:
     """Render ``input`` to ``output`` through a preset (or a graph) and one mask source.
 
@@ -94,6 +96,9 @@ def render(
         progress: show progress bars.
         cache_dir: masklet cache root (default ``~/.cache/vfx/masklets``).
         tracker: a tracker to use instead of SAM 2.
+        frames: ``(start, stop)``: render only these frames, each exactly as a whole
+            render makes it (for chunked renders joined later); default all.
+        audio: carry the source's audio over.
 
     Returns:
         :class:`RenderResult` (path, frames, duration, wall time, fps).
@@ -122,7 +127,9 @@ def render(
         source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking)
         if chosen is None:
             specs = DEFAULT_MASKS if mask_specs is None else mask_specs
-            return render_video(reader, source, graph, specs, output, progress=progress)
+            return render_video(
+                reader, source, graph, specs, output, progress=progress, frames=frames, audio=audio
+            )
         return render_video(
             reader,
             source,
@@ -132,6 +139,8 @@ def render(
             encoder=chosen.output,
             base_dir=chosen.base_dir,
             progress=progress,
+            frames=frames,
+            audio=audio,
         )
 
 

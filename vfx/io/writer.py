@@ -50,7 +50,7 @@ import numpy as np
 from tqdm import tqdm
 
 from vfx.errors import VfxError
-from vfx.io.atomic import AUDIO_SCRATCH_PREFIX, atomic_output
+from vfx.io.atomic import atomic_output
 from vfx.io.audio import extract_audio
 from vfx.io.output_policy import foreign_entry
 
@@ -287,7 +287,10 @@ def write_video(
         clip = VideoClip(feed.frame_at, duration=(frame_count + 0.5) / fps)
         with (
             atomic_output(final, directory=directory) as tmp,
-            tempfile.TemporaryDirectory(prefix=AUDIO_SCRATCH_PREFIX, dir=tmp.parent) as scratch,
+            # named like the output's temporary: cleaning an output's temporaries removes it too
+            tempfile.TemporaryDirectory(
+                prefix=f".{final.name}.partial-audio-", dir=tmp.parent
+            ) as scratch,
         ):
             plan = None
             if audio_source is not None and kind != "png":

@@ -153,6 +153,11 @@ class MaskPlan:
             if spec.refine is not None:
                 self.refine_settings[name] = RefineSettings.from_dict(dict(spec.refine))
 
+    @property
+    def reach(self) -> int:
+        """Frames on each side of a frame that its smoothed masks depend on."""
+        return max((settings.window // 2 for settings, _ in self.groups.values()), default=0)
+
     def stages(self, source: MaskSource) -> list[Stage]:
         """Pipeline stages ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order.
 
@@ -307,12 +312,18 @@ def render_video(
     base_dir: Path | None = None,
     progress: bool = True,
     workers: int = EFFECT_WORKERS,
+    frames: tuple[int, int] | None = None,
+    audio: bool = True,
 ) -> RenderResult:
     """Render every frame of ``reader`` through ``graph`` into ``output`` (atomic).
 
     The output format follows the extension (see :func:`vfx.io.writer.write_video`);
-    the source's audio is carried over. An RGBA graph written to a format without
-    alpha is composited over black, with a warning.
+    the source's audio is carried over unless ``audio`` is false. An RGBA graph
+    written to a format without alpha is composited over black, with a warning.
+
+    ``frames`` = ``(start, stop)`` renders only those frames (a chunk of a longer
+    render): the smoothers also read :attr:`MaskPlan.reach` frames on each side, so
+    every frame equals the one a whole render makes.
     """
     from vfx.io.writer import output_supports_alpha, write_video
 
@@ -340,16 +351,21 @@ def render_video(
         flatten_alpha=graph.makes_alpha and not alpha,
     )
     plan = MaskPlan(specs, source.object_ids)
+    start, stop = (0, info.frame_count) if frames is None else frames
+    if not 0 <= start < stop <= info.frame_count:
+        raise VfxError(f"frame range {start}..{stop} is outside the video's 0..{info.frame_count}")
     started = time.perf_counter()
-    stages = [*plan.stages(source), parallel_map(renderer, workers)]
-    with ThreadedStages(reader.frames(), stages, QUEUE_SIZE) as pipeline:
+    stages = [*plan.stages(source), _keep_range(start, stop), parallel_map(renderer, workers)]
+    decoded = reader.frames(max(0, start - plan.reach), stop + plan.reach)
+    with ThreadedStages(decoded, stages, QUEUE_SIZE) as pipeline:
         written = write_video(
             output,
             iter(pipeline),
             fps=info.fps,
             size=(info.width, info.height),
-            frame_count=info.frame_count,
-            audio_source=info.path if info.has_audio else None,
+            frame_count=stop - start,
+            audio_source=info.path if info.has_audio and audio else None,
+            audio_start=start / info.fps,
             crf=encoder.crf,
             preset=encoder.preset,
             alpha=alpha,
@@ -361,3 +377,12 @@ def render_video(
         duration=written.frames / info.fps,
         seconds=time.perf_counter() - started,
     )
+
+
+def _keep_range(start: int, stop: int) -> Stage:
+    """A stage passing on only the masked frames with ``start <= index < stop``."""
+
+    def stage(items: Iterator[MaskedFrame]) -> Iterator[MaskedFrame]:
+        return (item for item in items if start <= item.frame.index < stop)
+
+    return stage

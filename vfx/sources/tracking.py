@@ -21,6 +21,7 @@ import numpy as np
 from sam2.precision import PRECISIONS
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
+from vfx.io.file_lock import file_lock
 from vfx.io.output_policy import remove_stale_temporaries
 from vfx.io.video_source import VideoInfo
 from vfx.masks import (
@@ -140,16 +141,31 @@ def track_cached(
     video = Path(info.path)
     video_hash = video_content_hash(video)
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
-    if store_dir.exists():
-        damage = verify_store(store_dir)
-        if damage is None:
-            store = MaskletStore.open(store_dir)
-            store.names.update({obj.id: obj.name for obj in prompts})  # names are not in the key
-            return store
-        print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
-        shutil.rmtree(store_dir)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
+    # Concurrent workers on one clip: the first tracks and publishes, the others wait and reuse it.
+    with file_lock(store_dir.parent / f".{store_dir.name}.lock"):
+        if store_dir.exists():
+            damage = verify_store(store_dir)
+            if damage is None:
+                store = MaskletStore.open(store_dir)
+                store.names.update({obj.id: obj.name for obj in prompts})  # names are not in the key
+                return store
+            print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
+            shutil.rmtree(store_dir)
+        remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
+        _track_into(store_dir, video, video_hash, info, prompts, tracker)
+    return MaskletStore.open(store_dir)
+
+
+def _track_into(
+    store_dir: Path,
+    video: Path,
+    video_hash: str,
+    info: VideoInfo,
+    prompts: list[ObjectPrompts],
+    tracker: Tracker,
+) -> None:
+    """Track ``video`` and publish the store at ``store_dir`` (the caller holds its lock)."""
     run = tracker.load()
     meta = {
         "width": info.width,
@@ -165,7 +181,6 @@ def track_cached(
     with MaskletStore.create(store_dir, meta) as writer:
         for index, masks in run(info, prompts):
             writer.write_frame(index, masks)
-    return MaskletStore.open(store_dir)
 
 
 def copy_store(store_dir: Path, output: Path) -> None:

@@ -1,0 +1,147 @@
+"""`vfx batch` scaling: local pool vs one `vfx render` after another, Ray vs local, chunked 1080p.
+
+Three measurements on generated clips (textured background, moving shapes, AAC tone):
+
+a) 8 short renders (``--clips``; 320x240, 48 frames, ``background-blur`` over exact PNG masks)
+   run one after another as separate ``vfx render`` processes, then as one ``vfx batch``
+   process on the local executor (a pool of one worker per core). Target: batch <= 0.6x.
+b) the same 8 jobs through :class:`vfx.batch.RayExecutor` on a local Ray (in this process):
+   Ray start-up is timed on its own, then the batch; overhead = Ray batch / local batch - 1
+   (the local batch also timed in this process, pool start included). Target: <= 15%.
+c) a 1080p clip (``--long-frames``, 72 by default) rendered from its mask video whole and as
+   3 chunks on 2 workers (``chunk_frames``), both as ``vfx batch`` runs; reports both times
+   and the largest per-frame mean absolute difference between the two outputs (levels).
+   Target: chunked faster, every frame within 1 level (mean).
+
+Wall-clock figures; on a shared or loaded machine they are only indicative.
+
+    PYTHONPATH=. python benchmarks/batch_scaling.py [--clips 8] [--long-frames 72] [--no-ray]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from vfx.batch import LocalExecutor, Manifest, RayExecutor, plan_jobs, run_batch
+from vfx.demo.run import write_mask_folders
+from vfx.demo.synthetic import write_scene_video, write_union_mask_video
+from vfx.io.reader import open_video
+
+VFX = [shutil.which("vfx") or "vfx"]
+
+
+def _timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _short_jobs(folder: Path, count: int) -> list[dict]:
+    (folder / "clips").mkdir()
+    for index in range(count):
+        masks = write_scene_video(folder / "clips" / f"c{index}.mp4", 320, 240, 48, 24,
+                                  objects=1, background=None)  # fmt: skip
+        write_mask_folders(masks, folder / "masks" / f"c{index}")
+    return [
+        {"input": f"clips/c{i}.mp4", "output": f"out/c{i}.mp4", "preset": "background-blur",
+         "masks": f"masks/c{i}"}
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def _write_manifest(path: Path, jobs: list[dict]) -> None:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"jobs": jobs}), encoding="utf-8")
+
+
+def _fresh(folder: Path) -> None:
+    shutil.rmtree(folder / "out", ignore_errors=True)
+    (folder / "out").mkdir()
+
+
+def measure_local(folder: Path, jobs: list[dict]) -> tuple[float, float]:
+    """(sequential `vfx render` seconds, `vfx batch` local seconds)."""
+    _fresh(folder)
+    sequential = 0.0
+    for job in jobs:
+        command = [*VFX, "render", job["input"], "-o", job["output"], "--preset", job["preset"]]
+        sequential += _timed([*command, "--masks", job["masks"], "--quiet"], folder)
+    _fresh(folder)
+    _write_manifest(folder / "jobs.yaml", jobs)
+    batch = _timed([*VFX, "batch", "jobs.yaml", "--quiet"], folder)
+    return sequential, batch
+
+
+def measure_ray(folder: Path, jobs: list[dict]) -> tuple[float, float, float]:
+    """(local batch s, Ray start-up s, Ray batch s), all in this process."""
+    manifest = Manifest(jobs, folder)
+    _fresh(folder)
+    started = time.perf_counter()
+    outcomes = run_batch(plan_jobs(manifest), LocalExecutor())
+    local = time.perf_counter() - started
+    assert all(o.status == "done" for o in outcomes), [o.error for o in outcomes]
+    _fresh(folder)
+    started = time.perf_counter()
+    executor = RayExecutor()
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    outcomes = run_batch(plan_jobs(manifest), executor)
+    ray_batch = time.perf_counter() - started
+    assert all(o.status == "done" for o in outcomes), [o.error for o in outcomes]
+    return local, startup, ray_batch
+
+
+def measure_chunked(folder: Path, frames: int) -> tuple[float, float, float]:
+    """(whole s, chunked s, max per-frame mean |difference|) for a 1080p render."""
+    clip = folder / "long.mp4"
+    masks = write_scene_video(clip, 1920, 1080, frames, 24, objects=1, background=None)
+    write_union_mask_video(folder / "long_mask.mkv", masks, 24)
+    job = {"input": "long.mp4", "preset": "background-blur", "masks": "long_mask.mkv"}
+    _write_manifest(folder / "whole.yaml", [{**job, "output": "whole.mp4"}])
+    chunk = -(-frames // 3)
+    _write_manifest(folder / "chunked.yaml",
+                    [{**job, "output": "chunked.mp4", "chunk_frames": chunk}])  # fmt: skip
+    whole = _timed([*VFX, "batch", "whole.yaml", "--quiet", "--workers", "2"], folder)
+    chunked = _timed([*VFX, "batch", "chunked.yaml", "--quiet", "--workers", "2"], folder)
+    with open_video(folder / "whole.mp4") as a, open_video(folder / "chunked.mp4") as b:
+        diffs = [np.abs(x.rgb.astype(np.int16) - y.rgb).mean() for x, y in zip(a, b, strict=True)]
+    return whole, chunked, max(diffs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=8)
+    parser.add_argument("--long-frames", type=int, default=72)
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurement")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; wall-clock figures, indicative on a loaded machine")
+    with tempfile.TemporaryDirectory(prefix="vfx-batch-bench-") as tmp:
+        folder = Path(tmp)
+        jobs = _short_jobs(folder, args.clips)
+        sequential, batch = measure_local(folder, jobs)
+        print(f"a) {args.clips} renders: one after another {sequential:.1f} s, vfx batch "
+              f"{batch:.1f} s -> {batch / sequential:.2f}x (target <= 0.6x)")  # fmt: skip
+        if not args.no_ray:
+            local, startup, ray_batch = measure_ray(folder, jobs)
+            without = 100 * (ray_batch / local - 1)
+            with_startup = 100 * ((ray_batch + startup) / local - 1)
+            print(f"b) local executor {local:.1f} s, Ray {ray_batch:.1f} s (+{startup:.1f} s "
+                  f"start-up) -> overhead {without:+.0f}% without start-up, "
+                  f"{with_startup:+.0f}% with it (target <= 15%)")  # fmt: skip
+        whole, chunked, worst = measure_chunked(folder, args.long_frames)
+        print(f"c) 1080p x {args.long_frames} frames: whole {whole:.1f} s, 3 chunks on 2 workers "
+              f"{chunked:.1f} s -> {chunked / whole:.2f}x; worst frame differs by "
+              f"{worst:.2f} levels (mean) (targets: < 1x, <= 1 level)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

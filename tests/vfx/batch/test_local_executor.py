@@ -1,0 +1,83 @@
+"""The local executor: failures isolated, a killed worker's job retried, resume, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import av
+from worker_killer import WorkerKiller
+
+from vfx.batch import LocalExecutor, Manifest, plan_jobs, run_batch
+from vfx.batch.report import Progress
+
+
+def test_a_job_failing_while_it_runs_does_not_stop_the_others(media, tmp_path: Path):
+    crowded = tmp_path / "crowded"
+    crowded.mkdir()
+    (crowded / "notes.txt").write_text("not a frame")  # a PNG sequence may not replace this
+    jobs = [
+        {"input": "clips/a.mp4", "output": str(crowded), "preset": "background-blur",
+         "chroma": "green"},
+        {"input": "clips/b.mp4", "output": str(tmp_path / "b.mp4"), "preset": "background-blur",
+         "chroma": "green"},
+    ]  # fmt: skip
+    report, stream = tmp_path / "report.json", io.StringIO()
+    plans = plan_jobs(Manifest(jobs, media.folder), force=True)  # passes the checks, fails to run
+    first, second = run_batch(plans, LocalExecutor(workers=2), report=report, stream=stream)
+    assert first.status == "failed" and "holds other files" in first.error
+    assert second.status == "done" and second.frames == 24 and second.seconds > 0
+    assert (tmp_path / "b.mp4").is_file() and (crowded / "notes.txt").is_file()
+    data = json.loads(report.read_text())
+    assert [job["status"] for job in data["jobs"]] == ["failed", "done"]
+    assert data["summary"] == {**data["summary"], "jobs": 2, "done": 1, "failed": 1, "skipped": 0}
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("vfx batch: 0/2 done, 0 failed, 2 running")
+    assert "2/2" not in lines[-1] and "1/2 done, 1 failed, 0 running" in lines[-1]
+
+
+def test_a_killed_worker_is_replaced_and_its_job_retried(media, tmp_path: Path):
+    target = tmp_path / "long.mp4"
+    jobs = [
+        {"input": "clips/long.mp4", "output": str(target), "preset": "background-blur",
+         "masks": "masks/long"},
+        {"input": "clips/a.mp4", "output": str(tmp_path / "a.mp4"), "preset": "background-blur",
+         "chroma": "green"},
+    ]  # fmt: skip
+    killer = WorkerKiller(target)
+    killer.start()
+    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), LocalExecutor(workers=2))
+    killer.join(1)
+    assert killer.killed is not None, "the test never saw the job running"
+    assert [o.status for o in outcomes] == ["done", "done"], [o.error for o in outcomes]
+    with av.open(str(target)) as container:
+        assert container.streams.video[0].frames == 48
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "long.mp4"]  # nothing partial
+
+
+def test_progress_line_and_eta():
+    progress = Progress(total=4, slots=2, stream=None)
+    assert progress.eta() is None and "ETA ?" in progress.line()
+    progress.done, progress.failed, progress.running = 1, 1, 2
+    assert progress.eta() is not None and progress.eta() >= 0
+    assert progress.line().startswith("vfx batch: 1/4 done, 1 failed, 2 running, ETA 00:00:")
+
+
+def test_a_job_whose_worker_dies_more_often_than_retries_fails_alone(media, tmp_path: Path):
+    target = tmp_path / "long.mp4"
+    jobs = [
+        {"input": "clips/long.mp4", "output": str(target), "preset": "background-blur",
+         "masks": "masks/long"},
+        {"input": "clips/a.mp4", "output": str(tmp_path / "a.mp4"), "preset": "background-blur",
+         "chroma": "green"},
+    ]  # fmt: skip
+    killer = WorkerKiller(target)
+    killer.start()
+    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), LocalExecutor(2, retries=0))
+    killer.join(1)
+    assert killer.killed is not None, "the test never saw the job running"
+    assert outcomes[0].status == "failed"
+    assert outcomes[0].error == "its worker died in each of 1 attempt(s) (killed or out of memory)"
+    assert outcomes[1].status in ("done", "failed")  # in flight with the killed one: lost too
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
