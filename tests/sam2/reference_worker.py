@@ -126,6 +126,50 @@ def handle_image_encoder_timing(request):
     }
 
 
+def install_connected_components():
+    """Stand in for the official CUDA extension ``sam2._C`` (absent on CPU, where the official
+    predictor then skips hole and speck removal): 8-connected components by repeated 3x3
+    max-pooling of pixel labels, so ``min_mask_region_area`` does something on both sides."""
+    import types
+
+    def get_connected_componnets(mask):  # the official spelling
+        fg = mask.bool()  # [N, 1, H, W]
+        n, _, h, w = fg.shape
+        seeds = torch.arange(1, h * w + 1, dtype=torch.float64).view(1, 1, h, w)
+        labels = torch.where(fg, seeds, torch.zeros((), dtype=torch.float64))
+        while True:
+            grown = torch.nn.functional.max_pool2d(labels, 3, stride=1, padding=1)
+            grown = torch.where(fg, grown, torch.zeros((), dtype=torch.float64))
+            if torch.equal(grown, labels):
+                break
+            labels = grown
+        labels = labels.long().view(n, h * w)
+        areas = torch.zeros(n, h * w + 1, dtype=torch.long)
+        areas.scatter_add_(1, labels, torch.ones_like(labels))
+        areas[:, 0] = 0
+        counts = torch.gather(areas, 1, labels)
+        return labels.view(n, 1, h, w).int(), counts.view(n, 1, h, w).int()
+
+    import sam2
+
+    module = types.ModuleType("sam2._C")
+    module.get_connected_componnets = get_connected_componnets
+    sys.modules["sam2._C"] = module
+    sam2._C = module
+
+
+def handle_automatic_masks(request):
+    """``SAM2AutomaticMaskGenerator(model, **generator_kwargs).generate(image)`` for each image
+    in ``images``; returns one list of records per image. ``connected_components: True``
+    installs the stand-in for the CUDA extension (see :func:`install_connected_components`)."""
+    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+    if request.get("connected_components"):
+        install_connected_components()
+    generator = SAM2AutomaticMaskGenerator(build_model(request), **request["generator_kwargs"])
+    return [to_tensors(generator.generate(to_numpy(image))) for image in request["images"]]
+
+
 def main():
     source, target = sys.argv[1], sys.argv[2]
     requests = torch.load(source, weights_only=False)["requests"]
