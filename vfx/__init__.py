@@ -22,12 +22,14 @@ if TYPE_CHECKING:
     from vfx.preview import preview
     from vfx.prompts import parse_prompts
     from vfx.render_pipeline import RenderResult
+    from vfx.segment_sheet import segment
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
+    "segment": "vfx.segment_sheet",
     "preview": "vfx.preview",
     "parse_prompts": "vfx.prompts",
     "Preset": "vfx.presets",
@@ -46,6 +48,7 @@ __all__ = [
     "parse_prompts",
     "preview",
     "render",
+    "segment",
     "track",
 ]
 

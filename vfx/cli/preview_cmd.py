@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.auto_option import auto_option
 from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
 
 
@@ -19,6 +20,7 @@ from vfx.cli.prompt_options import mask_source_options, model_options, prompt_op
 )
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
 @prompt_options
+@auto_option
 @mask_source_options
 @model_options
 @click.option("--set", "overrides", multiple=True, metavar="LAYER.PARAM=VALUE")
@@ -31,6 +33,7 @@ def preview(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    auto: str | None,
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -60,6 +63,7 @@ def preview(
         masks=masks_path,
         chroma=chroma,
         prompts=prompts or None,
+        auto=auto,
         model=model,
         checkpoint=checkpoint,
         device=device,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.auto_option import auto_option
 from vfx.cli.prompt_options import model_options, precision_option, prompt_options
 
 
@@ -17,6 +18,7 @@ from vfx.cli.prompt_options import model_options, precision_option, prompt_optio
     help="Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`).",
 )
 @prompt_options
+@auto_option
 @model_options
 @precision_option
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -27,6 +29,7 @@ def track(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    auto: str | None,
     model: str | None,
     checkpoint: str | None,
     device: str,
@@ -51,6 +54,7 @@ def track(
         input_path,
         prompts,
         output,
+        auto=auto,
         model=model,
         checkpoint=checkpoint,
         device=device,
