@@ -33,10 +33,11 @@ def crop_masks_to_rles(
     ends = (x0 + end_col).astype(np.int64) * height + y0 + end_row
     # A run that reaches the bottom of a column continues at the top of the next one when the
     # crop spans the full height: join such pairs.
-    joined = (ends[:-1] == starts[1:]) & (mask_id[:-1] == mask_id[1:])
-    keep_start = np.concatenate(([True], ~joined))
-    keep_end = np.concatenate((~joined, [True]))
-    starts, mask_id, ends = starts[keep_start], mask_id[keep_start], ends[keep_end]
+    if len(starts):
+        joined = (ends[:-1] == starts[1:]) & (mask_id[:-1] == mask_id[1:])
+        keep_start = np.concatenate(([True], ~joined))
+        keep_end = np.concatenate((~joined, [True]))
+        starts, mask_id, ends = starts[keep_start], mask_id[keep_start], ends[keep_end]
     bounds = np.stack([starts, ends], axis=1).ravel()  # [2R]: start, end, start, end, ...
     first = np.searchsorted(mask_id, np.arange(count + 1))  # runs of mask k: first[k]:first[k+1]
     total = height * width
