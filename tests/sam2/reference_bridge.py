@@ -20,6 +20,9 @@ Request kinds (see ``reference_worker.py``):
 - ``automatic_masks``: ``{"kind", "config_file", "overrides", "state_dict", "generator_kwargs",
   "images": [[H, W, 3] uint8], "connected_components": bool}`` -> one list of mask records per
   image (``connected_components`` stands in for the CUDA extension that hole filling needs).
+- ``automatic_masks_timing``: ``{"kind", "config_file", "overrides", "state_dict",
+  "generator_kwargs", "image", "repeats", "warmup", "threads"}`` -> ``{"times", "masks",
+  "peak_rss_kib", "torch"}``.
 
 To add a kind (e.g. the video predictor), write ``handle_<kind>(request)`` in
 ``reference_worker.py``; it can reuse ``build_model(request, "build_sam2_video_predictor")``,

@@ -170,6 +170,31 @@ def handle_automatic_masks(request):
     return [to_tensors(generator.generate(to_numpy(image))) for image in request["images"]]
 
 
+def handle_automatic_masks_timing(request):
+    """Time ``generate(image)`` ``repeats`` times (after ``warmup`` calls); returns the times (s),
+    the number of masks, this process's peak RSS (KiB) and the reference's torch version."""
+    import resource
+
+    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+    torch.set_num_threads(request.get("threads", torch.get_num_threads()))
+    generator = SAM2AutomaticMaskGenerator(build_model(request), **request["generator_kwargs"])
+    image = to_numpy(request["image"])
+    for _ in range(request.get("warmup", 0)):
+        generator.generate(image)
+    times, count = [], 0
+    for _ in range(request["repeats"]):
+        start = time.perf_counter()
+        count = len(generator.generate(image))
+        times.append(time.perf_counter() - start)
+    return {
+        "times": times,
+        "masks": count,
+        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "torch": str(torch.__version__),
+    }
+
+
 def main():
     source, target = sys.argv[1], sys.argv[2]
     requests = torch.load(source, weights_only=False)["requests"]

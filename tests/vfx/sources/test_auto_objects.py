@@ -68,6 +68,7 @@ def test_auto_excludes_other_mask_sources():
 def _records() -> list[dict]:
     """Three generator records on a 20x30 frame: a big frame-wide block, a small square off
     centre, and a middle-sized square over the centre (in that generator order)."""
+
     def record(y0, y1, x0, x1, score):
         mask = np.zeros((20, 30), dtype=bool)
         mask[y0:y1, x0:x1] = True
