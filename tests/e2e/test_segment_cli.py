@@ -1,8 +1,8 @@
 """`vfx segment` and `--auto` through the CLI, on the generated clip with random weights.
 
 The weights are :func:`sam2.testing.confident_state_dict` ones, so candidates pass the official
-default thresholds. The fast tests shrink the point grid (``--points-per-side 8``, or a
-generator with that default for ``--auto``); the slow one uses the real defaults.
+default thresholds. The fast tests shrink the point grid (``--points-per-side 8`` or 4, and a
+generator with a 4x4 default for ``--auto``); the slow one uses the real defaults.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _SmallGrid(amg.SAM2AutomaticMaskGenerator):
-    """The generator with an 8x8 default grid (what `--auto` builds, made cheap for CI)."""
+    """The generator with a 4x4 default grid (what `--auto` builds, made cheap for CI)."""
 
-    def __init__(self, model, points_per_side=8, **kwargs):
+    def __init__(self, model, points_per_side=4, **kwargs):
         super().__init__(model, points_per_side=points_per_side, **kwargs)
 
 
@@ -112,7 +112,7 @@ def test_render_auto_largest_tracks_the_largest_candidate(
 ):
     monkeypatch.setattr(amg, "SAM2AutomaticMaskGenerator", _SmallGrid)
     store = _auto_tracks_the_largest_candidate(
-        clip, checkpoint, tmp_path, capsys, ("--points-per-side", "8")
+        clip, checkpoint, tmp_path, capsys, ("--points-per-side", "4")
     )
     assert store.frame_count == 24
 
