@@ -21,7 +21,7 @@ import numpy as np
 from sam2.mask_rle import coco_rle, crop_masks_to_rles
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output, check_output_path
-from vfx.preview import Panel, _label, contact_sheet
+from vfx.preview import Panel, contact_sheet
 from vfx.sources.auto_objects import Candidate, segment_frame
 
 MIN_DRAW_SIDE = 480  # small frames are enlarged so numbers stay legible
@@ -42,6 +42,32 @@ def _label_point(mask: np.ndarray) -> tuple[int, int]:
     return int(x), int(y)
 
 
+def _number_tag(image: np.ndarray, text: str, center: tuple[int, int], color, scale: float) -> None:
+    """``text`` in white on a dark tag edged in the candidate's ``color``, centred on ``center``."""
+    font, weight = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(scale * 2))
+    (width, height), base = cv2.getTextSize(text, font, scale, weight)
+    pad = max(2, round(4 * scale))
+    x0, y0 = center[0] - width // 2 - pad, center[1] - height // 2 - pad
+    x1, y1 = x0 + width + 2 * pad, y0 + height + base + 2 * pad
+    cv2.rectangle(image, (x0, y0), (x1, y1), (20, 20, 20), -1)
+    cv2.rectangle(image, (x0, y0), (x1, y1), color, max(1, weight - 1))
+    cv2.putText(image, text, (x0 + pad, y0 + pad + height), font, scale, (255, 255, 255), weight,
+                cv2.LINE_AA)  # fmt: skip
+
+
+def _spread(points: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    """Move each point down (then up) until it is ``gap`` away from the points before it, so
+    tags of candidates whose deepest pixels coincide do not cover each other."""
+    placed: list[tuple[int, int]] = []
+    for x, y in points:
+        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+            moved = (x, y + step * gap)
+            if all(abs(moved[0] - px) >= 2 * gap or abs(moved[1] - py) >= gap for px, py in placed):
+                break
+        placed.append(moved)
+    return placed
+
+
 def candidate_sheet(rgb: np.ndarray, candidates: list[Candidate], title: str) -> np.ndarray:
     """The two-panel sheet (``[H', W', 3]`` uint8 RGB) for ``rgb`` ``[H, W, 3]`` uint8."""
     height, width = rgb.shape[:2]
@@ -50,18 +76,19 @@ def candidate_sheet(rgb: np.ndarray, candidates: list[Candidate], title: str) ->
     outlined = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
     filled = (outlined.astype(np.float32) * 0.35).astype(np.uint8)
     thickness = max(1, round(min(size) / 300))
-    text_scale = max(0.45, min(size) / 900)
-    labels = []
-    for candidate in reversed(candidates):  # largest drawn first, smaller ones on top
+    text_scale = max(0.6, min(size) / 500)
+    order = list(reversed(candidates))  # largest drawn first, smaller ones on top
+    points = []
+    for candidate in order:
         mask = cv2.resize(candidate.mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
         color = candidate_color(candidate.id)
         filled[mask > 0] = color
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(outlined, contours, -1, color, thickness, cv2.LINE_AA)
-        labels.append((str(candidate.id), _label_point(mask > 0)))
-    for image in (outlined, filled):
-        for text, (x, y) in labels:
-            _label(image, text, (x - 4, y + 4), text_scale)
+        points.append(_label_point(mask > 0))
+    for candidate, point in zip(order, _spread(points, round(30 * text_scale)), strict=True):
+        for image in (outlined, filled):
+            _number_tag(image, str(candidate.id), point, candidate_color(candidate.id), text_scale)
     return contact_sheet([Panel(title, outlined), Panel("candidates, filled", filled)], columns=2)
 
 
