@@ -13,6 +13,7 @@ not grow with N (the masks kept are RLEs; binary masks are only built for the ou
 so ``--output-mode`` binary_mask adds one H x W byte mask per record).
 
     python benchmarks/amg_speed.py                       # speed, sam2.1 tiny
+    python benchmarks/amg_speed.py --points-per-side 8 --repeat 1    # a quick check
     python benchmarks/amg_speed.py --memory --memory-grid 16 --no-speed
 
 Weights are seeded random ones (``--weights confident``, the default, gives a decoder sure of
@@ -75,7 +76,8 @@ def _reference_request(model: str, weights: str, image: np.ndarray, kwargs: dict
 
 def _speed(args: argparse.Namespace) -> None:
     image = _image(1280, 720)
-    generator = _generator(args.model, args.weights)
+    kwargs = {"points_per_side": args.points_per_side}
+    generator = _generator(args.model, args.weights, **kwargs)
     generator.generate(image)  # warm-up
     ours, reference, masks = [], [], {}
     use_reference = not args.no_reference and reference_available()
@@ -84,10 +86,12 @@ def _speed(args: argparse.Namespace) -> None:
         masks["ours"] = len(generator.generate(image))
         ours.append(time.perf_counter() - start)
         if use_reference:
-            response = run_reference([_reference_request(args.model, args.weights, image, {})])[0]
+            request = _reference_request(args.model, args.weights, image, kwargs)
+            response = run_reference([request])[0]
             reference += response["times"]
             masks["reference"] = response["masks"]
-    row = f"{args.model} 1280x720, 32x32 points, {args.weights} weights, "
+    grid = f"{args.points_per_side}x{args.points_per_side}"
+    row = f"{args.model} 1280x720, {grid} points, {args.weights} weights, "
     row += f"{torch.get_num_threads()} threads: ours {min(ours):.2f}s ({masks['ours']} masks)"
     if reference:
         row += f", reference {min(reference):.2f}s ({masks['reference']} masks), "
@@ -138,6 +142,7 @@ def main() -> None:
     parser.add_argument("--model", default="sam2.1_hiera_tiny")
     parser.add_argument("--weights", choices=("confident", "random"), default="confident")
     parser.add_argument("--repeat", type=int, default=2, help="alternate ours/reference N times")
+    parser.add_argument("--points-per-side", type=int, default=32, help="grid for the speed run")
     parser.add_argument("--no-reference", action="store_true", help="skip the official model")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
     parser.add_argument("--memory", action="store_true", help="measure peak memory at 4K")
