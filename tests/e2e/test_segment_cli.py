@@ -19,6 +19,18 @@ import sam2.automatic_mask_generator as amg
 from tests.e2e.conftest import HEIGHT, WIDTH, Clip, file_digest, run_vfx
 from vfx.masks import MaskletStore
 
+SHORT_FRAMES = 6
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 6-frame version of the e2e scene (tracking it is the slow part of `--auto` tests)."""
+    from vfx.synthetic import write_scene_video
+
+    video = tmp_path_factory.mktemp("short") / "short.mp4"
+    write_scene_video(video, WIDTH, HEIGHT, SHORT_FRAMES, 24, objects=2, background=None)
+    return video
+
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -36,9 +48,9 @@ class _SmallGrid(amg.SAM2AutomaticMaskGenerator):
         super().__init__(model, points_per_side=points_per_side, **kwargs)
 
 
-def _segment(clip: Clip, checkpoint: Path, folder: Path, capsys, *extra: str) -> dict:
+def _segment(video: Path, checkpoint: Path, folder: Path, capsys, *extra: str) -> dict:
     sheet, listing = folder / "candidates.png", folder / "candidates.json"
-    code, out, err = run_vfx(["segment", str(clip.video), "--frame", "0", "-o", str(sheet),
+    code, out, err = run_vfx(["segment", str(video), "--frame", "0", "-o", str(sheet),
                               "--json", str(listing), "--checkpoint", str(checkpoint),
                               *extra], capsys)  # fmt: skip
     assert code == 0, err
@@ -53,7 +65,7 @@ def _decode(entry: dict) -> np.ndarray:
 
 def test_segment_writes_a_numbered_sheet_and_json(clip: Clip, checkpoint, tmp_path, capsys):
     before = file_digest(clip.video)
-    data = _segment(clip, checkpoint, tmp_path, capsys, "--points-per-side", "8")
+    data = _segment(clip.video, checkpoint, tmp_path, capsys, "--points-per-side", "8")
     assert file_digest(clip.video) == before
     assert (data["frame"], data["width"], data["height"]) == (0, WIDTH, HEIGHT)
     candidates = data["candidates"]
@@ -89,11 +101,11 @@ def _cached_store(tmp_path: Path) -> MaskletStore:
     return MaskletStore.open(stores[0])
 
 
-def _auto_tracks_the_largest_candidate(clip, checkpoint, tmp_path, capsys, grid_args):
-    data = _segment(clip, checkpoint, tmp_path, capsys, *grid_args)
+def _auto_tracks_the_largest_candidate(video, checkpoint, tmp_path, capsys, grid_args):
+    data = _segment(video, checkpoint, tmp_path, capsys, *grid_args)
     largest = _decode(data["candidates"][0])
     out = tmp_path / "out.mp4"
-    code, _, err = run_vfx(["render", str(clip.video), "-o", str(out), "--preset",
+    code, _, err = run_vfx(["render", str(video), "-o", str(out), "--preset",
                             "background-blur", "--auto", "largest", "--checkpoint",
                             str(checkpoint), "--quiet"], capsys)  # fmt: skip
     assert code == 0, err
@@ -107,14 +119,15 @@ def _auto_tracks_the_largest_candidate(clip, checkpoint, tmp_path, capsys, grid_
     return store
 
 
+@pytest.mark.timeout(1800)  # segmenting + tracking; minutes on a loaded machine
 def test_render_auto_largest_tracks_the_largest_candidate(
-    clip: Clip, checkpoint, tmp_path, capsys, monkeypatch
+    short_clip: Path, checkpoint, tmp_path, capsys, monkeypatch
 ):
     monkeypatch.setattr(amg, "SAM2AutomaticMaskGenerator", _SmallGrid)
     store = _auto_tracks_the_largest_candidate(
-        clip, checkpoint, tmp_path, capsys, ("--points-per-side", "4")
+        short_clip, checkpoint, tmp_path, capsys, ("--points-per-side", "4")
     )
-    assert store.frame_count == 24
+    assert store.frame_count == SHORT_FRAMES
 
 
 def test_auto_with_other_prompts_is_refused(clip: Clip, tmp_path, capsys):
@@ -130,5 +143,6 @@ def test_auto_with_other_prompts_is_refused(clip: Clip, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_render_auto_with_the_official_defaults(clip: Clip, checkpoint, tmp_path, capsys):
-    _auto_tracks_the_largest_candidate(clip, checkpoint, tmp_path, capsys, ())
+@pytest.mark.timeout(3600)
+def test_render_auto_with_the_official_defaults(short_clip: Path, checkpoint, tmp_path, capsys):
+    _auto_tracks_the_largest_candidate(short_clip, checkpoint, tmp_path, capsys, ())

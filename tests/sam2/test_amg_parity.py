@@ -29,6 +29,10 @@ from sam2.checkpoint import load_checkpoint
 from sam2.configs import OFFICIAL_CONFIG_FILES
 from sam2.testing import confident_state_dict, random_state_dict
 
+# One module-wide computation (ours in three output modes, two settings; one reference run)
+# is paid by the first test; on a loaded machine it outgrows the default 900 s.
+pytestmark = pytest.mark.timeout(2400)
+
 MASK_IOU = 0.99
 SCORE_ATOL = 1e-3
 SETTINGS = {
