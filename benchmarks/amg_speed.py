@@ -43,7 +43,7 @@ from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator  # noqa: E4
 from sam2.build_sam import build_sam2  # noqa: E402
 from sam2.configs import OFFICIAL_CONFIG_FILES  # noqa: E402
 from sam2.testing import confident_state_dict, random_state_dict  # noqa: E402
-from vfx.synthetic import scene_frames  # noqa: E402
+from vfx.demo.synthetic import scene_frames  # noqa: E402
 
 
 def _image(width: int, height: int) -> np.ndarray:

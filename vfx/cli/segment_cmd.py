@@ -67,7 +67,7 @@ def segment(
       vfx segment clip.mp4 --frame 0 -o candidates.png --json candidates.json
       vfx render clip.mp4 -o out.mp4 --preset background-blur --auto 0:ids:2
     """
-    from vfx.segment_sheet import segment as segment_frame
+    from vfx.rendering.segment_sheet import segment as segment_frame
 
     options = {
         "points_per_side": points_per_side,

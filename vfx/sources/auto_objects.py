@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from vfx.errors import VfxError
-from vfx.prompts_model import FramePrompt, ObjectPrompts
+from vfx.prompts.model import FramePrompt, ObjectPrompts
 
 AUTO_SYNTAX = "--auto [FRAME:]largest|center|all[:MIN_AREA]|ids:N,N (e.g. --auto 12:ids:3,5)"
 MODES = ("largest", "center", "all", "ids")
@@ -194,7 +194,7 @@ def segment_frame(
     from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
     from sam2.build_sam import build_sam2
     from vfx.checkpoints import resolve_model, verify_checkpoint
-    from vfx.tracking import choose_model
+    from vfx.sources.tracking import choose_model
 
     options = dict(generator_options or {})
     options.pop("output_mode", None)
