@@ -25,7 +25,7 @@ SHORT_FRAMES = 6
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 6-frame version of the e2e scene (tracking it is the slow part of `--auto` tests)."""
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     video = tmp_path_factory.mktemp("short") / "short.mp4"
     write_scene_video(video, WIDTH, HEIGHT, SHORT_FRAMES, 24, objects=2, background=None)
