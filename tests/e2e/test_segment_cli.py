@@ -112,7 +112,7 @@ def _auto_tracks_the_largest_candidate(video, checkpoint, tmp_path, capsys, grid
     assert out.stat().st_size > 0
     store = _cached_store(tmp_path)
     assert store.object_ids == [1] and store.names[1] == "auto1"
-    tracked = store.read_object(1, 0, 1)[0] > 0.5  # [H, W] on the auto frame
+    tracked = store.masks_at(0)[1] > 0.5  # [H, W] on the auto frame
     # The tracker keeps a mask prompt at its 256x256 mask resolution: edges may move a pixel.
     iou = np.logical_and(tracked, largest).sum() / np.logical_or(tracked, largest).sum()
     assert iou > 0.95, iou

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import model_options
+from vfx.cli.options import model_options
 
 
 @click.command()
