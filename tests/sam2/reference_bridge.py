@@ -18,8 +18,9 @@ Request kinds (see ``reference_worker.py``):
 - ``image_encoder_timing``: ``{"kind", "config_file", "overrides", "state_dict", "image",
   "repeats", "warmup", "threads"}`` -> ``{"times", "backbone_fpn", "torch"}``.
 - ``automatic_masks``: ``{"kind", "config_file", "overrides", "state_dict", "generator_kwargs",
-  "images": [[H, W, 3] uint8], "connected_components": bool}`` -> one list of mask records per
-  image (``connected_components`` stands in for the CUDA extension that hole filling needs).
+  "images": [[H, W, 3] uint8], "opencv_dir": str}`` -> one list of mask records per image
+  (``opencv_dir``, a folder holding only a ``cv2`` package, gives the worker OpenCV connected
+  components in place of the CUDA extension that the official hole filling needs).
 - ``automatic_masks_timing``: ``{"kind", "config_file", "overrides", "state_dict",
   "generator_kwargs", "image", "repeats", "warmup", "threads"}`` -> ``{"times", "masks",
   "peak_rss_kib", "torch"}``.

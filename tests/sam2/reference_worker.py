@@ -126,29 +126,26 @@ def handle_image_encoder_timing(request):
     }
 
 
-def install_connected_components():
+def install_connected_components(opencv_dir):
     """Stand in for the official CUDA extension ``sam2._C`` (absent on CPU, where the official
-    predictor then skips hole and speck removal): 8-connected components by repeated 3x3
-    max-pooling of pixel labels, so ``min_mask_region_area`` does something on both sides."""
+    predictor then skips hole and speck removal) with OpenCV's 8-connected components, imported
+    from ``opencv_dir`` (a folder holding only the ``cv2`` package), so ``min_mask_region_area``
+    does something on both sides."""
     import types
 
+    sys.path.append(opencv_dir)
+    import cv2
+
     def get_connected_componnets(mask):  # the official spelling
-        fg = mask.bool()  # [N, 1, H, W]
-        n, _, h, w = fg.shape
-        seeds = torch.arange(1, h * w + 1, dtype=torch.float64).view(1, 1, h, w)
-        labels = torch.where(fg, seeds, torch.zeros((), dtype=torch.float64))
-        while True:
-            grown = torch.nn.functional.max_pool2d(labels, 3, stride=1, padding=1)
-            grown = torch.where(fg, grown, torch.zeros((), dtype=torch.float64))
-            if torch.equal(grown, labels):
-                break
-            labels = grown
-        labels = labels.long().view(n, h * w)
-        areas = torch.zeros(n, h * w + 1, dtype=torch.long)
-        areas.scatter_add_(1, labels, torch.ones_like(labels))
-        areas[:, 0] = 0
-        counts = torch.gather(areas, 1, labels)
-        return labels.view(n, 1, h, w).int(), counts.view(n, 1, h, w).int()
+        planes = mask.numpy().reshape(-1, *mask.shape[-2:])  # [N, 1, H, W] -> [N, H, W]
+        labels, counts = np.zeros(planes.shape, np.int32), np.zeros(planes.shape, np.int32)
+        for index, plane in enumerate(planes):
+            _, label, stats, _ = cv2.connectedComponentsWithStats(plane, connectivity=8)
+            areas = stats[:, cv2.CC_STAT_AREA].astype(np.int32)
+            areas[0] = 0
+            labels[index], counts[index] = label, areas[label]
+        shape = mask.shape
+        return torch.from_numpy(labels).view(shape), torch.from_numpy(counts).view(shape)
 
     import sam2
 
@@ -160,12 +157,12 @@ def install_connected_components():
 
 def handle_automatic_masks(request):
     """``SAM2AutomaticMaskGenerator(model, **generator_kwargs).generate(image)`` for each image
-    in ``images``; returns one list of records per image. ``connected_components: True``
-    installs the stand-in for the CUDA extension (see :func:`install_connected_components`)."""
+    in ``images``; returns one list of records per image. ``opencv_dir`` installs the stand-in
+    for the CUDA extension (see :func:`install_connected_components`)."""
     from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
 
-    if request.get("connected_components"):
-        install_connected_components()
+    if request.get("opencv_dir"):
+        install_connected_components(request["opencv_dir"])
     generator = SAM2AutomaticMaskGenerator(build_model(request), **request["generator_kwargs"])
     return [to_tensors(generator.generate(to_numpy(image))) for image in request["images"]]
 

@@ -8,8 +8,8 @@ Two settings on a 240x320 image:
   the default thresholds, 6x6 points): one crop layer (3x3 points per crop), ``use_m2m``
   refinement and ``min_mask_region_area``, with the default filters and both NMS stages on.
   The official hole and speck removal needs its CUDA extension; the reference worker stands in
-  for it with 8-connected components (``connected_components``), so the setting is really
-  exercised on both sides.
+  for it with OpenCV's 8-connected components (``opencv_dir``: our venv's cv2, the reference's
+  numpy is ABI-compatible), so the setting is really exercised on both sides.
 
 Both sides must give the same number of records in the same order, masks matched one to one
 at IoU >= 0.99, predicted IoU and stability within 1e-3, the same prompt points and crop boxes.
@@ -17,6 +17,8 @@ Our three output modes must decode (pycocotools for the RLE ones) to the same ma
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,6 +70,17 @@ def _image() -> np.ndarray:
 _RESULTS: dict[str, dict] = {}
 
 
+def _opencv_dir() -> str:
+    """A temporary folder holding only a link to our ``cv2`` package, for the reference worker."""
+    import tempfile
+
+    import cv2
+
+    folder = Path(tempfile.mkdtemp(prefix="amg-cv2-"))
+    (folder / "cv2").symlink_to(Path(cv2.__file__).parent)
+    return str(folder)
+
+
 def _results(name: str) -> dict:
     """Ours and the reference's records per setting (ours in every output mode for
     ``every_candidate``, as uncompressed RLEs otherwise)."""
@@ -91,13 +104,15 @@ def _results(name: str) -> dict:
                 "state_dict": WEIGHTS[setting](name),
                 "generator_kwargs": {**kwargs, "output_mode": "uncompressed_rle"},
                 "images": [_image()],
-                "connected_components": True,
+                "opencv_dir": _opencv_dir(),
             }
             for setting, kwargs in SETTINGS.items()
         ]
         reference = {
             setting: response[0]
-            for setting, response in zip(SETTINGS, run_reference(requests), strict=True)
+            for setting, response in zip(
+                SETTINGS, run_reference(requests, timeout=2400), strict=True
+            )
         }
         _RESULTS[name] = {"ours": ours, "reference": reference}
     return _RESULTS[name]
