@@ -250,6 +250,28 @@ class SAM2ImagePredictor:
 
         Returns ``(masks [B, C, H, W], iou_predictions [B, C], low_res_logits [B, C, 4h, 4w])``.
         """
+        low_res, iou_predictions = self._decode(
+            point_coords, point_labels, boxes, mask_input, multimask_output, img_idx
+        )
+        masks = self._postprocess_masks(low_res, self._orig_hw[img_idx])
+        low_res = torch.clamp(low_res, -32.0, 32.0)
+        if not return_logits:
+            masks = masks > self.mask_threshold
+        return masks, iou_predictions, low_res
+
+    @torch.inference_mode()
+    def _decode(
+        self,
+        point_coords: torch.Tensor | None,
+        point_labels: torch.Tensor | None,
+        boxes: torch.Tensor | None = None,
+        mask_input: torch.Tensor | None = None,
+        multimask_output: bool = True,
+        img_idx: int = -1,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompt encoder + mask decoder for ``B`` prompt sets on one image's embedding (prompts
+        in the model frame). Returns raw ``(low_res_logits [B, C, 4h, 4w], iou_predictions
+        [B, C])``: no post-processing, no upsampling, no clamping."""
         model = self.model
         points = None if point_coords is None else (point_coords, point_labels)
         if boxes is not None:
@@ -275,11 +297,7 @@ class SAM2ImagePredictor:
             repeat_image=several_prompts,
             high_res_features=high_res,
         )
-        masks = self._postprocess_masks(low_res, self._orig_hw[img_idx])
-        low_res = torch.clamp(low_res, -32.0, 32.0)
-        if not return_logits:
-            masks = masks > self.mask_threshold
-        return masks, iou_predictions, low_res
+        return low_res, iou_predictions
 
     def _postprocess_masks(self, low_res: torch.Tensor, orig_hw: tuple[int, int]) -> torch.Tensor:
         """Fill holes, remove sprinkles in ``[B, C, 4h, 4w]`` logits; resize them to ``orig_hw``."""

@@ -91,8 +91,27 @@ def _cached_state_dict(config: SAM2Config, seed: int) -> dict[str, torch.Tensor]
     return randomize_(model.to_empty(device="cpu"), seed).state_dict()
 
 
-def write_random_checkpoint(path: str | Path, config: SAM2Config | str, seed: int = 0) -> Path:
-    """Save ``{"model": random_state_dict(config, seed)}`` to ``path`` (official layout)."""
+def confident_state_dict(
+    config: SAM2Config | str, seed: int = 0, iou_logit: float = 4.0, mask_gain: float = 20.0
+) -> dict[str, torch.Tensor]:
+    """:func:`random_state_dict` with a decoder sure of itself: the IoU head's output is shifted
+    by ``iou_logit`` (predicted IoU near 0.98) and the mask logits are scaled by ``mask_gain``
+    (sharp, stable masks), so automatic masks pass the official default thresholds."""
+    state = random_state_dict(config, seed)
+    head = "sam_mask_decoder.iou_prediction_head.layers.2.bias"
+    state[head] = state[head] + iou_logit
+    for key in list(state):
+        if key.startswith("sam_mask_decoder.output_hypernetworks_mlps.") and ".layers.2." in key:
+            state[key] = state[key] * mask_gain
+    return state
+
+
+def write_random_checkpoint(
+    path: str | Path, config: SAM2Config | str, seed: int = 0, confident: bool = False
+) -> Path:
+    """Save ``{"model": random_state_dict(config, seed)}`` (or :func:`confident_state_dict`
+    with ``confident``) to ``path`` (official layout)."""
     path = Path(path)
-    torch.save({"model": random_state_dict(config, seed)}, path)
+    make = confident_state_dict if confident else random_state_dict
+    torch.save({"model": make(config, seed)}, path)
     return path

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.pipeline import RenderResult
     from vfx.rendering.preview import preview
+    from vfx.rendering.segment_sheet import segment
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
+    "segment": "vfx.rendering.segment_sheet",
     "export_masks": "vfx.mask_formats.export",
     "download_checkpoint": "vfx.checkpoints",
     "list_checkpoints": "vfx.checkpoints",
@@ -55,6 +57,7 @@ __all__ = [
     "parse_prompts",
     "preview",
     "render",
+    "segment",
     "track",
     "verify_checkpoint",
 ]

@@ -7,6 +7,7 @@
 ...            prompts=vfx.parse_prompts(points=["0:320,240"]))      # SAM 2, cached
 >>> store = vfx.track("clip.mp4", vfx.parse_prompts(points=["0:320,240"]))
 >>> vfx.render("clip.mp4", "splash.mp4", preset="color-splash", masks=store)
+>>> vfx.render("clip.mp4", "cut.mov", preset="cutout-alpha", auto="0:ids:2,3")
 
 Every check that needs no model (the input, the prompts against the video's
 size and length, the preset, the output path) runs before any weights load.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from vfx.presets import MaskSpec, Preset, load_preset
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import validate_prompts
 from vfx.rendering.pipeline import RenderResult, render_video
+from vfx.sources.auto_objects import AutoSpec, auto_prompts, check_auto
 from vfx.sources.base import MaskSource
 from vfx.sources.choice import check_one_source, mask_source
 from vfx.sources.tracking import Tracker, TrackingOptions, copy_store
@@ -62,6 +64,8 @@ def render(
     masks: MaskSource | str | Path | None = None,
     chroma: str | None = None,
     prompts: list[ObjectPrompts] | None = None,
+    auto: str | AutoSpec | None = None,
+    auto_options: Mapping[str, Any] | None = None,
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
@@ -88,6 +92,12 @@ def render(
         chroma: key colour (``green``, ``blue``, ``#RRGGBB``) instead of masks.
         prompts: SAM 2 prompts (see :func:`vfx.parse_prompts`); tracking results
             are cached and reused by later renders.
+        auto: pick the objects without prompts, ``[FRAME:]MODE`` (``largest``, ``center``,
+            ``all[:MIN_AREA]``, ``ids:3,5``) or an :class:`AutoSpec`: the automatic mask
+            generator's candidates on FRAME become mask prompts (see
+            :mod:`vfx.sources.auto_objects`).
+        auto_options: keyword arguments for the automatic mask generator (its thresholds,
+            ``points_per_side``, ...); the official defaults otherwise.
         model, checkpoint, device: which SAM 2 runs where.
         precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with native bf16); see
             :data:`vfx.sources.tracking.PRECISIONS`.
@@ -110,7 +120,9 @@ def render(
 
     if (preset is None) == (graph is None):
         raise VfxError("give exactly one of preset= or graph=")
-    check_one_source(masks, chroma, prompts)
+    spec = check_auto(auto, masks, chroma, prompts)
+    if spec is None:
+        check_one_source(masks, chroma, prompts)
     with open_video(input) as reader:
         info = reader.info
         chosen = None if preset is None else resolve_preset(preset, overrides)
@@ -121,6 +133,9 @@ def render(
             inputs += (getattr(masks, "path", None),)
         target, _, folder = output_target(output)
         check_output_path(target, force=force, inputs=inputs, folder=folder)
+        if spec is not None:
+            prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
+                                   device=device, generator_options=auto_options)
         tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                    precision=precision, progress=progress, cache_dir=cache_dir,
                                    tracker=tracker)
@@ -146,9 +161,11 @@ def render(
 
 def track(
     input: str | Path,
-    prompts: list[ObjectPrompts],
+    prompts: list[ObjectPrompts] | None = None,
     output: str | Path | None = None,
     *,
+    auto: str | AutoSpec | None = None,
+    auto_options: Mapping[str, Any] | None = None,
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
@@ -161,7 +178,8 @@ def track(
     """Track the prompted objects through ``input`` into a masklet store.
 
     The store lands in the masklet cache, where later renders of the same video
-    and prompts find it; ``output`` gets a copy.
+    and prompts find it; ``output`` gets a copy. ``auto`` / ``auto_options`` pick the
+    objects instead of ``prompts``, as in :func:`render`.
 
     Returns:
         The opened store (a :class:`~vfx.sources.base.MaskSource`).
@@ -169,13 +187,20 @@ def track(
     from vfx.io.reader import open_video
     from vfx.masks import MaskletStore
 
-    if not prompts:
-        raise VfxError("tracking needs prompts: give --point FRAME:X,Y, --box or --prompts FILE")
+    spec = check_auto(auto, prompts)
+    if not prompts and spec is None:
+        raise VfxError(
+            "tracking needs prompts: give --point FRAME:X,Y, --box, --prompts FILE or --auto"
+        )
     with open_video(input) as reader:
         info = reader.info
-    validate_prompts(prompts, info.width, info.height, info.frame_count)
-    if output is not None:
-        check_output_path(output, force=force, inputs=(info.path,), folder=True)
+        if prompts:
+            validate_prompts(prompts, info.width, info.height, info.frame_count)
+        if output is not None:
+            check_output_path(output, force=force, inputs=(info.path,), folder=True)
+        if spec is not None:
+            prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
+                                   device=device, generator_options=auto_options)
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)

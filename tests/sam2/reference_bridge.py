@@ -20,6 +20,13 @@ Request kinds (see ``reference_worker.py``):
 - ``signatures``: ``{"kind", "targets": ["module:Name", ...]}`` -> the official signatures
   (``describe_signatures`` in the worker).
 - ``versions``: ``{"kind"}`` -> ``{"torch", "sam2"}`` of the reference env.
+- ``automatic_masks``: ``{"kind", "config_file", "overrides", "state_dict", "generator_kwargs",
+  "images": [[H, W, 3] uint8], "opencv_dir": str}`` -> one list of mask records per image
+  (``opencv_dir``, a folder holding only a ``cv2`` package, gives the worker OpenCV connected
+  components in place of the CUDA extension that the official hole filling needs).
+- ``automatic_masks_timing``: ``{"kind", "config_file", "overrides", "state_dict",
+  "generator_kwargs", "image", "repeats", "warmup", "threads"}`` -> ``{"times", "masks",
+  "peak_rss_kib", "torch"}``.
 
 To add a kind (e.g. the video predictor), write ``handle_<kind>(request)`` in
 ``reference_worker.py``; it can reuse ``build_model(request, "build_sam2_video_predictor")``,

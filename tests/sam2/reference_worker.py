@@ -178,6 +178,72 @@ def handle_versions(request):
     return {"torch": str(torch.__version__), "sam2": version("sam2")}
 
 
+def install_connected_components(opencv_dir):
+    """Stand in for the official CUDA extension ``sam2._C`` (absent on CPU, where the official
+    predictor then skips hole and speck removal) with OpenCV's 8-connected components, imported
+    from ``opencv_dir`` (a folder holding only the ``cv2`` package), so ``min_mask_region_area``
+    does something on both sides."""
+    import types
+
+    sys.path.append(opencv_dir)
+    import cv2
+
+    def get_connected_componnets(mask):  # the official spelling
+        planes = mask.numpy().reshape(-1, *mask.shape[-2:])  # [N, 1, H, W] -> [N, H, W]
+        labels, counts = np.zeros(planes.shape, np.int32), np.zeros(planes.shape, np.int32)
+        for index, plane in enumerate(planes):
+            _, label, stats, _ = cv2.connectedComponentsWithStats(plane, connectivity=8)
+            areas = stats[:, cv2.CC_STAT_AREA].astype(np.int32)
+            areas[0] = 0
+            labels[index], counts[index] = label, areas[label]
+        shape = mask.shape
+        return torch.from_numpy(labels).view(shape), torch.from_numpy(counts).view(shape)
+
+    import sam2
+
+    module = types.ModuleType("sam2._C")
+    module.get_connected_componnets = get_connected_componnets
+    sys.modules["sam2._C"] = module
+    sam2._C = module
+
+
+def handle_automatic_masks(request):
+    """``SAM2AutomaticMaskGenerator(model, **generator_kwargs).generate(image)`` for each image
+    in ``images``; returns one list of records per image. ``opencv_dir`` installs the stand-in
+    for the CUDA extension (see :func:`install_connected_components`)."""
+    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+    if request.get("opencv_dir"):
+        install_connected_components(request["opencv_dir"])
+    generator = SAM2AutomaticMaskGenerator(build_model(request), **request["generator_kwargs"])
+    return [to_tensors(generator.generate(to_numpy(image))) for image in request["images"]]
+
+
+def handle_automatic_masks_timing(request):
+    """Time ``generate(image)`` ``repeats`` times (after ``warmup`` calls); returns the times (s),
+    the number of masks, this process's peak RSS (KiB) and the reference's torch version."""
+    import resource
+
+    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+    torch.set_num_threads(request.get("threads", torch.get_num_threads()))
+    generator = SAM2AutomaticMaskGenerator(build_model(request), **request["generator_kwargs"])
+    image = to_numpy(request["image"])
+    for _ in range(request.get("warmup", 0)):
+        generator.generate(image)
+    times, count = [], 0
+    for _ in range(request["repeats"]):
+        start = time.perf_counter()
+        count = len(generator.generate(image))
+        times.append(time.perf_counter() - start)
+    return {
+        "times": times,
+        "masks": count,
+        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "torch": str(torch.__version__),
+    }
+
+
 def main():
     source, target = sys.argv[1], sys.argv[2]
     requests = torch.load(source, weights_only=False)["requests"]

@@ -38,17 +38,23 @@ def _register_commands() -> None:
 
     cli.add_command(masks_cmd.masks)
 
-    from vfx.cli import demo_cmd, presets_cmd, preview_cmd, render_cmd, track_cmd
+    from vfx.cli import (
+        batch_cmd,
+        demo_cmd,
+        presets_cmd,
+        preview_cmd,
+        render_cmd,
+        segment_cmd,
+        track_cmd,
+    )
 
     cli.add_command(render_cmd.render)
     cli.add_command(track_cmd.track)
     cli.add_command(preview_cmd.preview)
     cli.add_command(presets_cmd.presets)
     cli.add_command(demo_cmd.demo)
-
-    from vfx.cli import batch_cmd
-
     cli.add_command(batch_cmd.batch)
+    cli.add_command(segment_cmd.segment)
 
 
 _register_commands()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
     force_option,
     input_argument,
@@ -21,6 +22,7 @@ from vfx.cli.options import (
 @output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
 @prompt_options
+@auto_option
 @mask_source_options
 @model_options
 @overrides_option
@@ -33,6 +35,7 @@ def preview(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    auto: str | None,
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -62,6 +65,7 @@ def preview(
         masks=masks_path,
         chroma=chroma,
         prompts=prompts or None,
+        auto=auto,
         model=model,
         checkpoint=checkpoint,
         device=device,

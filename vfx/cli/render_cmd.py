@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
     force_option,
     input_argument,
@@ -29,6 +30,7 @@ from vfx.cli.options import (
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
 @prompt_options
+@auto_option
 @mask_source_options
 @model_options
 @precision_option
@@ -42,6 +44,7 @@ def render(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    auto: str | None,
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -74,6 +77,7 @@ def render(
         preset=preset,
         overrides=overrides,
         prompts=prompts or None,
+        auto=auto,
         masks=masks_path,
         chroma=chroma,
         model=model,

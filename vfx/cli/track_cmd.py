@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
     force_option,
     input_argument,
@@ -21,6 +22,7 @@ from vfx.cli.options import (
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
 @prompt_options
+@auto_option
 @model_options
 @precision_option
 @force_option("Replace OUTPUT if it exists.")
@@ -31,6 +33,7 @@ def track(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    auto: str | None,
     model: str | None,
     checkpoint: str | None,
     device: str,
@@ -55,6 +58,7 @@ def track(
         input_path,
         prompts,
         output,
+        auto=auto,
         model=model,
         checkpoint=checkpoint,
         device=device,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sam2.mask_rle import compress_runs
 from vfx import limits
 from vfx.errors import VfxError
 from vfx.safe_yaml import echo
@@ -28,21 +29,6 @@ def mask_runs(mask: np.ndarray) -> list[int]:
     if flat[0]:
         runs.insert(0, 0)
     return runs
-
-
-def compress_runs(runs: list[int]) -> str:
-    """Pack run lengths into the COCO ``counts`` string."""
-    chars: list[str] = []
-    for i, run in enumerate(runs):
-        value = run - runs[i - 2] if i > 2 else run
-        while True:
-            group = value & 0x1F
-            value >>= 5  # arithmetic shift: negative deltas end at -1
-            done = value == -1 if group & 0x10 else value == 0
-            chars.append(chr(48 + (group if done else group | 0x20)))
-            if done:
-                break
-    return "".join(chars)
 
 
 def decompress_runs(counts: str) -> list[int]:

@@ -29,6 +29,7 @@ from vfx.presets import Preset
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import validate_prompts
 from vfx.rendering.pipeline import FrameRenderer, MaskedFrame, masked_frames
+from vfx.sources.auto_objects import AutoSpec, auto_prompts, check_auto
 from vfx.sources.base import MaskSource
 
 PANEL_WIDTH = 640
@@ -173,6 +174,7 @@ def preview(
     masks: MaskSource | str | Path | None = None,
     chroma: str | None = None,
     prompts: list[ObjectPrompts] | None = None,
+    auto: str | AutoSpec | None = None,
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
@@ -182,7 +184,8 @@ def preview(
     """Write a PNG contact sheet of frame ``frame`` (see the module docstring).
 
     Masks come from ``masks``/``chroma``, or from SAM 2 run on this one frame
-    when ``prompts`` include it and a checkpoint is found.
+    when ``prompts`` include it and a checkpoint is found. ``auto`` picks objects from the
+    automatic masks instead of prompts (its frame defaults to ``frame``).
 
     Returns:
         Notes for the user, e.g. why no mask panels were drawn.
@@ -193,6 +196,7 @@ def preview(
 
     if masks is not None or chroma is not None:
         check_one_source(masks, chroma, None)
+    spec = check_auto(auto, masks, chroma, prompts, default_frame=frame)
     if Path(output).suffix.lower() != ".png":
         raise VfxError(f"preview output {output} must be a .png file, e.g. -o preview.png")
     notes: list[str] = []
@@ -208,6 +212,8 @@ def preview(
         chosen = None if preset is None else resolve_preset(preset, overrides)
         check_output_path(output, force=force, inputs=(info.path,))
         rgb = reader.read(frame)
+        if spec is not None:
+            prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint, device=device)
         gridded = draw_grid(rgb)
         draw_prompts(gridded, prompts or [], frame)
         panels = [Panel(f"frame {frame}, {info.width}x{info.height}, grid in pixels", gridded)]

@@ -148,7 +148,8 @@ def track_cached(
             damage = verify_store(store_dir)
             if damage is None:
                 store = MaskletStore.open(store_dir)
-                store.names.update({obj.id: obj.name for obj in prompts})  # names are not in the key
+                # names are not in the key: a hit takes the names given now
+                store.names.update({obj.id: obj.name for obj in prompts})
                 return store
             print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
             shutil.rmtree(store_dir)
@@ -330,8 +331,8 @@ def predict_frame_masks(
 ) -> dict[int, np.ndarray]:
     """SAM 2 image-predictor masks for one frame (``[H, W, 3]`` uint8) from its prompts.
 
-    Uses the points and box each object has on frame ``index``; returns
-    ``{obj_id: [H, W] float32 0..1}``.
+    Uses the points and box each object has on frame ``index`` (a mask prompt alone is its own
+    mask); returns ``{obj_id: [H, W] float32 0..1}``.
     """
     import torch
 
@@ -351,6 +352,8 @@ def predict_frame_masks(
         predictor.set_image(rgb)
         for obj in prompts:
             for fp in obj.prompts:
+                if fp.frame == index and fp.mask is not None and not fp.points and fp.box is None:
+                    out[obj.id] = np.asarray(fp.mask, dtype=np.float32)
                 if fp.frame != index or (not fp.points and fp.box is None):
                     continue
                 masks, _, _ = predictor.predict(
