@@ -31,6 +31,7 @@ def preview(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    leaves: tuple[str, ...],
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -51,7 +52,7 @@ def preview(
     from vfx.preview import preview as write_preview
     from vfx.prompts import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     notes = write_preview(
         input_path,
         frame,

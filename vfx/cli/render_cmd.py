@@ -47,6 +47,7 @@ def render(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    leaves: tuple[str, ...],
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -72,7 +73,7 @@ def render(
     from vfx.api import render as render_video
     from vfx.prompts import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     result = render_video(
         input_path,
         output,

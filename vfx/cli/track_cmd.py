@@ -27,6 +27,7 @@ def track(
     points: tuple[str, ...],
     boxes: tuple[str, ...],
     prompts_file: str | None,
+    leaves: tuple[str, ...],
     model: str | None,
     checkpoint: str | None,
     device: str,
@@ -46,7 +47,7 @@ def track(
     from vfx.api import track as track_video
     from vfx.prompts import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     store = track_video(
         input_path,
         prompts,
