@@ -46,6 +46,10 @@ def _register_commands() -> None:
     cli.add_command(presets_cmd.presets)
     cli.add_command(demo_cmd.demo)
 
+    from vfx.cli import studio_cmd
+
+    cli.add_command(studio_cmd.studio)
+
 
 _register_commands()
 
