@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlencode
@@ -27,8 +28,14 @@ def new_token() -> str:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a bind address or a name) is this machine only."""
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    """Whether ``host`` (a bind address or a name) is this machine only (``localhost`` or a
+    loopback IP address; a name that merely starts with ``127.`` is not)."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def host_name(header: str) -> str:

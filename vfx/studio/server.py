@@ -20,7 +20,7 @@ import contextlib
 import json
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -316,12 +316,38 @@ def cookie_name(port: int) -> str:
     return f"vfx_studio_{port}"
 
 
-def serve(app: Any, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until Ctrl-C."""
+def _server(app: Any) -> Any:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    # open event streams must not hold a shutdown up
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    return uvicorn.Server(config)
+
+
+def serve(app: Any, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` until Ctrl-C."""
+    _server(app).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def background_server(app: Any, sock: socket.socket) -> Iterator[None]:
+    """Serve ``app`` on ``sock`` from a thread while the block runs (scripts, tests, benchmarks)."""
+    import threading
+    import time
+
+    server = _server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the studio server did not start")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def warn_if_exposed(host: str) -> None:
