@@ -230,6 +230,11 @@ class StudioSession:
             self.current.outputs[kind] = str(path)
             self._save()
 
+    def touch(self) -> None:
+        """Tell the page something it shows changed (a click's mask is ready)."""
+        with self.lock:
+            self.version += 1
+
     # ------------------------------------------------------------------ reading
 
     def stale_objects(self) -> list[int]:

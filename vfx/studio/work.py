@@ -231,6 +231,7 @@ class Studio:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_output(folder / f"{obj_id}-{frame}-{key}.png") as tmp:
             cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255)
+        self.session.touch()
         return iou
 
     def embed(self, frame: int) -> bool:

@@ -147,13 +147,19 @@ function loadFrame(index) {
   loading = true;
   const image = $("frame-image");
   const started = performance.now();
-  image.onload = image.onerror = () => {
+  const version = S.version;
+  const done = () => {
     loading = false;
     $("frame").dataset.loadedFrame = String(index);
+    $("frame").dataset.loadedVersion = String(version);
     $("frame").dataset.loadMs = String(Math.round(performance.now() - started));
     if (pending !== null) { const next = pending; pending = null; loadFrame(next); }
   };
-  image.src = `/api/frame/${index}.jpg?v=${S.version}&n=${imageSerial++}`;
+  // "loaded" once decoded and painted, so what the data says is what the user sees
+  image.onload = () => image.decode().catch(() => {})
+    .then(() => requestAnimationFrame(() => requestAnimationFrame(done)));
+  image.onerror = done;
+  image.src = `/api/frame/${index}.jpg?v=${version}&n=${imageSerial++}`;
 }
 
 function show(index) {
@@ -328,8 +334,8 @@ function drawTimeline() {
     g.fillStyle = "#fff";
     for (const a of obj.actions) g.fillRect(a.frame * step + step / 2 - 1, y + lane - 4, 2, 3);
   });
-  g.fillStyle = "rgba(255,255,255,0.8)";
-  g.fillRect(current * step, 0, Math.max(1, step), cssHeight);
+  g.fillStyle = "#fff";
+  g.fillRect(current * step + step / 2 - 1, 0, 2, cssHeight);
 }
 
 $("timeline").addEventListener("click", (event) => {
