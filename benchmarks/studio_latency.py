@@ -54,10 +54,10 @@ def main() -> None:
     width, height = (int(v) for v in args.size.split("x"))
 
     from sam2.testing import write_random_checkpoint
+    from vfx.demo.synthetic import write_scene_video
     from vfx.studio.security import new_token
     from vfx.studio.server import background_server, bind, cookie_name, create_app
     from vfx.studio.work import Studio, StudioOptions
-    from vfx.synthetic import write_scene_video
 
     folder = Path(tempfile.mkdtemp(prefix="studio-bench-"))
     video = folder / "clip.mp4"

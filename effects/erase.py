@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
-from effects.colors import solid_image
-from effects.params import param
-from effects.registry import register
-from vfx.masks import grow_mask
+from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.colors import solid_image
+from effects.core.params import param
+from effects.core.registry import register
+from vfx.masks.morphology import grow_mask
 
 ERASE_MODES: tuple[str, ...] = ("inpaint", "fill")
 # Region alpha at or below this is not part of the hole.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from vfx.errors import VfxError
-from vfx.exporters import FORMATS, export_masks
-from vfx.exporters.conform import FRAME_MODES, SIDE_MODES
-from vfx.exporters.export import check_format
-from vfx.exporters.job import COMBINES
+from vfx.mask_formats import FORMATS, export_masks
+from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
+from vfx.mask_formats.export import check_format
+from vfx.mask_formats.job import COMBINES
 from vfx.sources.base import MaskSource
 
 

@@ -71,7 +71,7 @@ def render(
       vfx render clip.mp4 -o out.mp4 --preset background-blur --chroma green --set 0.radius=41
     """
     from vfx.api import render as render_video
-    from vfx.prompts import parse_prompts
+    from vfx.prompts.parsing import parse_prompts
 
     prompts = parse_prompts(points, boxes, prompts_file, leaves)
     result = render_video(

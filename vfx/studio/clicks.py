@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from vfx.prompts_model import FramePrompt
+from vfx.prompts.model import FramePrompt
 
 EMBEDDING_CACHE_FRAMES = 8
 
@@ -49,13 +49,13 @@ class ClickSegmenter:
 
     def check_model(self) -> None:
         """Raise :class:`VfxError` (saying how to download one) when no checkpoint is found."""
-        from vfx.tracking import choose_model
+        from vfx.sources.tracking import choose_model
 
         choose_model(self.model, self.checkpoint)
 
     def _load(self) -> Any:
         if self._predictor is None:
-            from vfx.tracking import choose_model, image_predictor
+            from vfx.sources.tracking import choose_model, image_predictor
 
             choice = choose_model(self.model, self.checkpoint)
             self._predictor = image_predictor(choice, self.device)

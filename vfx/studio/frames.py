@@ -57,7 +57,7 @@ class FrameCache:
 def overlay(rgb: np.ndarray, masks: Mapping[int, np.ndarray], opacity: float = 0.5) -> np.ndarray:
     """``rgb`` ``[H, W, 3]`` with each object's mask (``{id: [H, W] 0..1}``) tinted in its colour
     and outlined; returns a new ``[H, W, 3]`` uint8 array."""
-    from effects.colors import object_color
+    from effects.core.colors import object_color
 
     out = rgb.copy()
     for obj_id in sorted(masks):

@@ -39,7 +39,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from effects.colors import object_color
+from effects.core.colors import object_color
 from vfx.errors import VfxError
 from vfx.studio.security import Guard, is_loopback, safe_join
 from vfx.studio.work import EXPORT_FORMATS, Studio

@@ -5,7 +5,7 @@ so a page reload or a server restart comes back where it was.
 Each object keeps its prompts as the list of the user's actions, in order, so *undo* pops the
 last one: ``{"frame": F, "point": [x, y], "label": 1|0}``, ``{"frame": F, "box": [x0, y0, x1,
 y1]}`` or ``{"frame": F, "leave": true}`` (the object leaves the video on F; see
-:meth:`vfx.prompts_model.ObjectPrompts.absent_at`). Coordinates are video pixels.
+:meth:`vfx.prompts.model.ObjectPrompts.absent_at`). Coordinates are video pixels.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from vfx.errors import VfxError
-from vfx.prompts import prompts_identity
-from vfx.prompts_model import FramePrompt, ObjectPrompts
+from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.prompts.parsing import prompts_identity
 
 STATE_DIR = ".studio"
 STATE_FILE = "session.json"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from vfx.masks import MaskletStore
-from vfx.prompts_model import ObjectPrompts
+from vfx.prompts.model import ObjectPrompts
 
 
 class StudioMasks:

@@ -1,7 +1,7 @@
 """What the studio does, as plain Python the routes call: show frames with masks, turn clicks
 into masks, track, preview a preset, render, export and save prompts. Everything goes through
-the same engine as the CLI (:mod:`vfx.tracking`, :func:`vfx.api.render`,
-:func:`vfx.exporters.export_masks`, the presets and the preview's one-frame masking).
+the same engine as the CLI (:mod:`vfx.sources.tracking`, :func:`vfx.api.render`,
+:func:`vfx.mask_formats.export_masks`, the presets and the preview's one-frame masking).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import yaml
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.masks import MaskletStore
-from vfx.prompts import prompts_identity, validate_prompts
-from vfx.prompts_model import FramePrompt, ObjectPrompts
+from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.prompts.parsing import prompts_identity, validate_prompts
 from vfx.sources.base import MaskSource
 from vfx.studio.clicks import ClickSegmenter
 from vfx.studio.frames import FrameCache, jpeg, overlay
@@ -132,7 +132,7 @@ class Studio:
         """The masks shown on the page and rendered: --masks/--chroma, or the objects."""
         info = self.frames.info
         if self.looks_only:
-            from vfx.mask_choice import mask_source
+            from vfx.sources.choice import mask_source
 
             return mask_source(info, masks=self.options.masks, chroma=self.options.chroma)
         with self.session.lock:
@@ -295,7 +295,7 @@ class Studio:
         return self.jobs.start("track", self._track)
 
     def _track(self, job: Job) -> dict[str, Any]:
-        from vfx.tracking import choose_model, sam2_tracker, track_cached
+        from vfx.sources.tracking import choose_model, sam2_tracker, track_cached
 
         stale = set(self.session.stale_objects())
         prompts = [o for o in self.session.object_prompts() if o.id in stale]
@@ -384,8 +384,8 @@ class Studio:
         """Frame ``index`` through the preset (with ``--set``-style overrides), as JPEG."""
         from vfx.api import resolve_preset
         from vfx.io.reader import open_video
-        from vfx.preview import masked_frame, over_checkerboard
-        from vfx.render_pipeline import FrameRenderer
+        from vfx.rendering.pipeline import FrameRenderer
+        from vfx.rendering.preview import masked_frame, over_checkerboard
 
         self._check_frame(index)
         preset = resolve_preset(preset_name, overrides)
@@ -444,7 +444,7 @@ class Studio:
         return self.jobs.start("export", lambda job: self._export(job, format))
 
     def _export(self, job: Job, format: str) -> dict[str, Any]:
-        from vfx.exporters import export_masks
+        from vfx.mask_formats import export_masks
 
         info = self.frames.info
         source = self._source_for_output(job)

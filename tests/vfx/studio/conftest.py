@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vfx.synthetic import write_scene_video
+from vfx.demo.synthetic import write_scene_video
 
 WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 12, 12
 

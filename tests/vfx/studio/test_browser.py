@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests.vfx.studio.conftest import live_studio
-from vfx.prompts import parse_prompts
-from vfx.synthetic import write_scene_video
+from vfx.demo.synthetic import write_scene_video
+from vfx.prompts.parsing import parse_prompts
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def visible_click(video: Path, inside: np.ndarray, checkpoint: Path) -> tuple[fl
     empty nor the whole frame): random weights segment arbitrary regions, and the test is
     about the page showing the mask the model gives."""
     from vfx.io.reader import open_video
-    from vfx.prompts_model import FramePrompt
+    from vfx.prompts.model import FramePrompt
     from vfx.studio.clicks import ClickSegmenter
 
     with open_video(video) as reader:
