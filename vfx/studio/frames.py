@@ -60,17 +60,21 @@ def overlay(rgb: np.ndarray, masks: Mapping[int, np.ndarray], opacity: float = 0
     from effects.core.colors import object_color
 
     out = rgb.copy()
+    thickness = max(1, max(rgb.shape[:2]) // 400)
     for obj_id in sorted(masks):
-        inside = masks[obj_id] > 0.5
+        inside = (masks[obj_id] > 0.5).astype(np.uint8)  # [H, W] 0/1
         if not inside.any():
             continue
-        color = np.array(object_color(obj_id), np.float32)
-        region = out[inside].astype(np.float32)  # [K, 3] pixels under the mask
-        out[inside] = (region * (1 - opacity) + color * opacity + 0.5).astype(np.uint8)
-        contours, _ = cv2.findContours(inside.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                       cv2.CHAIN_APPROX_SIMPLE)  # fmt: skip
-        thickness = max(1, max(rgb.shape[:2]) // 400)
-        cv2.drawContours(out, contours, -1, tuple(int(c) for c in color), thickness)
+        color = tuple(int(c) for c in object_color(obj_id))
+        # blend inside the mask's bounding box only, with cv2 (no float temporaries): a 1080p
+        # overlay costs a few milliseconds
+        x, y, w, h = cv2.boundingRect(inside)
+        roi, roi_mask = out[y : y + h, x : x + w], inside[y : y + h, x : x + w]
+        scaled = cv2.addWeighted(roi, 1.0 - opacity, roi, 0.0, 0.0)
+        tinted = cv2.add(scaled, (*(c * opacity for c in color), 0.0))
+        cv2.copyTo(tinted, roi_mask, roi)
+        contours, _ = cv2.findContours(inside, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(out, contours, -1, color, thickness)
     return out
 
 

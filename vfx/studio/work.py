@@ -230,7 +230,7 @@ class Studio:
         folder = self._click_dir()
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_output(folder / f"{obj_id}-{frame}-{key}.png") as tmp:
-            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255)
+            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         self.session.touch()
         return iou
 
