@@ -171,3 +171,4 @@ def track(
         return store
     copy_store(store.path, Path(output))
     return MaskletStore.open(output)
+

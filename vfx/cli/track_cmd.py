@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import model_options, precision_option, prompt_options
+from vfx.cli.options import (
+    force_option,
+    input_argument,
+    model_options,
+    output_option,
+    precision_option,
+    prompt_options,
+    quiet_option,
+)
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=str),
-    help="Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`).",
+@input_argument
+@output_option(
+    "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
 @prompt_options
 @model_options
 @precision_option
-@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@force_option("Replace OUTPUT if it exists.")
+@quiet_option
 def track(
     input_path: str,
     output: str,

@@ -38,7 +38,6 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_TERMS = 256
 MAX_PX = 2000.0
-KEYWORDS = ("all", "frame", "none", "obj")
 FUNCTIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "grow": grow_mask,
     "shrink": shrink_mask,

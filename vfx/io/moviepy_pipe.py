@@ -8,7 +8,9 @@ thread: about 8 ms of CPU per 1080p frame, measured here, against 0.5 ms for
 matrix as ffmpeg's default, chroma averaged over 2x2 blocks), which also
 halves the bytes sent through the pipe. :class:`RawPipeWriter` builds
 moviepy's command with the input format as a parameter and keeps moviepy's
-``write_frame`` (with its ffmpeg error reporting) and ``close``.
+``write_frame`` (with its ffmpeg error reporting) and ``close``; it does not call moviepy's
+``__init__`` (which would start an ffmpeg with the wrong input format) and sets the attributes
+those methods read. tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them.
 
 Imported lazily: loading moviepy takes about a third of a second.
 """

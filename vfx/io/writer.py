@@ -60,6 +60,8 @@ _VP9_SPEED = {
     "slower": 1,
     "veryslow": 0,
 }
+X264_PRESETS = tuple(_VP9_SPEED)
+"""The x264 speed/size presets, fastest first (VP9 outputs map each to a ``-cpu-used`` speed)."""
 
 
 @dataclass(frozen=True)
@@ -254,8 +256,8 @@ def write_video(
         raise VfxError("there are no frames to write; check the frame range")
     width, height = size
     pad = (width % 2, height % 2) if kind == "mp4" else (0, 0)
-    if preset not in _VP9_SPEED:
-        raise VfxError(f"unknown preset {preset!r}; use one of {', '.join(_VP9_SPEED)}")
+    if preset not in X264_PRESETS:
+        raise VfxError(f"unknown preset {preset!r}; use one of {', '.join(X264_PRESETS)}")
     codec, params = _codec_args(kind, alpha, crf, preset)
     from moviepy import VideoClip  # imported here: it takes a third of a second to load
 

@@ -19,9 +19,8 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.mask_formats.choices import FRAME_MODES, SIDE_MODES
 
-FRAME_MODES = ("pad", "trim", "none")
-SIDE_MODES = ("pad", "resize", "none")
 BLOCK = 16
 Item = TypeVar("Item")
 

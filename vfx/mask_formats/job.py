@@ -16,11 +16,11 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.reader import open_video
+from vfx.mask_formats.choices import COMBINES
 from vfx.mask_formats.sidecar import FORMAT_TAG, VERSION
 from vfx.masks import feather_mask, grow_mask
 from vfx.sources.base import MaskSource
 
-COMBINES = ("separate", "union", "labels")
 # A label map is one byte per pixel, so label ids must fit in it.
 MAX_LABEL_ID = 255
 

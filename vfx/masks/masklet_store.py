@@ -351,15 +351,6 @@ class MaskletStore:
         """``{object_id: [H, W] float32 0..1}`` at frame ``index``; ``frame`` is unused."""
         return {obj: from_uint8(self.mask_uint8(obj, index)) for obj in self.object_ids}
 
-    def read_object(self, obj_id: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """``[T, H, W]`` float32 0..1 masks of one object, frames ``start`` up to ``stop``."""
-        stop = self.frame_count if stop is None else min(stop, self.frame_count)
-        self._check(start, obj_id)
-        out = np.empty((max(0, stop - start), self.height, self.width), np.float32)
-        for i, index in enumerate(range(start, stop)):
-            out[i] = from_uint8(self.mask_uint8(obj_id, index))
-        return out
-
     def iter_masks(
         self, start: int = 0, stop: int | None = None
     ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:

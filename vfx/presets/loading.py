@@ -21,17 +21,6 @@ from vfx.presets.shipped import shipped_dir
 PRESET_KEYS = ("name", "description", "masks", "layers", "output")
 MASK_KEYS = ("objects", "smooth", "refine")
 OUTPUT_KEYS = ("crf", "preset")
-X264_PRESETS = (
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-)
 
 
 def _shipped_files() -> dict[str, Path]:
@@ -359,6 +348,8 @@ def _validate_output(raw: Any, problems: list[str]) -> OutputSpec:
     if not isinstance(crf, int) or isinstance(crf, bool) or not 0 <= crf <= 51:
         problems.append(f"output: crf must be an integer from 0 to 51, got {crf!r}")
         crf = OutputSpec.crf
+    from vfx.io.writer import X264_PRESETS
+
     if preset not in X264_PRESETS:
         problems.append(f"output: preset must be one of {', '.join(X264_PRESETS)}, got {preset!r}")
         preset = OutputSpec.preset

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sam2.precision import PRECISIONS
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.video_source import VideoInfo
@@ -187,10 +188,10 @@ def copy_store(store_dir: Path, output: Path) -> None:
         shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
 
 
-PRECISIONS = ("fp32", "bf16")
-"""SAM 2 arithmetic on the CPU: ``fp32`` matches the official model; ``bf16`` runs the image
-encoder and memory attention from bf16 matmuls (about 1.5x faster on CPUs with avx512_bf16 or
-AMX, much slower on CPUs without them; masks agree with fp32 to IoU ~0.999)."""
+# SAM 2 arithmetic on the CPU (sam2.configs.PRECISIONS): ``fp32`` matches the official model;
+# ``bf16`` runs the image encoder and memory attention from bf16 matmuls (about 1.5x faster on
+# CPUs with avx512_bf16 or AMX, much slower on CPUs without them; masks agree with fp32 to IoU
+# ~0.999).
 
 
 def check_precision(precision: str) -> None:

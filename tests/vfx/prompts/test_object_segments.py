@@ -75,7 +75,7 @@ def test_tracked_masklet_is_empty_while_the_object_is_gone(tmp_path: Path):
     prompts = parse_prompts(points=["0:20,20", "4:22,20"], leaves=["2"])
     store = vfx.track(video, prompts, checkpoint=checkpoint, cache_dir=tmp_path / "c",
                       progress=False)  # fmt: skip
-    probs = store.read_object(1)  # [T, H, W]
+    probs = np.stack([masks[1] for _, masks in store.iter_masks()])  # [T, H, W]
     assert probs.shape == (6, 48, 64)
     assert np.all(probs[2:4] == 0)
     for frame in (0, 1, 4, 5):

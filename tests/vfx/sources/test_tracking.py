@@ -21,6 +21,11 @@ from vfx.sources.tracking import Tracker, cached_store_dir
 W, H, T = 96, 64, 8
 
 
+def object_masks(store: MaskletStore, obj_id: int) -> np.ndarray:
+    """``[T, H, W]`` float32 masks of one object."""
+    return np.stack([store.masks_at(t)[obj_id] for t in range(store.frame_count)])
+
+
 class FakeTracker:
     """Test double for SAM 2: counts loads, yields the known masks of each frame."""
 
@@ -63,7 +68,7 @@ def test_second_render_reuses_the_masklets(scene, tmp_path: Path):
     assert store.object_ids == [1, 2]
     assert store.meta["model"] == "fake-tracker"
     assert store.meta["prompts"][0]["prompts"][0]["points"] == [[30.0, 30.0]]
-    np.testing.assert_allclose(store.read_object(2)[3], masks[3, 1], atol=1 / 255)
+    np.testing.assert_allclose(store.masks_at(3)[2], masks[3, 1], atol=1 / 255)
 
     second = vfx.render(video, tmp_path / "b.mp4", preset="color-splash", prompts=prompts,
                         cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
@@ -130,7 +135,7 @@ def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
     assert store.frame_count == 3
     assert store.object_ids == [1]
     assert store.meta["model"].startswith("sam2.1_hiera_tiny:")
-    probs = store.read_object(1)
+    probs = object_masks(store, 1)
     assert probs.shape == (3, 48, 64)
     assert 0.0 < (probs > 0.5).mean() < 1.0  # random weights: neither all on nor all off
     again = vfx.track(video, prompts, **options)
@@ -172,12 +177,12 @@ def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
     checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20"])
     options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
-    exact = vfx.track(video, prompts, **options).read_object(1) > 0.5
+    exact = object_masks(vfx.track(video, prompts, **options), 1) > 0.5
     assert "no native bf16" not in capsys.readouterr().err
     fast_store = vfx.track(video, prompts, precision="bf16", **options)
     assert "no native bf16" in capsys.readouterr().err
     assert fast_store.meta["settings"] == {"precision": "bf16"}
-    fast = fast_store.read_object(1) > 0.5
+    fast = object_masks(fast_store, 1) > 0.5
     assert 0.0 < fast.mean() < 1.0
     iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
     assert iou > 0.98
