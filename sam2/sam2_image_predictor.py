@@ -101,7 +101,7 @@ class SAM2ImagePredictor:
         """The current single image's embedding and size, to cache and :meth:`restore_image_state`
         later (an interactive tool keeps one per frame so re-clicking costs only the decoder)."""
         self._require_image("save its embedding")
-        if self._is_batch:
+        if self._is_batch or self._features is None or self._orig_hw is None:
             raise RuntimeError("image_state holds one image; use set_image, not set_image_batch")
         return self._features, list(self._orig_hw)
 

@@ -123,7 +123,7 @@ def _object_scores(state: InferenceState, frame_idx: int) -> dict[int, float]:
     """Each object's object score on ``frame_idx`` as a probability (sigmoid of the logit)."""
     scores = {}
     for track in state.objects:
-        out = track.latest_output(frame_idx)
+        out = track.latest_output(frame_idx, is_cond=False)
         if out is not None:
             scores[int(track.obj_id)] = float(torch.sigmoid(out.object_score_logits.float()).max())
     return scores

@@ -68,10 +68,9 @@ class JobRunner:
     def start(self, kind: str, work: Callable[[Job], Any]) -> Job:
         """Start ``work(job)`` in the background; refused while another job runs."""
         with self._lock:
-            if self.busy:
-                raise VfxError(
-                    f"{self.current.kind} is still running; wait for it or press Cancel"
-                )
+            running = self.current
+            if running is not None and running.state == "running":
+                raise VfxError(f"{running.kind} is still running; wait for it or press Cancel")
             job = self.current = Job(kind)
         threading.Thread(target=self._run, args=(job, work), name=f"studio-{kind}",
                          daemon=True).start()  # fmt: skip

@@ -39,7 +39,7 @@ class StudioMasks:
         self.objects = {obj.id: obj for obj in objects}
         self.object_ids = sorted(self.objects)
         self.names = {obj.id: obj.name for obj in objects}
-        self.frame_count = frame_count
+        self.frame_count: int | None = frame_count
         self._stores = dict(stores)
         self._stale = set(stale)
         self._clicks = clicks

@@ -97,6 +97,14 @@ class Studio:
             self._clicks.clear()
             self.session.open_video(video)
 
+    @property
+    def video_path(self) -> Path:
+        """The open video's file."""
+        path = self.frames.info.path
+        if path is None:
+            raise VfxError("no video is open; pick one from the workspace")
+        return Path(path)
+
     def workspace_videos(self) -> list[str]:
         """Video files in the workspace (top level and one folder down), relative paths."""
         found = []
@@ -112,7 +120,7 @@ class Studio:
     def info(self) -> dict[str, Any]:
         info = self.frames.info
         return {"width": info.width, "height": info.height, "fps": info.fps,
-                "frame_count": info.frame_count, "name": Path(str(info.path)).name,
+                "frame_count": info.frame_count, "name": self.video_path.name,
                 "has_audio": info.has_audio}  # fmt: skip
 
     @property
@@ -391,7 +399,7 @@ class Studio:
         preset = resolve_preset(preset_name, overrides)
         source = self.view_source()
         info = self.frames.info
-        with open_video(info.path) as reader:
+        with open_video(self.video_path) as reader:
             item = masked_frame(reader, source, preset, index)
         renderer = FrameRenderer(preset.build_graph(), source.names, (info.width, info.height),
                                  preset.base_dir)  # fmt: skip
@@ -426,13 +434,15 @@ class Studio:
         from vfx.api import render
 
         state = self.session.current
+        if not state.preset:
+            raise VfxError("pick a preset first")
         info = self.frames.info
         source = self._source_for_output(job)
         out_dir = self.workspace / "renders"
         out_dir.mkdir(exist_ok=True)
-        output = out_dir / f"{Path(str(info.path)).stem}-{Path(state.preset).stem}.mp4"
+        output = out_dir / f"{self.video_path.stem}-{Path(state.preset).stem}.mp4"
         job.done, job.total = 0, info.frame_count
-        render(info.path, output, preset=state.preset, overrides=state.overrides,
+        render(self.video_path, output, preset=state.preset, overrides=state.overrides,
                masks=ProgressMasks(source, job, info.frame_count), force=True,
                progress=False)  # fmt: skip
         self.session.set_output("render", output)
@@ -450,10 +460,10 @@ class Studio:
         source = self._source_for_output(job)
         out_dir = self.workspace / "exports"
         out_dir.mkdir(exist_ok=True)
-        output = out_dir / f"{Path(str(info.path)).stem}-{format}"
+        output = out_dir / f"{self.video_path.stem}-{format}"
         job.done, job.total = 0, info.frame_count
         export_masks(ProgressMasks(source, job, info.frame_count), output, format,
-                     video=info.path, force=True)  # fmt: skip
+                     video=self.video_path, force=True)  # fmt: skip
         self.session.set_output("export", output)
         return {"path": str(output)}
 
@@ -462,8 +472,7 @@ class Studio:
         objects = self.session.object_prompts()
         if not objects:
             raise VfxError("no prompts to save: add an object and click on it first")
-        info = self.frames.info
-        path = self.workspace / f"{Path(str(info.path)).stem}.prompts.yaml"
+        path = self.workspace / f"{self.video_path.stem}.prompts.yaml"
         document = {"objects": prompts_identity(objects)}
         with atomic_output(path) as tmp:
             tmp.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
