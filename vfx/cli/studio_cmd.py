@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vfx.cli.prompt_options import mask_source_options, model_options, precision_option
+from vfx.cli.options import mask_source_options, model_options, precision_option
 from vfx.errors import VfxError
 
 
