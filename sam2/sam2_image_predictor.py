@@ -113,6 +113,20 @@ class SAM2ImagePredictor:
         self._require_image("get an embedding")
         return self._features["image_embed"]
 
+    def image_state(self) -> tuple[dict, list[tuple[int, int]]]:
+        """The current single image's embedding and size, to cache and :meth:`restore_image_state`
+        later (an interactive tool keeps one per frame so re-clicking costs only the decoder)."""
+        self._require_image("save its embedding")
+        if self._is_batch or self._features is None or self._orig_hw is None:
+            raise RuntimeError("image_state holds one image; use set_image, not set_image_batch")
+        return self._features, list(self._orig_hw)
+
+    def restore_image_state(self, state: tuple[dict, list[tuple[int, int]]]) -> None:
+        """Make an image embedded earlier (from :meth:`image_state`) current again."""
+        self.reset_predictor()
+        self._features, self._orig_hw = state[0], list(state[1])
+        self._is_image_set = True
+
     def _require_image(self, action: str) -> None:
         if not self._is_image_set:
             raise RuntimeError(f"call set_image(...) or set_image_batch(...) before you {action}")

@@ -56,6 +56,10 @@ def _register_commands() -> None:
     cli.add_command(batch_cmd.batch)
     cli.add_command(segment_cmd.segment)
 
+    from vfx.cli import studio_cmd
+
+    cli.add_command(studio_cmd.studio)
+
 
 _register_commands()
 

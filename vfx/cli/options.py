@@ -14,7 +14,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--point``, ``--box`` and ``--prompts`` to a command."""
+    """Add ``--point``, ``--box``, ``--leave`` and ``--prompts`` to a command."""
     options = [
         click.option(
             "--point",
@@ -29,6 +29,14 @@ def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="FRAME:X0,Y0,X1,Y1[:OBJ]",
             help="A box around the object (repeatable).",
+        ),
+        click.option(
+            "--leave",
+            "leaves",
+            multiple=True,
+            metavar="FRAME[:OBJ]",
+            help="The object leaves the video at FRAME: its mask is empty from there until its "
+            "next point or box (repeatable).",
         ),
         click.option(
             "--prompts",

@@ -36,6 +36,7 @@ def preview(
     boxes: tuple[str, ...],
     prompts_file: str | None,
     auto: str | None,
+    leaves: tuple[str, ...],
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -56,7 +57,7 @@ def preview(
     from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.preview import preview as write_preview
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     notes = write_preview(
         input_path,
         frame,

@@ -45,6 +45,7 @@ def render(
     boxes: tuple[str, ...],
     prompts_file: str | None,
     auto: str | None,
+    leaves: tuple[str, ...],
     masks_path: str | None,
     chroma: str | None,
     model: str | None,
@@ -70,7 +71,7 @@ def render(
     from vfx.api import render as render_video
     from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     result = render_video(
         input_path,
         output,

@@ -34,6 +34,7 @@ def track(
     boxes: tuple[str, ...],
     prompts_file: str | None,
     auto: str | None,
+    leaves: tuple[str, ...],
     model: str | None,
     checkpoint: str | None,
     device: str,
@@ -53,7 +54,7 @@ def track(
     from vfx.api import track as track_video
     from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file)
+    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     store = track_video(
         input_path,
         prompts,

@@ -25,6 +25,7 @@ from vfx.safe_yaml import echo, load_yaml
 
 POINT_SYNTAX = "--point FRAME:X,Y[:OBJ][:neg] (e.g. --point 0:320,240 or --point 12:80,60:2:neg)"
 BOX_SYNTAX = "--box FRAME:X0,Y0,X1,Y1[:OBJ] (e.g. --box 0:100,80,300,260:1)"
+LEAVE_SYNTAX = "--leave FRAME[:OBJ] (e.g. --leave 90 or --leave 90:2)"
 
 
 @dataclass
@@ -35,6 +36,7 @@ class _FrameDraft:
     labels: list[int] = field(default_factory=list)
     box: list[float] | None = None
     mask: np.ndarray | None = None
+    leave: bool = False
 
 
 @dataclass
@@ -94,6 +96,16 @@ def parse_box(text: str) -> tuple[int, int, list[float]]:
     return frame, obj_id, box
 
 
+def parse_leave(text: str) -> tuple[int, int]:
+    """Parse ``FRAME[:OBJ]`` into ``(frame, obj_id)``: the object leaves the video at FRAME."""
+    parts = text.strip().split(":")
+    if len(parts) not in (1, 2):
+        raise VfxError(f"cannot read leave marker '{text}'; use {LEAVE_SYNTAX}")
+    frame = _int(parts[0], f"leave marker '{text}': frame", LEAVE_SYNTAX)
+    obj_id = _object_id(parts[1], f"leave marker '{text}'", LEAVE_SYNTAX) if len(parts) == 2 else 1
+    return frame, obj_id
+
+
 def _object_id(text: str, what: str, syntax: str) -> int:
     obj_id = _int(text, f"{what}: object id", syntax)
     if obj_id < 1:
@@ -111,12 +123,15 @@ def parse_prompts(
     points: list[str] | tuple[str, ...] = (),
     boxes: list[str] | tuple[str, ...] = (),
     prompts_file: str | Path | None = None,
+    leaves: list[str] | tuple[str, ...] = (),
 ) -> list[ObjectPrompts]:
-    """Gather ``--point``/``--box`` options and a ``--prompts`` file into per-object prompts.
+    """Gather ``--point``/``--box``/``--leave`` options and a ``--prompts`` file into
+    per-object prompts.
 
     Prompts for the same object on the same frame are merged (points and a box
-    can be combined). Objects come back sorted by id; each object's prompts by
-    frame. Coordinates are not checked here; see :func:`validate_prompts`.
+    can be combined; a leave marker stands alone on its frame). Objects come back
+    sorted by id; each object's prompts by frame. Coordinates are not checked
+    here; see :func:`validate_prompts`.
     """
     drafts: dict[int, _ObjectDraft] = {}
     if prompts_file is not None:
@@ -129,6 +144,9 @@ def parse_prompts(
     for text in boxes:
         frame, obj_id, box = parse_box(text)
         _set_box(drafts.setdefault(obj_id, _ObjectDraft()).frame(frame), box, f"box '{text}'")
+    for text in leaves:
+        frame, obj_id = parse_leave(text)
+        drafts.setdefault(obj_id, _ObjectDraft()).frame(frame).leave = True
     objects = []
     for obj_id in sorted(drafts):
         draft = drafts[obj_id]
@@ -139,13 +157,30 @@ def parse_prompts(
                 labels=f.labels or None,
                 box=f.box,
                 mask=f.mask,
+                leave=f.leave,
             )
             for index, f in sorted(draft.frames.items())
         ]
+        _check_segments(obj_id, frame_prompts)
         objects.append(
             ObjectPrompts(id=obj_id, name=draft.name or f"obj{obj_id}", prompts=frame_prompts)
         )
     return objects
+
+
+def _check_segments(obj_id: int, prompts: list[FramePrompt]) -> None:
+    """A leave marker stands alone on its frame, and an object needs something to track."""
+    for fp in prompts:
+        if fp.leave and (fp.points or fp.box is not None or fp.mask is not None):
+            raise VfxError(
+                f"object {obj_id} frame {fp.frame}: a leave marker cannot share its frame with "
+                "clicks, a box or a mask; put the leave marker on the frame the object is gone"
+            )
+    if prompts and all(fp.leave for fp in prompts):
+        raise VfxError(
+            f"object {obj_id} has only leave markers; give it a point, box or mask to track "
+            f"(e.g. --point 0:320,240:{obj_id})"
+        )
 
 
 def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
@@ -183,13 +218,21 @@ def _read_frame_entry(entry: Any, draft: _ObjectDraft, where: str, base: Path) -
         raise VfxError(
             f"{where}: each prompt needs a 'frame' (a whole number from 0), got {echo(entry)}"
         )
-    unknown = set(entry) - {"frame", "points", "labels", "box", "mask"}
+    unknown = set(entry) - {"frame", "points", "labels", "box", "mask", "leave"}
     if unknown:
         raise VfxError(
-            f"{where}: unknown prompt keys {sorted(unknown)}; use frame, points, labels, box, mask"
+            f"{where}: unknown prompt keys {sorted(unknown)}; "
+            "use frame, points, labels, box, mask, leave"
         )
     frame = draft.frame(entry["frame"])
     where = f"{where} frame {entry['frame']}"
+    if "leave" in entry:
+        if entry["leave"] is not True or set(entry) != {"frame", "leave"}:
+            raise VfxError(
+                f"{where}: a leave marker is {{\"frame\": N, \"leave\": true}} with nothing else"
+            )
+        frame.leave = True
+        return
     if entry.get("points") is not None:
         pts = entry["points"]
         if not isinstance(pts, list) or not all(
@@ -250,7 +293,7 @@ def validate_prompts(
     for obj in objects:
         for fp in obj.prompts:
             where = f"object {obj.id}, frame {fp.frame}"
-            if fp.points is None and fp.box is None and fp.mask is None:
+            if fp.points is None and fp.box is None and fp.mask is None and not fp.leave:
                 raise VfxError(f"prompt for {where} is empty; give points, a box or a mask")
             if fp.labels is not None and len(fp.labels) != len(fp.points or []):
                 raise VfxError(
@@ -303,6 +346,8 @@ def prompts_identity(objects: list[ObjectPrompts]) -> list[dict[str, Any]]:
                 entry["labels"] = [int(v) for v in (fp.labels or [1] * len(fp.points))]
             if fp.box is not None:
                 entry["box"] = [float(v) for v in fp.box]
+            if fp.leave:
+                entry["leave"] = True
             if fp.mask is not None:
                 bits = np.packbits(np.asarray(fp.mask) > 0.5)
                 entry["mask"] = {

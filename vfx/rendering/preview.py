@@ -138,7 +138,7 @@ def contact_sheet(panels: list[Panel], columns: int = 2) -> np.ndarray:
         top, left = row * (height + title_h), col * width
         image = panel.image
         if image.shape[2] == 4:
-            image = _over_checkerboard(image)
+            image = over_checkerboard(image)
         sheet[top + title_h : top + title_h + height, left : left + width] = cv2.resize(
             image, (width, height), interpolation=cv2.INTER_AREA
         )
@@ -146,7 +146,7 @@ def contact_sheet(panels: list[Panel], columns: int = 2) -> np.ndarray:
     return sheet
 
 
-def _over_checkerboard(rgba: np.ndarray) -> np.ndarray:
+def over_checkerboard(rgba: np.ndarray) -> np.ndarray:
     """Straight-alpha ``[H, W, 4]`` over a grey checkerboard, as ``[H, W, 3]``."""
     height, width = rgba.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width]
@@ -220,13 +220,13 @@ def preview(
         source: MaskSource | None = None
         if masks is not None or chroma is not None:
             source = open_source(masks, chroma, info)
-            item = _masked_frame(reader, source, chosen, frame)
+            item = masked_frame(reader, source, chosen, frame)
         elif prompts:
             source = _sam2_frame_masks(rgb, frame, prompts, model, checkpoint, device, notes)
             item = None
             if source is not None:
                 with open_video(rgb[None]) as single:  # [H, W, 3] -> a one-frame video
-                    item = _masked_frame(single, source, chosen, 0)
+                    item = masked_frame(single, source, chosen, 0)
         else:
             item = None
             notes.append(
@@ -246,10 +246,11 @@ def preview(
     return notes
 
 
-def _masked_frame(
+def masked_frame(
     reader: VideoReader, source: MaskSource, preset: Preset | None, index: int
 ) -> MaskedFrame:
-    """Frame ``index`` with its masks, smoothed over the window the preset's smoothing needs."""
+    """Frame ``index`` with its masks, smoothed over the window the preset's smoothing needs
+    (what a preview of one frame shows)."""
     from vfx.masks.settings import SmoothSettings
 
     specs = {} if preset is None else preset.masks

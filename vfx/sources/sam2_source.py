@@ -4,13 +4,15 @@
 :class:`~vfx.prompts.model.ObjectPrompts` and yields every frame's probabilities;
 :func:`vfx.sources.tracking.track_cached` writes them into the masklet cache. Every prompted
 frame is a conditioning frame, so a correction on a later frame persists; tracking runs forward
-from the first prompted frame and, when that is not frame 0, backward from it too.
+from the first prompted frame and, when that is not frame 0, backward from it too. An object's
+leave markers (object segments) make its masks empty from the marker until its next prompt,
+whatever the tracker would have latched onto there.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,17 +61,21 @@ def track_objects(
     video: VideoSource,
     objects: list[ObjectPrompts],
     progress: bool = True,
+    on_scores: Callable[[int, dict[int, float]], None] | None = None,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
     """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
 
     Yields ``(frame_index, {obj_id: [H, W] float32 probability 0..1})`` once per frame: first the
     forward pass from the earliest prompted frame, then the frames before it in reverse order.
+    An object is all zeros on the frames where it is absent (:meth:`ObjectPrompts.absent_at`).
+    ``on_scores(frame_index, {obj_id: object score 0..1})``, when given, receives the tracker's
+    own belief that each object is visible on each frame (before leave markers apply).
     Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
     """
     if not objects:
         raise VfxError("no objects to track; add a prompt such as --point 0:320,240")
     for obj in objects:
-        if not obj.prompts:
+        if not obj.segment_prompts:
             raise VfxError(f"object {obj.id} ({obj.name}) has no prompts; give it a point or box")
     previous_mode = predictor.add_all_frames_to_correct_as_cond
     predictor.add_all_frames_to_correct_as_cond = True
@@ -78,9 +84,10 @@ def track_objects(
             state = predictor.init_state(sam2_frames(video))
             validate_prompts(objects, state.video_width, state.video_height, state.num_frames)
             for obj in objects:
-                for prompt in _merge_by_frame(obj.prompts):
+                for prompt in _merge_by_frame(obj.segment_prompts):
                     _add_prompt(predictor, state, obj.id, prompt)
-        first = min(prompt.frame for obj in objects for prompt in obj.prompts)
+        first = min(prompt.frame for obj in objects for prompt in obj.segment_prompts)
+        absent = [obj for obj in objects if len(obj.segment_prompts) < len(obj.prompts)]
         passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
         if first > 0:
             passes.append(predictor.propagate_in_video(state, start_frame_idx=first,
@@ -98,9 +105,15 @@ def track_objects(
                         index, obj_ids, logits = step
                         # [N, 1, H, W] logits -> [N, H, W] probabilities
                         probs = torch.sigmoid(logits[:, 0].float()).cpu().numpy()
+                        if on_scores is not None:
+                            on_scores(index, _object_scores(state, index))
                     if number > 0 and index == first:
                         continue  # the forward pass already gave the first prompted frame
-                    yield index, {int(i): probs[k] for k, i in enumerate(obj_ids)}
+                    masks = {int(i): probs[k] for k, i in enumerate(obj_ids)}
+                    for obj in absent:
+                        if obj.absent_at(index):
+                            masks[obj.id] = np.zeros_like(masks[obj.id])
+                    yield index, masks
                     bar.update(1)
     finally:
         predictor.add_all_frames_to_correct_as_cond = previous_mode
@@ -111,6 +124,16 @@ def autocast_dtype(device_type: str) -> str | None:
     official predictor is run there; ``None`` (exact fp32) elsewhere (the CPU's bf16 mode is
     opt-in: ``predictor.tracking_precision``)."""
     return "bf16" if device_type == "cuda" else None
+
+
+def _object_scores(state: InferenceState, frame_idx: int) -> dict[int, float]:
+    """Each object's object score on ``frame_idx`` as a probability (sigmoid of the logit)."""
+    scores = {}
+    for track in state.objects:
+        out = track.latest_output(frame_idx, is_cond=False)
+        if out is not None:
+            scores[int(track.obj_id)] = float(torch.sigmoid(out.object_score_logits.float()).max())
+    return scores
 
 
 def _precision(predictor: SAM2VideoPredictor) -> contextlib.AbstractContextManager:

@@ -233,7 +233,11 @@ def check_precision(precision: str) -> None:
 
 
 def sam2_tracker(
-    choice: ModelChoice, device: str = "auto", progress: bool = True, precision: str = "fp32"
+    choice: ModelChoice,
+    device: str = "auto",
+    progress: bool = True,
+    precision: str = "fp32",
+    on_scores: Callable[[int, dict[int, float]], None] | None = None,
 ) -> Tracker:
     """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
 
@@ -241,6 +245,8 @@ def sam2_tracker(
     would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`. The
     cache key holds the arithmetic actually used: the device (``auto`` resolved now), the
     precision and the autocast dtype (:func:`vfx.masks.tracking_arithmetic`).
+    ``on_scores`` receives each frame's per-object object scores (see
+    :func:`vfx.sources.sam2_source.track_objects`).
     """
     check_precision(precision)
     from sam2.model_building import default_device
@@ -274,7 +280,8 @@ def sam2_tracker(
 
         def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
             # every prompted frame is a conditioning frame, so corrections persist
-            yield from track_objects(predictor, str(info.path), prompts, progress=progress)
+            yield from track_objects(predictor, str(info.path), prompts, progress=progress,
+                                     on_scores=on_scores)
 
         return run
 
@@ -322,6 +329,22 @@ class TrackingOptions:
         return track_cached(info, prompts, tracker, self.cache_dir)
 
 
+def image_predictor(choice: ModelChoice, device: str = "auto") -> Any:
+    """A :class:`sam2.sam2_image_predictor.SAM2ImagePredictor` for ``choice`` (verifies the
+    checkpoint, then loads it)."""
+    from sam2.build_sam import build_sam2
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+    from vfx.checkpoints import resolve_model, verify_checkpoint
+
+    check_device(device)
+    known = resolve_model(choice.name)
+    verify_checkpoint(choice.checkpoint, known)
+    model = build_sam2(
+        known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
+    )
+    return SAM2ImagePredictor(model)
+
+
 def predict_frame_masks(
     rgb: np.ndarray,
     index: int,
@@ -336,17 +359,7 @@ def predict_frame_masks(
     """
     import torch
 
-    from sam2.build_sam import build_sam2
-    from sam2.sam2_image_predictor import SAM2ImagePredictor
-    from vfx.checkpoints import resolve_model, verify_checkpoint
-
-    check_device(device)
-    known = resolve_model(choice.name)
-    verify_checkpoint(choice.checkpoint, known)
-    model = build_sam2(
-        known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
-    )
-    predictor = SAM2ImagePredictor(model)
+    predictor = image_predictor(choice, device)
     out = {}
     with torch.inference_mode():
         predictor.set_image(rgb)

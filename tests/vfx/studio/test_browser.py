@@ -1,0 +1,254 @@
+"""A whole studio session in headless Chromium (Debian's package driven by Playwright) at device
+scale factor 2, on a generated clip with seeded random SAM 2 weights.
+
+Screenshots of every step land in ``test-artifacts/studio/`` (or ``$VFX_TEST_ARTIFACTS``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.vfx.studio.conftest import live_studio
+from vfx.demo.synthetic import write_scene_video
+from vfx.prompts.parsing import parse_prompts
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+W, H, T, FPS = 160, 96, 8, 8
+SLOW_MS = 600_000  # random-weight SAM 2 on a shared CPU: minutes, not seconds
+
+
+def artifacts_dir() -> Path:
+    root = os.environ.get("VFX_TEST_ARTIFACTS")
+    folder = Path(root) if root else Path(__file__).resolve().parents[3] / "test-artifacts"
+    folder = folder / "studio"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def inside_pixels(mask: np.ndarray, count: int = 12) -> list[tuple[float, float]]:
+    """Centres of the ``count`` pixels deepest inside ``mask`` ``[H, W]`` bool."""
+    import cv2
+
+    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+    order = np.argsort(distance.ravel())[::-1][:count]
+    return [(i % mask.shape[1] + 0.5, i // mask.shape[1] + 0.5) for i in order]
+
+
+def visible_click(video: Path, inside: np.ndarray, checkpoint: Path) -> tuple[float, float]:
+    """A point inside the object where these random weights give a mask that shows (neither
+    empty nor the whole frame): random weights segment arbitrary regions, and the test is
+    about the page showing the mask the model gives."""
+    from vfx.io.reader import open_video
+    from vfx.prompts.model import FramePrompt
+    from vfx.studio.clicks import ClickSegmenter
+
+    with open_video(video) as reader:
+        rgb = reader.read(0)
+    segmenter = ClickSegmenter(lambda index: rgb, checkpoint=checkpoint)
+    for x, y in inside_pixels(inside):
+        mask, _ = segmenter.mask(FramePrompt(0, points=[[x, y]], labels=[1]))
+        if 0.02 < mask.mean() < 0.98:
+            return x, y
+    raise AssertionError("no point inside the object gives a visible mask with these weights")
+
+
+def shows_latest(page, live, frame: int | None = None) -> None:
+    """Wait until the page shows the server's latest state (and ``frame``, if given)."""
+    version = live.call("/api/state")[1]["version"]
+    condition = f"d.loadedVersion === '{version}'"
+    if frame is not None:
+        condition += f" && d.loadedFrame === '{frame}'"
+    page.wait_for_function(f"(() => {{ const d = document.getElementById('frame').dataset; "
+                           f"return {condition}; }})()", timeout=SLOW_MS)  # fmt: skip
+
+
+def settled_screenshot(element, before: bytes, seconds: float = 10.0) -> bytes:
+    """The element's screenshot once it differs from ``before`` beyond a marker (or after
+    ``seconds``): headless Chromium may paint a decoded image a frame or two late."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        after = element.screenshot()
+        if changed_fraction(before, after) > 0.05 or time.monotonic() > deadline:
+            return after
+        time.sleep(0.1)
+
+
+def changed_fraction(png_a: bytes, png_b: bytes) -> float:
+    """The fraction of pixels that differ clearly between two same-size PNG screenshots."""
+    import cv2
+
+    a = cv2.imdecode(np.frombuffer(png_a, np.uint8), cv2.IMREAD_COLOR).astype(np.int16)
+    b = cv2.imdecode(np.frombuffer(png_b, np.uint8), cv2.IMREAD_COLOR).astype(np.int16)
+    return float((np.abs(a - b).max(axis=2) > 24).mean())
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
+        pytest.skip("needs Debian's chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),  # a fresh user-data-dir
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            device_scale_factor=2,
+            viewport={"width": 1280, "height": 860},
+        )
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+
+
+def test_a_whole_session_in_the_browser(browser_page, tmp_path: Path, random_checkpoint: Path):
+    from playwright.sync_api import expect
+
+    from vfx.io.reader import open_video
+
+    page = browser_page
+    shots = artifacts_dir()
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    video = workspace / "clip.mp4"
+    truth = write_scene_video(video, W, H, T, FPS, objects=2, background=None)  # [T, N, H, W]
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(shots / f"{name}.png"))
+
+    def frame_box() -> dict:
+        return page.get_by_test_id("frame").bounding_box()
+
+    def css(x: float, y: float) -> dict:
+        """Where video pixel (x, y) lies on the frame element, in CSS pixels."""
+        box = frame_box()
+        return {"x": x * box["width"] / W, "y": y * box["height"] / H}
+
+    with live_studio(workspace, video, checkpoint=str(random_checkpoint)) as live:
+        page.goto(live.url)
+        assert "token" not in page.url  # the token went into a cookie
+        status = page.get_by_test_id("status")
+        expect(status).to_have_text("ready", timeout=60_000)
+        expect(page.get_by_test_id("frame-index")).to_have_text("0")
+        box = frame_box()
+        assert abs(box["width"] / box["height"] - W / H) < 0.02  # the video's aspect ratio
+        shot("01-opened")
+
+        # a click and a Shift+click for object 1, checked in video pixels
+        frame = page.get_by_test_id("frame")
+        before = frame.screenshot()
+        obj_x, obj_y = visible_click(video, truth[0, 0], random_checkpoint)
+        bg_x, bg_y = inside_pixels(~truth[0].any(axis=0), 1)[0]
+        frame.click(position=css(obj_x, obj_y))
+        expect(page.get_by_test_id("object-1")).to_be_visible(timeout=SLOW_MS)
+        expect(page.get_by_test_id("object-1")).to_contain_text("1 prompt", timeout=SLOW_MS)
+        expect(status).to_have_text("ready", timeout=SLOW_MS)
+        shows_latest(page, live)
+        after = settled_screenshot(frame, before)
+        shot("02-click-mask")
+        # the mask overlay appeared: the page's picture changed beyond the click's marker, and
+        # the server's frame carries a tint where the click's mask is
+        mask = live.studio.view_source().masks_at(0)[1] > 0.5
+        assert 0 < mask.mean() < 1
+        _, tinted = live.call("/api/frame/0.jpg")
+        _, plain = live.call("/api/frame/0.jpg?plain=1")
+        assert tinted != plain
+        assert changed_fraction(before, after) > 0.05  # the tint, not just the click's dot
+        frame.click(position=css(bg_x, bg_y), modifiers=["Shift"])
+        expect(page.get_by_test_id("object-1")).to_contain_text("2 prompts", timeout=SLOW_MS)
+        shot("03-shift-click")
+
+        # a box for a second object
+        page.get_by_test_id("object-add").click()
+        expect(page.get_by_test_id("object-2")).to_be_visible()
+        ys, xs = np.nonzero(truth[0, 1])
+        x0, y0, x1, y1 = xs.min() - 2, ys.min() - 2, xs.max() + 3, ys.max() + 3
+        start, end = css(x0, y0), css(x1, y1)
+        box = frame_box()
+        page.mouse.move(box["x"] + start["x"], box["y"] + start["y"])
+        page.mouse.down()
+        middle = ((start["x"] + end["x"]) / 2, (start["y"] + end["y"]) / 2)
+        page.mouse.move(box["x"] + middle[0], box["y"] + middle[1])
+        page.mouse.move(box["x"] + end["x"], box["y"] + end["y"])
+        page.mouse.up()
+        expect(page.get_by_test_id("object-2")).to_contain_text("1 prompt", timeout=SLOW_MS)
+        expect(status).to_have_text("ready", timeout=SLOW_MS)
+        shot("04-box-second-object")
+
+        # the saved prompts hold exactly those video pixels
+        page.get_by_test_id("save-prompts").click()
+        expected_path = str(workspace.resolve() / "clip.prompts.yaml")
+        expect(page.get_by_test_id("prompts-path")).to_have_text(expected_path)
+        objects = {o.id: o for o in parse_prompts(prompts_file=expected_path)}
+        (clicks,) = objects[1].prompts
+        assert clicks.frame == 0 and clicks.labels == [1, 0]
+        np.testing.assert_allclose(clicks.points, [[obj_x, obj_y], [bg_x, bg_y]], atol=0.5)
+        (boxed,) = objects[2].prompts
+        np.testing.assert_allclose(boxed.box, [x0, y0, x1, y1], atol=0.5)
+
+        # Track, then scrub: tracked masks on a frame that was never clicked
+        page.get_by_test_id("track").click()
+        expect(status).to_contain_text("tracked", timeout=SLOW_MS)
+        shot("05-tracked")
+        page.get_by_test_id("scrubber").fill("5")
+        expect(page.get_by_test_id("frame-index")).to_have_text("5")
+        shows_latest(page, live, frame=5)
+        shot("06-scrubbed-frame-5")
+        tracked = live.studio.view_source().masks_at(5)
+        assert any((m > 0.5).any() for m in tracked.values())
+        _, tinted5 = live.call("/api/frame/5.jpg")
+        _, plain5 = live.call("/api/frame/5.jpg?plain=1")
+        assert tinted5 != plain5
+        timeline = live.call("/api/timeline")[1]
+        assert set(timeline) == {"1", "2"}
+        assert all(v is not None for v in timeline["1"]["area"])
+        assert page.get_by_test_id("timeline").bounding_box()["height"] >= 20  # two lanes
+
+        # a preset previewed on the current frame
+        page.get_by_test_id("preset").select_option("background-blur")
+        preview = page.get_by_test_id("preset-preview")
+        expect(preview).to_be_visible(timeout=SLOW_MS)
+        page.wait_for_function(
+            "(() => { const i = document.querySelector('[data-testid=preset-preview]');"
+            " return i.complete && i.naturalWidth > 0 && i.dataset.frame === '5'; })()",
+            timeout=SLOW_MS,
+        )
+        assert preview.evaluate("i => i.naturalWidth") == W
+        shot("07-preset-preview")
+
+        # render: every frame and the audio
+        page.get_by_test_id("render").click()
+        expect(status).to_contain_text("rendered", timeout=SLOW_MS)
+        output = Path(page.get_by_test_id("render-output").inner_text())
+        assert output.is_absolute() and output.is_file()
+        assert output.parent == workspace.resolve() / "renders"
+        with open_video(output) as reader:
+            assert reader.info.frame_count == T
+            assert reader.info.has_audio
+            assert abs(reader.info.fps - FPS) < 1e-6
+        shot("08-rendered")
+
+        # a reload keeps the objects
+        page.reload()
+        expect(page.get_by_test_id("object-1")).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("object-2")).to_be_visible()
+        expect(page.get_by_test_id("object-1")).to_contain_text("2 prompts")
+        expect(page.get_by_test_id("preset")).to_have_value("background-blur")
+        shot("09-reloaded")

@@ -1,0 +1,504 @@
+// vfx studio page: plain JS, no build step. The server holds all state; this page shows it
+// and sends the user's actions. Coordinates sent to the server are video pixels.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let S = null;            // the server's state (GET /api/state)
+let current = 0;         // frame shown
+let selected = null;     // selected object id
+let playing = false;
+let timeline = {};
+let presetsLoaded = false;
+let lastJobState = null;
+let embedTimer = null;
+let previewTimer = null;
+
+// ------------------------------------------------------------------ server calls
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  let data;
+  try { data = await response.json(); } catch (e) { data = {error: `HTTP ${response.status}`}; }
+  if (!response.ok || data.error) {
+    notice(data.error || `HTTP ${response.status}`);
+    throw new Error(data.error);
+  }
+  return data;
+}
+
+function notice(text) { $("notice").textContent = text || ""; }
+
+async function refresh() {
+  apply(await api("/api/state"));
+}
+
+// ------------------------------------------------------------------ drawing the state
+
+function info() { return S && S.info ? S.info : null; }
+
+function apply(data) {
+  const changed = !S || S.version !== data.version;
+  S = data;
+  const vi = info();
+  if (!vi) { status("ready — pick a video"); return; }
+  $("video-name").textContent = `${vi.name} · ${vi.width}×${vi.height} · ${vi.frame_count} frames`;
+  $("frame").style.aspectRatio = `${vi.width} / ${vi.height}`;
+  $("marks").setAttribute("viewBox", `0 0 ${vi.width} ${vi.height}`);
+  $("scrubber").max = String(vi.frame_count - 1);
+  if (selected !== null && !S.objects.some((o) => o.id === selected)) selected = null;
+  if (selected === null && S.objects.length) selected = S.objects[S.objects.length - 1].id;
+  drawObjects();
+  drawOutputs();
+  if ($("preset").value !== (S.preset || "")) $("preset").value = S.preset || "";
+  const overrides = (S.overrides || []).join("\n");
+  if (document.activeElement !== $("preset-set") && $("preset-set").value !== overrides) {
+    $("preset-set").value = overrides;
+  }
+  showJob(S.job);
+  if (changed) { loadFrame(current); drawMarks(); loadTimeline(); }
+}
+
+function color(id) { return (S.colors && S.colors[id]) || "#ffcc00"; }
+
+function drawObjects() {
+  const box = $("objects");
+  box.replaceChildren();
+  for (const obj of S.objects) {
+    const row = document.createElement("div");
+    row.className = "obj" + (obj.id === selected ? " selected" : "");
+    row.dataset.testid = `object-${obj.id}`;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = color(obj.id);
+    const name = document.createElement("input");
+    name.value = obj.name;
+    name.dataset.testid = `object-name-${obj.id}`;
+    name.addEventListener("change", () => api(`/api/objects/${obj.id}`, {name: name.value}).then(apply));
+    name.addEventListener("focus", () => select(obj.id));
+    const count = document.createElement("span");
+    count.className = "count";
+    const stale = (S.stale || []).includes(obj.id);
+    count.textContent = `${obj.actions.length} prompt${obj.actions.length === 1 ? "" : "s"}` +
+      (S.tracks && S.tracks[obj.id] ? (stale ? " · changed" : " · tracked") : "");
+    row.append(swatch, name, count);
+    row.addEventListener("click", () => select(obj.id));
+    box.append(row);
+  }
+}
+
+function select(id) {
+  selected = id;
+  drawObjects();
+}
+
+function drawOutputs() {
+  const outputs = S.outputs || {};
+  link($("render-output"), outputs.render);
+  link($("export-output"), outputs.export);
+  $("prompts-path").textContent = outputs.prompts || "";
+}
+
+function link(element, path) {
+  element.replaceChildren();
+  if (!path) return;
+  const root = S.workspace ? S.workspace + "/" : null;
+  if (root && path.startsWith(root)) {
+    const a = document.createElement("a");
+    a.href = "/media/" + path.slice(root.length).split("/").map(encodeURIComponent).join("/");
+    a.textContent = path;
+    a.target = "_blank";
+    element.append(a);
+  } else {
+    element.textContent = path;
+  }
+}
+
+function status(text) { $("status").textContent = text; }
+
+const VERBS = {track: "tracking", render: "rendering", export: "exporting"};
+const DONE = {track: "tracked", render: "rendered", export: "exported"};
+
+function showJob(job) {
+  $("cancel").hidden = !(job && job.state === "running");
+  if (!job) { status("ready"); return; }
+  if (job.state === "running") {
+    const total = job.total ? `/${job.total}` : "";
+    status(`${VERBS[job.kind]} ${job.done}${total}${job.message ? " · " + job.message : ""}`);
+  } else if (job.state === "done") {
+    status(`${DONE[job.kind]} · ready`);
+  } else {
+    status("ready");
+    if (lastJobState !== job.id) { lastJobState = job.id; notice(job.message); }
+  }
+}
+
+// ------------------------------------------------------------------ frames
+
+let loading = false;
+let pending = null;
+let imageSerial = 0;
+
+function loadFrame(index) {
+  if (!info()) return;
+  if (loading) { pending = index; return; }
+  loading = true;
+  const image = $("frame-image");
+  const started = performance.now();
+  const version = S.version;
+  const done = () => {
+    loading = false;
+    $("frame").dataset.loadedFrame = String(index);
+    $("frame").dataset.loadedVersion = String(version);
+    $("frame").dataset.loadMs = String(Math.round(performance.now() - started));
+    if (pending !== null) { const next = pending; pending = null; loadFrame(next); }
+  };
+  // "loaded" once decoded and painted, so what the data says is what the user sees
+  image.onload = () => image.decode().catch(() => {})
+    .then(() => requestAnimationFrame(() => requestAnimationFrame(done)));
+  image.onerror = done;
+  image.src = `/api/frame/${index}.jpg?v=${version}&n=${imageSerial++}`;
+}
+
+function show(index) {
+  const vi = info();
+  if (!vi) return;
+  current = Math.max(0, Math.min(vi.frame_count - 1, index));
+  $("scrubber").value = String(current);
+  $("frame-index").textContent = String(current);
+  $("time").textContent = `${(current / vi.fps).toFixed(2)} s`;
+  loadFrame(current);
+  drawMarks();
+  drawTimeline();
+  clearTimeout(embedTimer);
+  embedTimer = setTimeout(() => {  // the user stopped here: embed now so a click is fast
+    if (!playing && !S.looks_only) api("/api/embed", {frame: current}).catch(() => {});
+  }, 250);
+  schedulePreview();
+}
+
+function drawMarks() {
+  const svg = $("marks");
+  svg.replaceChildren();
+  const vi = info();
+  if (!vi) return;
+  const r = Math.max(3, vi.width / 120);
+  const ns = "http://www.w3.org/2000/svg";
+  for (const obj of S.objects) {
+    for (const a of obj.actions) {
+      if (a.frame !== current) continue;
+      if (a.point) {
+        const c = document.createElementNS(ns, "circle");
+        c.setAttribute("cx", a.point[0]); c.setAttribute("cy", a.point[1]); c.setAttribute("r", r);
+        c.setAttribute("fill", a.label ? color(obj.id) : "#000");
+        c.setAttribute("stroke", a.label ? "#fff" : color(obj.id));
+        c.setAttribute("stroke-width", r / 3);
+        svg.append(c);
+      } else if (a.box) {
+        const b = document.createElementNS(ns, "rect");
+        b.setAttribute("x", a.box[0]); b.setAttribute("y", a.box[1]);
+        b.setAttribute("width", a.box[2] - a.box[0]); b.setAttribute("height", a.box[3] - a.box[1]);
+        b.setAttribute("fill", "none"); b.setAttribute("stroke", color(obj.id));
+        b.setAttribute("stroke-width", r / 2);
+        svg.append(b);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ prompts on the frame
+
+let press = null;
+
+function toVideo(event) {
+  const vi = info();
+  const rect = $("frame").getBoundingClientRect();
+  return [(event.clientX - rect.left) * vi.width / rect.width,
+          (event.clientY - rect.top) * vi.height / rect.height];
+}
+
+$("frame").addEventListener("mousedown", (event) => {
+  if (event.button !== 0 || !info()) return;
+  event.preventDefault();
+  press = {x: event.clientX, y: event.clientY, start: toVideo(event), shift: event.shiftKey};
+});
+
+window.addEventListener("mousemove", (event) => {
+  if (!press) return;
+  const moved = Math.hypot(event.clientX - press.x, event.clientY - press.y) > 5;
+  if (!moved) return;
+  const [x, y] = toVideo(event);
+  let rect = $("drag-box");
+  if (!rect) {
+    rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    rect.id = "drag-box";
+    rect.setAttribute("fill", "none");
+    rect.setAttribute("stroke", "#fff");
+    rect.setAttribute("stroke-dasharray", "4 3");
+    rect.setAttribute("stroke-width", Math.max(1, info().width / 400));
+    $("marks").append(rect);
+  }
+  rect.setAttribute("x", Math.min(x, press.start[0])); rect.setAttribute("y", Math.min(y, press.start[1]));
+  rect.setAttribute("width", Math.abs(x - press.start[0])); rect.setAttribute("height", Math.abs(y - press.start[1]));
+});
+
+window.addEventListener("mouseup", async (event) => {
+  if (!press) return;
+  const start = press;
+  press = null;
+  const moved = Math.hypot(event.clientX - start.x, event.clientY - start.y) > 5;
+  const end = toVideo(event);
+  let body;
+  if (moved) {
+    body = {frame: current, box: [start.start[0], start.start[1], end[0], end[1]]};
+  } else {
+    body = {frame: current, point: start.start, label: start.shift || event.shiftKey ? 0 : 1};
+  }
+  await prompt(body);
+});
+
+async function ensureObject() {
+  if (selected !== null) return selected;
+  const data = await api("/api/objects", {});
+  selected = data.added;
+  apply(data);
+  return selected;
+}
+
+async function prompt(body) {
+  try {
+    const id = await ensureObject();
+    status("segmenting");
+    const data = await api(`/api/objects/${id}/prompts`, body);
+    notice("");
+    apply(data);
+    if (data.click && data.click.ms !== undefined) $("frame").dataset.decoderMs = String(data.click.ms);
+  } catch (e) {
+    status("ready");
+    drawMarks();
+  }
+}
+
+// ------------------------------------------------------------------ the confidence timeline
+
+async function loadTimeline() {
+  try { timeline = await api("/api/timeline"); } catch (e) { timeline = {}; }
+  drawTimeline();
+}
+
+function absentAt(obj, frame) {
+  let last = -1, leave = false;
+  for (const a of obj.actions) {
+    if (a.frame <= frame && a.frame >= last) {
+      leave = a.frame === last ? leave && !!a.leave : !!a.leave;
+      last = a.frame;
+    }
+  }
+  return leave;
+}
+
+function drawTimeline() {
+  const canvas = $("timeline");
+  const vi = info();
+  if (!vi || !S) return;
+  const lane = 12, dpr = window.devicePixelRatio || 1;
+  const cssHeight = Math.max(1, S.objects.length) * lane;
+  canvas.style.height = `${cssHeight}px`;
+  canvas.width = Math.round(canvas.clientWidth * dpr);
+  canvas.height = Math.round(cssHeight * dpr);
+  const g = canvas.getContext("2d");
+  g.scale(dpr, dpr);
+  const width = canvas.clientWidth, n = vi.frame_count, step = width / n;
+  S.objects.forEach((obj, row) => {
+    const y = row * lane, data = timeline[obj.id];
+    for (let f = 0; f < n; f++) {
+      let fill = "#2a2d33";
+      if (absentAt(obj, f)) fill = "#555";
+      else if (data) {
+        const s = data.score[f];
+        const a = data.area[f];
+        if (s === null || s === undefined) fill = a ? "hsl(120,60%,40%)" : "#2a2d33";
+        else fill = `hsl(${Math.round(120 * Math.min(1, s * (a > 0 ? 1 : 0.3)))},65%,42%)`;
+      }
+      g.fillStyle = fill;
+      g.fillRect(f * step, y + 1, Math.max(1, step), lane - 2);
+    }
+    g.fillStyle = color(obj.id);
+    g.fillRect(0, y + 1, 3, lane - 2);
+    if (data) {
+      g.fillStyle = "#ff9a2e";
+      for (const f of data.jumps) g.fillRect(f * step, y + 1, Math.max(2, step / 3), lane - 2);
+    }
+    g.fillStyle = "#fff";
+    for (const a of obj.actions) g.fillRect(a.frame * step + step / 2 - 1, y + lane - 4, 2, 3);
+  });
+  g.fillStyle = "#fff";
+  g.fillRect(current * step + step / 2 - 1, 0, 2, cssHeight);
+}
+
+$("timeline").addEventListener("click", (event) => {
+  const vi = info();
+  if (!vi) return;
+  const rect = $("timeline").getBoundingClientRect();
+  const lane = Math.floor((event.clientY - rect.top) / 12);
+  if (S.objects[lane]) select(S.objects[lane].id);
+  show(Math.floor((event.clientX - rect.left) / rect.width * vi.frame_count));
+});
+
+// ------------------------------------------------------------------ looks
+
+function overrides() {
+  return $("preset-set").value.split("\n").map((v) => v.trim()).filter(Boolean);
+}
+
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(loadPreview, playing ? 400 : 120);
+}
+
+function loadPreview() {
+  const name = $("preset").value;
+  const image = $("preset-preview");
+  if (!name || !info()) { image.hidden = true; return; }
+  const query = new URLSearchParams({preset: name, v: String(S.version)});
+  for (const o of overrides()) query.append("set", o);
+  image.onload = () => { image.hidden = false; image.dataset.frame = String(current); };
+  image.onerror = async () => {
+    const r = await fetch(image.src);
+    try { notice((await r.json()).error); } catch (e) { notice("preview failed"); }
+  };
+  image.src = `/api/preview/${current}.jpg?${query}`;
+}
+
+async function choosePreset() {
+  try {
+    apply(await api("/api/preset", {preset: $("preset").value, set: overrides()}));
+    notice("");
+    loadPreview();
+  } catch (e) { /* the notice says why */ }
+}
+
+$("preset").addEventListener("change", choosePreset);
+$("preset-set").addEventListener("change", choosePreset);
+
+async function loadPresets() {
+  const data = await api("/api/presets");
+  const select = $("preset");
+  for (const [name, description] of Object.entries(data.presets)) {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name;
+    option.title = description;
+    select.append(option);
+  }
+  presetsLoaded = true;
+}
+
+// ------------------------------------------------------------------ buttons
+
+function button(id, action) {
+  $(id).addEventListener("click", async () => {
+    try { await action(); } catch (e) { /* the notice says why */ }
+  });
+}
+
+button("object-add", async () => {
+  const data = await api("/api/objects", {});
+  selected = data.added;
+  apply(data);
+});
+button("undo", async () => selected !== null && apply(await api(`/api/objects/${selected}/undo`, {})));
+button("clear", async () => selected !== null && apply(await api(`/api/objects/${selected}/clear`, {})));
+button("delete", async () => {
+  if (selected === null) return;
+  const id = selected;
+  selected = null;
+  apply(await api(`/api/objects/${id}/delete`, {}));
+});
+button("leave", async () => {
+  if (selected === null) { notice("select an object first"); return; }
+  apply(await api(`/api/objects/${selected}/prompts`, {frame: current, leave: true}));
+});
+button("track", async () => { notice(""); apply(await api("/api/track", {})); });
+button("render", async () => { notice(""); apply(await api("/api/render", {})); });
+button("export", async () => {
+  notice("");
+  apply(await api("/api/export", {format: $("export-format").value}));
+});
+button("save-prompts", async () => apply(await api("/api/save-prompts", {})));
+button("cancel", async () => apply(await api("/api/cancel", {})));
+
+$("scrubber").addEventListener("input", () => show(Number($("scrubber").value)));
+
+let playTimer = null;
+function togglePlay() {
+  const vi = info();
+  if (!vi) return;
+  playing = !playing;
+  $("play").textContent = playing ? "Pause" : "Play";
+  clearInterval(playTimer);
+  if (playing) {
+    playTimer = setInterval(() => {
+      if (loading) return;  // never queue frames faster than they arrive
+      show(current + 1 >= vi.frame_count ? 0 : current + 1);
+    }, 1000 / vi.fps);
+  }
+}
+$("play").addEventListener("click", togglePlay);
+document.addEventListener("keydown", (event) => {
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) return;
+  if (event.key === " ") { event.preventDefault(); togglePlay(); }
+  if (event.key === "ArrowRight") show(current + 1);
+  if (event.key === "ArrowLeft") show(current - 1);
+});
+
+async function loadVideos() {
+  const data = await api("/api/videos");
+  const picker = $("video-picker");
+  picker.replaceChildren();
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = data.videos.length ? "(open a workspace video)" : "(no videos in the workspace)";
+  picker.append(none);
+  for (const v of data.videos) {
+    const option = document.createElement("option");
+    option.value = v;
+    option.textContent = v;
+    picker.append(option);
+  }
+}
+$("video-picker").addEventListener("change", async () => {
+  if (!$("video-picker").value) return;
+  try {
+    selected = null;
+    apply(await api("/api/open", {video: $("video-picker").value}));
+    show(0);
+  } catch (e) { /* the notice says why */ }
+});
+
+// ------------------------------------------------------------------ live updates
+
+function listen() {
+  const events = new EventSource("/api/events");
+  events.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    const wasRunning = S && S.job && S.job.state === "running";
+    if (S) S.job = data.job;
+    if (!S || data.version !== S.version || (wasRunning && data.job && data.job.state !== "running")) {
+      refresh().catch(() => {});
+    } else {
+      showJob(data.job);
+    }
+  };
+}
+
+window.addEventListener("resize", drawTimeline);
+
+(async function start() {
+  await Promise.all([loadPresets(), loadVideos()]);
+  await refresh();
+  show(0);
+  listen();
+})();
