@@ -69,7 +69,7 @@ def render(
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
-    precision: str = "fp32",
+    precision: str = "auto",
     overrides: Sequence[str] = (),
     force: bool = False,
     progress: bool = True,
@@ -99,8 +99,8 @@ def render(
         auto_options: keyword arguments for the automatic mask generator (its thresholds,
             ``points_per_side``, ...); the official defaults otherwise.
         model, checkpoint, device: which SAM 2 runs where.
-        precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with native bf16); see
-            :data:`vfx.sources.tracking.PRECISIONS`.
+        precision: ``auto`` (bf16 on CPUs with native bf16, else fp32), ``fp32`` (exact) or
+            ``bf16``; see :func:`sam2.precision.resolve_precision`.
         overrides: ``LAYER.PARAM=VALUE`` preset overrides.
         force: overwrite an existing output.
         progress: show progress bars.
@@ -169,7 +169,7 @@ def track(
     model: str | None = None,
     checkpoint: str | Path | None = None,
     device: str = "auto",
-    precision: str = "fp32",
+    precision: str = "auto",
     force: bool = False,
     progress: bool = True,
     cache_dir: str | Path | None = None,

@@ -86,7 +86,7 @@ class Job:
     model: str | None = None
     checkpoint: Path | None = None
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"
     export: ExportSpec | None = None
     chunk_frames: int | None = None
     overwrite: bool = False
@@ -237,7 +237,7 @@ def job_from_entry(index: int, entry: Mapping[str, Any], base_dir: Path, overwri
         model=_text(entry, "model"),
         checkpoint=path("checkpoint"),
         device=_text(entry, "device") or "auto",
-        precision=_text(entry, "precision") or "fp32",
+        precision=_text(entry, "precision") or "auto",
         export=_export(entry.get("export"), base_dir),
         chunk_frames=_chunk_frames(entry.get("chunk_frames")),
         overwrite=overwrite,

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sam2.precision import PRECISIONS
+from sam2.precision import PRECISION_CHOICES, resolve_precision
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.file_lock import file_lock
@@ -227,24 +227,27 @@ def check_device(device: str) -> None:
 
 
 def check_precision(precision: str) -> None:
-    """Raise :class:`VfxError` unless ``precision`` is one of :data:`PRECISIONS`."""
-    if precision not in PRECISIONS:
-        raise VfxError(f"unknown precision {precision!r}; use one of: {', '.join(PRECISIONS)}")
+    """Raise :class:`VfxError` unless ``precision`` is one of :data:`PRECISION_CHOICES`."""
+    if precision not in PRECISION_CHOICES:
+        choices = ", ".join(PRECISION_CHOICES)
+        raise VfxError(f"unknown precision {precision!r}; use one of: {choices}")
 
 
 def sam2_tracker(
     choice: ModelChoice,
     device: str = "auto",
     progress: bool = True,
-    precision: str = "fp32",
+    precision: str = "auto",
     on_scores: Callable[[int, dict[int, float]], None] | None = None,
 ) -> Tracker:
     """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
 
     Loading verifies the checkpoint first (wrong model size, or a pickle that
-    would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`. The
-    cache key holds the arithmetic actually used: the device (``auto`` resolved now), the
-    precision and the autocast dtype (:func:`vfx.masks.tracking_arithmetic`).
+    would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISION_CHOICES`;
+    ``auto`` is resolved now (:func:`sam2.precision.resolve_precision`) and the choice is said
+    on stderr when it loads. The cache key holds the arithmetic actually used: the device
+    (``auto`` resolved now), the precision and the autocast dtype
+    (:func:`vfx.masks.tracking_arithmetic`).
     ``on_scores`` receives each frame's per-object object scores (see
     :func:`vfx.sources.sam2_source.track_objects`).
     """
@@ -253,6 +256,7 @@ def sam2_tracker(
     from vfx.sources.sam2_source import autocast_dtype
 
     device_type = default_device().type if device == "auto" else device.split(":")[0]
+    precision, reason = resolve_precision(precision, device_type)
 
     def load() -> TrackFn:
         from sam2.build_sam import build_sam2_video_predictor
@@ -268,6 +272,8 @@ def sam2_tracker(
             image_encoder_precision=precision,
         )
         predictor.tracking_precision = precision
+        if progress:
+            print(f"vfx: tracking in {precision} on {device_type} ({reason})", file=sys.stderr)
         if precision == "bf16" and predictor.device.type == "cpu":
             from sam2.cpu_features import native_bf16
 
@@ -297,8 +303,9 @@ class TrackingOptions:
         model: SAM 2 model name (default: the first of :data:`MODEL_PREFERENCE` found).
         checkpoint: explicit checkpoint file.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
-        precision: SAM 2 arithmetic on the CPU, one of :data:`PRECISIONS` (CUDA always tracks
-            under bf16 autocast, as the official code is run there).
+        precision: SAM 2 arithmetic on the CPU, one of :data:`PRECISION_CHOICES` (``auto``:
+            bf16 where the CPU has it natively; CUDA always tracks under bf16 autocast, as the
+            official code is run there).
         progress: show a tracking progress bar.
         cache_dir: masklet cache root (default: :func:`vfx.masks.default_cache_root`).
         tracker: a tracker to use instead of SAM 2.
@@ -307,7 +314,7 @@ class TrackingOptions:
     model: str | None = None
     checkpoint: str | Path | None = None
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"
     progress: bool = True
     cache_dir: str | Path | None = None
     tracker: Tracker | None = None

@@ -41,7 +41,7 @@ class StudioOptions:
     model: str | None = None
     checkpoint: str | None = None
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"
     masks: str | None = None
     chroma: str | None = None
 

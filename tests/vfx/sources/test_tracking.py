@@ -162,17 +162,17 @@ def test_precision_is_checked_and_keys_the_cache(tmp_path: Path):
 
     video = tmp_path / "tiny.mp4"
     write_scene_video(video, 64, 48, 2, 24)
-    with pytest.raises(VfxError, match=r"precision 'fp16'.*fp32, bf16"):
+    with pytest.raises(VfxError, match=r"precision 'fp16'.*auto, fp32, bf16"):
         vfx.track(video, parse_prompts(points=["0:20,20"]), precision="fp16")
     with pytest.raises(VfxError, match="precision"):
         TrackingOptions(precision="half")
     choice = ModelChoice("sam2.1_hiera_tiny", tmp_path / "never-loaded.pt", "tiny:0")
-    exact = sam2_tracker(choice, device="cpu")
+    exact = sam2_tracker(choice, device="cpu", precision="fp32")
     fast = sam2_tracker(choice, device="cpu", precision="bf16")
     assert exact.settings == {"device": "cpu", "precision": "fp32", "autocast": "none"}
     assert fast.settings == {"device": "cpu", "precision": "bf16", "autocast": "none"}
     # CUDA tracks under bf16 autocast: its masklets never answer for a CPU run's
-    on_gpu = sam2_tracker(choice, device="cuda:0")
+    on_gpu = sam2_tracker(choice, device="cuda:0", precision="fp32")
     assert on_gpu.settings == {"device": "cuda", "precision": "fp32", "autocast": "bf16"}
     from sam2.model_building import default_device
 
@@ -182,6 +182,41 @@ def test_precision_is_checked_and_keys_the_cache(tmp_path: Path):
     assert cached_store_dir(digest, prompts, "m", exact.settings, tmp_path) != cached_store_dir(
         digest, prompts, "m", fast.settings, tmp_path
     )
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_follows_the_cpu_and_keys_what_runs(tmp_path: Path, monkeypatch, native):
+    """Issue 18: ``auto`` (the default) is bf16 on CPUs with native bf16 and fp32 elsewhere; the
+    cache key holds the precision actually used, so an auto run shares the explicit run's entry."""
+    import sam2.cpu_features
+    from sam2.precision import resolve_precision
+    from vfx.sources.tracking import ModelChoice, TrackingOptions, sam2_tracker
+
+    monkeypatch.setattr(sam2.cpu_features, "native_bf16", lambda: native)
+    expected = "bf16" if native else "fp32"
+    assert TrackingOptions().precision == "auto"
+    assert resolve_precision("auto", "cpu")[0] == expected
+    assert resolve_precision("fp32", "cpu") == ("fp32", "as asked")
+    assert resolve_precision("auto", "cuda")[0] == "fp32"  # bf16 comes from CUDA autocast
+    choice = ModelChoice("sam2.1_hiera_tiny", tmp_path / "never-loaded.pt", "tiny:0")
+    auto = sam2_tracker(choice, device="cpu")
+    assert auto.settings["precision"] == expected
+    assert auto.settings == sam2_tracker(choice, device="cpu", precision=expected).settings
+    assert sam2_tracker(choice, device="cuda", precision="auto").settings["autocast"] == "bf16"
+
+
+def test_auto_precision_is_said_when_tracking_starts(tmp_path: Path, monkeypatch, capsys):
+    """The progress output names the precision that runs and why."""
+    import sam2.cpu_features
+    from sam2.testing import write_random_checkpoint
+    from vfx.sources.tracking import ModelChoice, sam2_tracker
+
+    monkeypatch.setattr(sam2.cpu_features, "native_bf16", lambda: False)
+    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+    choice = ModelChoice("sam2.1_hiera_tiny", checkpoint, "tiny:0")
+    sam2_tracker(choice, device="cpu", progress=True).load()
+    err = capsys.readouterr().err
+    assert "tracking in fp32 on cpu (auto: this CPU has no native bf16" in err
 
 
 @pytest.mark.slow
@@ -198,7 +233,7 @@ def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
     checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20"])
     options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
-    exact = object_masks(vfx.track(video, prompts, **options), 1) > 0.5
+    exact = object_masks(vfx.track(video, prompts, precision="fp32", **options), 1) > 0.5
     assert "no native bf16" not in capsys.readouterr().err
     fast_store = vfx.track(video, prompts, precision="bf16", **options)
     assert "no native bf16" in capsys.readouterr().err
