@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import reader_range
 from vfx.io.atomic import check_output_path
 from vfx.mask_choice import check_one_source, mask_source
 from vfx.presets import MaskSpec, Preset, load_preset
@@ -28,7 +29,7 @@ from vfx.prompts import validate_prompts
 from vfx.prompts_model import ObjectPrompts
 from vfx.render_pipeline import RenderResult, render_video
 from vfx.sources.base import MaskSource
-from vfx.tracking import Tracker, TrackingOptions, copy_store
+from vfx.tracking import Tracker, TrackingOptions, check_prompts_in_range, copy_store
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
@@ -70,6 +71,8 @@ def render(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     tracker: Tracker | None = None,
+    start: str | int | None = None,
+    end: str | int | None = None,
 ) -> RenderResult:
     """Render ``input`` to ``output`` through a preset (or a graph) and one mask source.
 
@@ -93,6 +96,9 @@ def render(
         progress: show progress bars.
         cache_dir: masklet cache root (default ``~/.cache/vfx/masklets``).
         tracker: a tracker to use instead of SAM 2.
+        start, end: render only this segment: frame numbers (``48``) or times
+            (``2.5s``, ``1:02``); ``end`` is exclusive. Audio is trimmed to match and
+            only the segment is tracked.
 
     Returns:
         :class:`RenderResult` (path, frames, duration, wall time, fps).
@@ -108,17 +114,21 @@ def render(
     with open_video(input) as reader:
         info = reader.info
         chosen = None if preset is None else resolve_preset(preset, overrides)
+        frames = reader_range(reader, start, end)
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
+            check_prompts_in_range(prompts, frames)
         inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
         check_output_path(output, force=force, inputs=inputs)
         tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                    precision=precision, progress=progress, cache_dir=cache_dir,
                                    tracker=tracker)
-        source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking)
+        source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking,
+                             frames=frames)
         if chosen is None:
             specs = DEFAULT_MASKS if mask_specs is None else mask_specs
-            return render_video(reader, source, graph, specs, output, progress=progress)
+            return render_video(reader, source, graph, specs, output, progress=progress,
+                                frames=frames)
         return render_video(
             reader,
             source,
@@ -128,6 +138,7 @@ def render(
             encoder=chosen.output,
             base_dir=chosen.base_dir,
             progress=progress,
+            frames=frames,
         )
 
 
@@ -144,11 +155,14 @@ def track(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     tracker: Tracker | None = None,
+    start: str | int | None = None,
+    end: str | int | None = None,
 ) -> MaskletStore:
     """Track the prompted objects through ``input`` into a masklet store.
 
     The store lands in the masklet cache, where later renders of the same video
-    and prompts find it; ``output`` gets a copy.
+    and prompts find it; ``output`` gets a copy. ``start``/``end`` track only that
+    segment (as in :func:`render`); the store's frames outside it are empty.
 
     Returns:
         The opened store (a :class:`~vfx.sources.base.MaskSource`).
@@ -160,13 +174,15 @@ def track(
         raise VfxError("tracking needs prompts: give --point FRAME:X,Y, --box or --prompts FILE")
     with open_video(input) as reader:
         info = reader.info
+        frames = reader_range(reader, start, end)
     validate_prompts(prompts, info.width, info.height, info.frame_count)
+    check_prompts_in_range(prompts, frames)
     if output is not None:
         check_output_path(output, force=force, inputs=(info.path,))
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)
-    store = tracking.masklets(info, prompts)
+    store = tracking.masklets(info, prompts, frames)
     if output is None:
         return store
     copy_store(store.path, Path(output))

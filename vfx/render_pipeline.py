@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec
 from vfx.sources.base import MaskSource
@@ -63,9 +64,10 @@ class RenderResult:
 
     def summary(self) -> str:
         """The one line the CLI prints when a render finishes."""
+        per_frame = self.seconds / self.frames if self.frames else 0.0
         return (
             f"wrote {self.path}: {self.frames} frames, {self.duration:.2f} s of video, "
-            f"rendered at {self.fps:.1f} fps in {self.seconds:.1f} s"
+            f"rendered at {self.fps:.1f} fps ({per_frame:.3f} s/frame) in {self.seconds:.1f} s"
         )
 
 
@@ -307,12 +309,14 @@ def render_video(
     base_dir: Path | None = None,
     progress: bool = True,
     workers: int = EFFECT_WORKERS,
+    frames: FrameRange | None = None,
 ) -> RenderResult:
-    """Render every frame of ``reader`` through ``graph`` into ``output`` (atomic).
+    """Render every frame of ``reader`` (or the segment ``frames`` of it) through ``graph``
+    into ``output`` (atomic).
 
     The output format follows the extension (see :func:`vfx.io.writer.write_video`);
-    the source's audio is carried over. An RGBA graph written to a format without
-    alpha is composited over black, with a warning.
+    the source's audio is carried over, trimmed to the segment. An RGBA graph written to
+    a format without alpha is composited over black, with a warning.
     """
     from vfx.io.writer import output_supports_alpha, write_video
 
@@ -341,14 +345,16 @@ def render_video(
     plan = MaskPlan(specs, source.object_ids)
     started = time.perf_counter()
     stages = [*plan.stages(source), parallel_map(renderer, workers)]
-    with ThreadedStages(reader.frames(), stages, QUEUE_SIZE) as pipeline:
+    start, stop = (0, info.frame_count) if frames is None else (frames.start, frames.stop)
+    with ThreadedStages(reader.frames(start, stop), stages, QUEUE_SIZE) as pipeline:
         written = write_video(
             output,
             iter(pipeline),
             fps=info.fps,
             size=(info.width, info.height),
-            frame_count=info.frame_count,
+            frame_count=stop - start,
             audio_source=info.path if info.has_audio else None,
+            audio_start=float(reader.frame_times[start]) if start else 0.0,
             crf=encoder.crf,
             preset=encoder.preset,
             alpha=alpha,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
 from vfx.io.atomic import atomic_output
 from vfx.io.video_source import VideoInfo
 from vfx.masks import (
@@ -29,6 +30,7 @@ from vfx.masks import (
     masklet_cache_key,
     video_content_hash,
 )
+from vfx.progress import Progress
 from vfx.prompts import prompts_identity
 from vfx.prompts_model import ObjectPrompts
 
@@ -44,8 +46,11 @@ MODEL_PREFERENCE = (
     "sam2_hiera_large",
 )
 
-TrackFn = Callable[[VideoInfo, list[ObjectPrompts]], Iterator[tuple[int, dict[int, np.ndarray]]]]
-"""Tracks through the video ``info.path``, yielding ``(frame, {obj_id: [H, W] float32 0..1})``."""
+TrackFn = Callable[..., Iterator[tuple[int, dict[int, np.ndarray]]]]
+"""``run(info, prompts)`` tracks through the video ``info.path``, yielding
+``(frame, {obj_id: [H, W] float32 0..1})``; ``run(info, prompts, frames=FrameRange)`` tracks
+only that segment (frame indices stay the video's). A segment is asked for only when the
+user gives ``--start``/``--end``."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +122,32 @@ def cached_store_dir(
     return (default_cache_root() if cache_dir is None else Path(cache_dir)) / key
 
 
+def _segment_settings(settings: dict[str, Any], frames: FrameRange | None) -> dict[str, Any]:
+    """Tracker settings plus the segment, when only part of the video is tracked."""
+    if frames is None or frames.whole:
+        return settings
+    return {**settings, "frames": frames.as_list()}
+
+
+def check_prompts_in_range(prompts: list[ObjectPrompts], frames: FrameRange) -> None:
+    """Raise :class:`VfxError` when a prompt lies outside the ``--start``/``--end`` segment."""
+    for obj in prompts:
+        for prompt in obj.prompts:
+            if not frames.start <= prompt.frame < frames.stop:
+                raise VfxError(
+                    f"object {obj.id} has a prompt on frame {prompt.frame}, outside the segment "
+                    f"{frames.start}..{frames.stop - 1} chosen by --start/--end; "
+                    "prompt a frame inside it"
+                )
+
+
 def track_cached(
     info: VideoInfo,
     prompts: list[ObjectPrompts],
     tracker: Tracker,
     cache_dir: Path | None = None,
+    frames: FrameRange | None = None,
+    progress: Progress | None = None,
 ) -> MaskletStore:
     """The masklets for ``prompts`` on the video ``info.path``: from the cache, or tracked now.
 
@@ -131,20 +157,33 @@ def track_cached(
         tracker: the model identity and settings that key the cache, and how to
             load it.
         cache_dir: the cache root (default: ``vfx.masks`` default cache root).
+        frames: track only this segment (a store of the whole video is reused for it).
+        progress: where phases, the frame counter and notes go (default: stderr).
 
     Returns:
-        The opened, complete :class:`~vfx.masks.MaskletStore`.
+        The opened, complete :class:`~vfx.masks.MaskletStore`; its ``meta`` records the
+        video's absolute path and content hash, the segment and the tracking time.
     """
-    video = Path(info.path)
+    progress = Progress() if progress is None else progress
+    video = Path(info.path).resolve()
+    if frames is not None:
+        check_prompts_in_range(prompts, frames)
+    progress.phase(f"identifying {video.name}")
     video_hash = video_content_hash(video)
-    store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
-    if find_cached_store(store_dir.parent, store_dir.name) is not None:
-        return MaskletStore.open(store_dir)
+    whole = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
+    settings = _segment_settings(tracker.settings, frames)
+    store_dir = cached_store_dir(video_hash, prompts, tracker.model, settings, cache_dir)
+    for candidate in dict.fromkeys([whole, store_dir]):
+        if find_cached_store(candidate.parent, candidate.name) is not None:
+            progress.note(f"reused tracking from {candidate}")
+            return MaskletStore.open(candidate)
     if store_dir.exists():
         shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(store_dir.parent)
     run = tracker.load()
+    segment = frames if frames is not None and not frames.whole else None
+    total = info.frame_count if segment is None else segment.count
     meta = {
         "width": info.width,
         "height": info.height,
@@ -154,11 +193,20 @@ def track_cached(
         "video": {"path": str(video), "hash": video_hash},
         "model": tracker.model,
         "prompts": prompts_identity(prompts),
-        "settings": tracker.settings,
+        "settings": settings,
+        "frames": [0, info.frame_count] if segment is None else segment.as_list(),
     }
+    steps = run(info, prompts) if segment is None else run(info, prompts, frames=segment)
+    counter = progress.counter("tracking", total)
     with MaskletStore.create(store_dir, meta) as writer:
-        for index, masks in run(info, prompts):
+        for index, masks in steps:
             writer.write_frame(index, masks)
+            counter.advance()
+        writer.meta["tracking_seconds"] = round(counter.seconds(), 3)
+    progress.note(
+        f"tracked {counter.done} frames in {counter.seconds():.1f} s "
+        f"({counter.seconds_per_step():.2f} s/frame); masks cached in {store_dir}"
+    )
     return MaskletStore.open(store_dir)
 
 
@@ -200,21 +248,27 @@ def check_precision(precision: str) -> None:
 
 
 def sam2_tracker(
-    choice: ModelChoice, device: str = "auto", progress: bool = True, precision: str = "fp32"
+    choice: ModelChoice,
+    device: str = "auto",
+    progress: bool | Progress = True,
+    precision: str = "fp32",
 ) -> Tracker:
     """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
 
     Loading verifies the checkpoint first (wrong model size, or a pickle that
     would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`; a
-    non-default one is part of the cache key.
+    non-default one is part of the cache key. ``progress`` reports the phases (loading
+    the model, reading the video, encoding the first frame).
     """
     check_precision(precision)
+    reporter = progress if isinstance(progress, Progress) else Progress(enabled=progress)
 
     def load() -> TrackFn:
         from sam2.build_sam import build_sam2_video_predictor
         from vfx.checkpoints import resolve_model, verify_checkpoint
         from vfx.sources.sam2_source import track_objects
 
+        reporter.phase(f"loading model {choice.name} from {choice.checkpoint}")
         known = resolve_model(choice.name)
         verify_checkpoint(choice.checkpoint, known)
         predictor = build_sam2_video_predictor(
@@ -234,9 +288,21 @@ def sam2_tracker(
                     file=sys.stderr,
                 )
 
-        def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
+        def run(
+            info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+        ) -> Iterator[tuple[int, dict]]:
             # every prompted frame is a conditioning frame, so corrections persist
-            yield from track_objects(predictor, str(info.path), prompts, progress=progress)
+            if frames is None:
+                yield from track_objects(predictor, str(info.path), prompts, progress=False,
+                                         phase=reporter.phase)
+                return
+            from vfx.sources.segment_frames import segment_video, shift_prompts
+
+            video = segment_video(info, frames, prompts)
+            shifted = shift_prompts(prompts, -frames.start)
+            for index, masks in track_objects(predictor, video, shifted, progress=False,
+                                              phase=reporter.phase):
+                yield index + frames.start, masks
 
         return run
 
@@ -257,6 +323,8 @@ class TrackingOptions:
         progress: show a tracking progress bar.
         cache_dir: masklet cache root (default: :func:`vfx.masks.default_cache_root`).
         tracker: a tracker to use instead of SAM 2.
+        reporter: where phases and notes go (default: a :class:`~vfx.progress.Progress`
+            on stderr, enabled by ``progress``).
     """
 
     model: str | None = None
@@ -266,21 +334,26 @@ class TrackingOptions:
     progress: bool = True
     cache_dir: str | Path | None = None
     tracker: Tracker | None = None
+    reporter: Progress | None = None
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
         if self.cache_dir is not None:
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
-    def masklets(self, info: VideoInfo, prompts: list[ObjectPrompts]) -> MaskletStore:
-        """The masklets for ``prompts`` on the video ``info.path``: cached, or tracked now."""
+    def masklets(
+        self, info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+    ) -> MaskletStore:
+        """The masklets for ``prompts`` on the video ``info.path`` (or the segment ``frames``
+        of it): cached, or tracked now."""
         if info.path is None:
             raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+        reporter = self.reporter if self.reporter is not None else Progress(self.progress)
         tracker = self.tracker
         if tracker is None:
             choice = choose_model(self.model, self.checkpoint)
-            tracker = sam2_tracker(choice, self.device, self.progress, self.precision)
-        return track_cached(info, prompts, tracker, self.cache_dir)
+            tracker = sam2_tracker(choice, self.device, reporter, self.precision)
+        return track_cached(info, prompts, tracker, self.cache_dir, frames, reporter)
 
 
 def predict_frame_masks(

@@ -114,6 +114,11 @@ class PyAVReader(VideoReader):
             )
         )
 
+    @property
+    def frame_times(self) -> np.ndarray:
+        """``[frame_count]`` presentation times in seconds (exact for variable frame rate)."""
+        return self._times
+
     def _open(self) -> av.container.InputContainer:
         try:
             container = av.open(str(self._path), "r")

@@ -96,6 +96,11 @@ class VideoReader(abc.ABC):
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
 
+    @property
+    def frame_times(self) -> np.ndarray:
+        """``[frame_count]`` presentation times in seconds from the first frame."""
+        return np.arange(self.info.frame_count) / self.info.fps
+
     def __len__(self) -> int:
         return self.info.frame_count
 

@@ -11,7 +11,7 @@ backward from it too.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +32,16 @@ def track_objects(
     video: Any,
     objects: list[ObjectPrompts],
     progress: bool = True,
+    phase: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
     """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
 
     Yields ``(frame_index, {obj_id: [H, W] float32 probability 0..1})`` once per frame: first the
     forward pass from the earliest prompted frame, then the frames before it in reverse order.
     Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
+    ``phase`` is told as each slow step starts (reading the video, encoding a prompted frame).
     """
+    phase = phase or (lambda text: None)
     if not objects:
         raise VfxError("no objects to track; add a prompt such as --point 0:320,240")
     for obj in objects:
@@ -50,11 +53,14 @@ def track_objects(
     predictor.add_all_frames_to_correct_as_cond = True
     try:
         with torch.inference_mode(), _precision(predictor):
+            phase("reading video and encoding frame 0")
             state = predictor.init_state(video)
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
                     _check_in_video(obj, prompt, state.num_frames, state.video_width,
                                     state.video_height)
+                    if prompt.frame != 0:
+                        phase(f"encoding frame {prompt.frame} for object {obj.id}'s prompt")
                     _add_prompt(predictor, state, obj.id, prompt)
         first = min(prompt.frame for obj in objects for prompt in obj.prompts)
         passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
