@@ -46,6 +46,10 @@ def _register_commands() -> None:
     cli.add_command(presets_cmd.presets)
     cli.add_command(demo_cmd.demo)
 
+    from vfx.cli import cache_cmd
+
+    cli.add_command(cache_cmd.cache)
+
 
 _register_commands()
 

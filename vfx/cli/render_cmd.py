@@ -10,6 +10,7 @@ from vfx.cli.prompt_options import (
     precision_option,
     prompt_options,
 )
+from vfx.cli.range_options import range_options
 
 
 @click.command()
@@ -31,6 +32,7 @@ from vfx.cli.prompt_options import (
 @mask_source_options
 @model_options
 @precision_option
+@range_options
 @click.option(
     "--set",
     "overrides",
@@ -53,6 +55,8 @@ def render(
     checkpoint: str | None,
     device: str,
     precision: str,
+    start: str | None,
+    end: str | None,
     overrides: tuple[str, ...],
     force: bool,
     quiet: bool,
@@ -68,6 +72,7 @@ def render(
       vfx render clip.mp4 -o blurred.mp4 --preset background-blur --point 0:320,240
       vfx render clip.mp4 -o cut.mov --preset cutout-alpha --masks masks/
       vfx render clip.mp4 -o out.mp4 --preset background-blur --chroma green --set 0.radius=41
+      vfx render clip.mp4 -o try.mp4 --preset background-blur --point 48:320,240 --start 2s --end 4s
     """
     from vfx.api import render as render_video
     from vfx.prompts import parse_prompts
@@ -87,5 +92,7 @@ def render(
         precision=precision,
         force=force,
         progress=not quiet,
+        start=start,
+        end=end,
     )
     click.echo(result.summary())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from vfx.cli.prompt_options import model_options, precision_option, prompt_options
+from vfx.cli.range_options import range_options
+from vfx.masks.cache_inventory import store_summary
 
 
 @click.command()
@@ -19,6 +21,7 @@ from vfx.cli.prompt_options import model_options, precision_option, prompt_optio
 @prompt_options
 @model_options
 @precision_option
+@range_options
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def track(
@@ -31,6 +34,8 @@ def track(
     checkpoint: str | None,
     device: str,
     precision: str,
+    start: str | None,
+    end: str | None,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -57,6 +62,7 @@ def track(
         precision=precision,
         force=force,
         progress=not quiet,
+        start=start,
+        end=end,
     )
-    objects = ", ".join(f"{i} ({store.names[i]})" for i in store.object_ids)
-    click.echo(f"wrote {output}: {store.frame_count} frames, objects {objects}")
+    click.echo(store_summary(output, store))
