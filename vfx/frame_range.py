@@ -53,6 +53,8 @@ def _to_frame(text: str, option: str, times: Sequence[float] | np.ndarray, fps: 
     if not match or (":" not in value and not value.endswith("s")):
         raise VfxError(f"{option} {text!r} is not {_FORMS}")
     seconds = float(match.group(2)) + 60.0 * float(match.group(1) or 0)
+    if not fps > 0:
+        raise VfxError(f"{option} {text}: no frame rate is known here; give a frame number")
     if len(times):
         # first frame at or after the time (half a frame of tolerance for rounding)
         return int(np.searchsorted(np.asarray(times), seconds - 0.5 / fps, side="left"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vfx.cli.range_options import range_options
 from vfx.errors import VfxError
 from vfx.exporters import FORMATS, export_masks
 from vfx.exporters.conform import FRAME_MODES, SIDE_MODES
@@ -68,6 +69,7 @@ def _open_source(store: str | None, masks_path: str | None, chroma: str | None) 
 @click.option("--fps", type=float, help="vace/comfy: resample to this frame rate (Wan: 16).")
 @click.option("--frames", type=click.Choice(FRAME_MODES), help="vace/comfy: reach 4n+1 frames.")
 @click.option("--sides", type=click.Choice(SIDE_MODES), help="vace/comfy: reach sides /16.")
+@range_options
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def export(
     store: str | None,
@@ -85,6 +87,8 @@ def export(
     fps: float | None,
     frames: str | None,
     sides: str | None,
+    start: str | None,
+    end: str | None,
     force: bool,
 ) -> None:
     """Export the masks of MASKLETS_DIR (from `vfx track`), --masks PATH or --chroma COLOR.
@@ -114,6 +118,8 @@ def export(
         fps=fps,
         frames=frames,
         sides=sides,
+        start=start,
+        end=end,
     )
     names = ", ".join(f"{i} {n}" for i, n in result.objects.items())
     click.echo(f"wrote {result.frame_count} frames of {names} as {result.format} to {result.path}")

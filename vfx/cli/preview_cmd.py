@@ -5,11 +5,18 @@ from __future__ import annotations
 import click
 
 from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
+from vfx.cli.range_options import range_options
 
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
-@click.option("--frame", "frame", type=int, default=0, show_default=True, help="Frame index.")
+@click.option(
+    "--frame",
+    "frame",
+    default=None,
+    metavar="FRAME|SECONDSs",
+    help="Frame index or time (2.5s) to show [default: 0, or --start].",
+)
 @click.option(
     "-o",
     "--output",
@@ -21,11 +28,12 @@ from vfx.cli.prompt_options import mask_source_options, model_options, prompt_op
 @prompt_options
 @mask_source_options
 @model_options
+@range_options
 @click.option("--set", "overrides", multiple=True, metavar="LAYER.PARAM=VALUE")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 def preview(
     input_path: str,
-    frame: int,
+    frame: str | None,
     output: str,
     preset: str | None,
     points: tuple[str, ...],
@@ -36,13 +44,16 @@ def preview(
     model: str | None,
     checkpoint: str | None,
     device: str,
+    start: str | None,
+    end: str | None,
     overrides: tuple[str, ...],
     force: bool,
 ) -> None:
     """Draw frame N of INPUT with a pixel grid and the prompts, each object's mask, and the result.
 
     With no prompts or masks it shows the gridded frame, to read click
-    coordinates from.
+    coordinates from. --start/--end name the segment you mean to render: the sheet
+    shows its first frame (or --frame, which must lie inside it).
 
     \b
     Example:
@@ -56,6 +67,8 @@ def preview(
         input_path,
         frame,
         output,
+        start=start,
+        end=end,
         preset=preset,
         masks=masks_path,
         chroma=chroma,
