@@ -47,7 +47,7 @@ def show_cmd(key: str) -> None:
     from vfx.masks.cache_inventory import describe_entry, find_entry
 
     for name, value in describe_entry(find_entry(key)):
-        click.echo(f"{name:<11} {value}")
+        click.echo(f"{name:<9} {value}")
 
 
 @cache.command("clear")

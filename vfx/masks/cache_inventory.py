@@ -163,7 +163,7 @@ def describe_entry(entry: CacheEntry, now: float | None = None) -> list[tuple[st
         ("size", human_size(entry.size)),
         ("age", f"{human_age(now - entry.created)} ago"),
         ("video", video + where),
-        ("video hash", str((entry.meta.get("video") or {}).get("hash", "?"))),
+        ("hash", str((entry.meta.get("video") or {}).get("hash", "?"))),
         ("frames", f"{entry.frames()}, {entry.meta.get('width')}x{entry.meta.get('height')} "
                    f"at {float(entry.meta.get('fps', 0)):g} fps"),
         ("objects", ", ".join(f"{o['id']} ({o['name']})" for o in entry.meta.get("objects", []))),
