@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# Columns of the point maps handed to cv2.remap (its maps must have under 32767 rows).
+_REMAP_COLUMNS = 1024
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -289,14 +292,15 @@ def fit_object_motion(
     ys, xs = np.nonzero(cells)
     points = (np.stack([xs, ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5  # [P, 2]
     moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # low-res coords
-    # Sample ``there`` at the moved cells: maps of shape [P, 1].
+    # Sample ``there`` at the moved cells. remap takes maps of under 32767 rows, so the P
+    # points are laid out as [ceil(P / 1024), 1024] maps and read back as [P].
+    count = moved.shape[0]
+    pad = -count % _REMAP_COLUMNS
+    map_x = np.pad(moved[:, 0], (0, pad)).astype(np.float32).reshape(-1, _REMAP_COLUMNS)
+    map_y = np.pad(moved[:, 1], (0, pad)).astype(np.float32).reshape(-1, _REMAP_COLUMNS)
     seen = cv2.remap(
-        there,
-        moved[:, 0:1].astype(np.float32),
-        moved[:, 1:2].astype(np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )[:, 0]
+        there, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    ).reshape(-1)[:count]
     agree = np.abs(seen - here[ys, xs]) <= tolerance
     return matrix if agree.mean() >= _MODEL_AGREEMENT else None
 
