@@ -35,6 +35,7 @@ from vfx.sources.base import MaskSource
 from vfx.threaded_stages import Stage, ThreadedStages, parallel_map
 
 if TYPE_CHECKING:
+    from effects.background_plate import PlateView
     from vfx.graph import Graph
 
 QUEUE_SIZE = 4
@@ -79,11 +80,27 @@ class MaskedFrame:
         frame: the decoded frame (``rgb`` is ``[H, W, 3]`` uint8).
         objects: per-object soft masks, ``{id: [H, W] float32 0..1}``.
         named: the preset's named masks, ``{name: [H, W] float32 0..1}``.
+        background: the background plate seen from this frame, when the graph uses one.
     """
 
     frame: Frame
     objects: dict[int, np.ndarray]
     named: dict[str, np.ndarray]
+    background: PlateView | None = None
+
+
+def background_plate_stage(items: Iterator[MaskedFrame]) -> Iterator[MaskedFrame]:
+    """Attach the running background plate (:mod:`effects.background_plate`) to each frame,
+    from the union of its object masks; in frame order, holding a few frames of lookahead."""
+    from effects.background_plate import BackgroundPlate
+
+    plate: BackgroundPlate[MaskedFrame] = BackgroundPlate()
+    for item in items:
+        cover = _union(list(item.objects.values()), item.frame.rgb.shape[:2])
+        for done, view in plate.push(item, item.frame.rgb, cover):
+            yield replace(done, background=view)
+    for done, view in plate.flush():
+        yield replace(done, background=view)
 
 
 @dataclass
@@ -273,6 +290,7 @@ class FrameRenderer:
             time=item.frame.time,
             cache=cache,
             base_dir=self.base_dir,
+            background=item.background,
         )
         out = self.graph.render_frame(item.frame.rgb, item.named, ctx)
         if self.flatten_alpha and out.shape[2] == 4:
@@ -344,7 +362,8 @@ def render_video(
     )
     plan = MaskPlan(specs, source.object_ids)
     started = time.perf_counter()
-    stages = [*plan.stages(source), parallel_map(renderer, workers)]
+    plate = [background_plate_stage] if graph.uses_background else []
+    stages = [*plan.stages(source), *plate, parallel_map(renderer, workers)]
     start, stop = (0, info.frame_count) if frames is None else (frames.start, frames.stop)
     with ThreadedStages(reader.frames(start, stop), stages, QUEUE_SIZE) as pipeline:
         written = write_video(
