@@ -103,7 +103,7 @@ def _prepare_media(clone: Path, clip_name: str) -> None:
     from vfx.cli.demo_cmd import write_mask_folders
     from vfx.synthetic import write_scene_video
 
-    masks = write_scene_video(clone / clip_name, 640, 360, 6, 12, objects=1, background=None)
+    masks = write_scene_video(clone / clip_name, 640, 360, 3, 12, objects=1, background=None)
     write_mask_folders(masks, clone / "masks")
     (clone / "checkpoints").mkdir(exist_ok=True)
     write_random_checkpoint(clone / "checkpoints" / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
@@ -125,18 +125,22 @@ def test_quick_start_and_session_commands_run_in_a_fresh_clone(
 
     _prepare_media(fresh_clone, "dog.mp4")
     session = _commands(_section("What a session looks like"))
-    assert len(session) == 5 and session[-1].startswith("vfx masks export ~/.cache/vfx/masklets/")
-    outputs = []
+    assert session[-1].startswith("vfx masks export ~/.cache/vfx/masklets/<key>")
+    outputs = {}
     for command in session[:-1]:
-        outputs.append(_run(command, fresh_clone, env))
-    blur = outputs[1].stderr
+        outputs[command.split(" -o ")[-1].split()[0] if " -o " in command else command] = _run(
+            command, fresh_clone, env
+        )
+    blur = outputs["blur.mp4"].stderr
     assert "loading model sam2.1_hiera_tiny" in blur and "encoding frame 0" in blur
     cached = re.search(r"masks cached in (\S+)", blur)
     assert cached, blur
     key = Path(cached.group(1)).name
     assert Path(cached.group(1)) == home / ".cache" / "vfx" / "masklets" / key
-    assert f"reused tracking from {cached.group(1)}" in outputs[2].stderr  # "tracking is reused"
-    assert "s/frame" in outputs[1].stdout
+    assert f"reused tracking from {cached.group(1)}" in outputs["splash.mp4"].stderr
+    assert "s/frame" in outputs["blur.mp4"].stdout
+    listing = outputs["vfx cache list"].stdout
+    assert key[:12] in listing and str(fresh_clone / "dog.mp4") in listing
     _run(session[-1].replace("<key>", key), fresh_clone, env)
     for name in ("grid.png", "blur.mp4", "splash.mp4", "dog.mov", "vace/src_video.mp4"):
         assert (fresh_clone / name).is_file(), name
@@ -147,7 +151,7 @@ def test_the_readme_python_example_runs(fresh_clone: Path, tmp_path: Path) -> No
     home.mkdir()
     _prepare_media(fresh_clone, "clip.mp4")
     (code,) = re.findall(r"```python\n(.*?)```", _section("Python"), flags=re.S)
-    code += "\nassert masks.shape[1:] == (1, 360, 640) and frame_idx == 5\n"
+    code += "\nassert masks.shape[1:] == (1, 360, 640) and frame_idx == 2\n"
     (fresh_clone / "example.py").write_text(code)
     _run(f"{sys.executable} example.py", fresh_clone, _environment(fresh_clone, home))
     assert (fresh_clone / "out.mp4").is_file() and (fresh_clone / "bokeh.mp4").is_file()
