@@ -168,7 +168,6 @@ def track_cached(
     video = Path(info.path).resolve()
     if frames is not None:
         check_prompts_in_range(prompts, frames)
-    progress.phase(f"identifying {video.name}")
     video_hash = video_content_hash(video)
     whole = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
     settings = _segment_settings(tracker.settings, frames)
@@ -268,9 +267,9 @@ def sam2_tracker(
         from vfx.checkpoints import resolve_model, verify_checkpoint
         from vfx.sources.sam2_source import track_objects
 
-        reporter.phase(f"loading model {choice.name} from {choice.checkpoint}")
         known = resolve_model(choice.name)
-        verify_checkpoint(choice.checkpoint, known)
+        verify_checkpoint(choice.checkpoint, known)  # before any line, so errors stay one line
+        reporter.phase(f"loading model {choice.name} from {choice.checkpoint}")
         predictor = build_sam2_video_predictor(
             known.config_file,
             str(choice.checkpoint),
