@@ -21,8 +21,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vfx.demo.synthetic import scene_frames
 from vfx.io import open_video, write_video
-from vfx.synthetic import scene_frames
 
 # name -> (output file name, alpha)
 FORMATS = {

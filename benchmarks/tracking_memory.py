@@ -83,7 +83,7 @@ def main() -> None:
         return
 
     from sam2.testing import write_random_checkpoint
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

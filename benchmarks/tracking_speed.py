@@ -37,7 +37,7 @@ from reference_video_worker import REFERENCE_PYTHON, run_reference, run_scenario
 
 from sam2.build_sam import build_sam2_video_predictor  # noqa: E402
 from sam2.testing import write_random_checkpoint  # noqa: E402
-from vfx.synthetic import scene_frames  # noqa: E402
+from vfx.demo.synthetic import scene_frames  # noqa: E402
 
 MODES = {
     "bf16": ({"image_encoder_precision": "bf16"}, {"tracking_precision": "bf16"}),

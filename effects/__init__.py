@@ -1,4 +1,4 @@
-"""The effect catalogue: one effect per module, registered by name in :mod:`effects.registry`.
+"""The effect catalogue: one effect per module, registered by name in :mod:`effects.core.registry`.
 
 Importing this package registers every effect. Each effect is a frozen
 dataclass whose fields are its parameters; ``from_params`` builds one from
@@ -21,8 +21,9 @@ preset data, and ``apply(frame, alpha, ctx)`` applies it to one frame.
 
 from __future__ import annotations
 
-from effects.base import Effect, EffectContext, EffectOutput, ObjectInfo
 from effects.blur import Blur
+from effects.core.base import Effect, EffectContext, EffectOutput, ObjectInfo
+from effects.core.registry import EFFECTS, build_effect, get_effect, register
 from effects.cutout import Cutout
 from effects.edges import Edges
 from effects.erase import Erase
@@ -31,7 +32,6 @@ from effects.outline import Outline
 from effects.overlay import Overlay
 from effects.pixelate import Pixelate
 from effects.recolor import Recolor
-from effects.registry import EFFECTS, build_effect, get_effect, register
 from effects.replace_background import ReplaceBackground
 from effects.solid import Solid
 from effects.spotlight import Spotlight

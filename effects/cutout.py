@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, scratch
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput, scratch
+from effects.core.params import param
+from effects.core.registry import register
 
 
 @register

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, scratch
-from effects.kernels import halve
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput, scratch
+from effects.core.kernels import halve
+from effects.core.params import param
+from effects.core.registry import register
 
 EDGE_STYLES: tuple[str, ...] = ("neon", "mono", "sketch")
 

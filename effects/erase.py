@@ -2,7 +2,7 @@
 
 Large holes filled from their surroundings alone (Telea inpainting) smear into a
 radial "pinwheel". So by default the hole is first filled from the running
-background plate (:mod:`effects.background_plate`): the colour each pixel had
+background plate (:mod:`effects.core.background_plate`): the colour each pixel had
 in the nearest frame where no object covered it. Only what no frame showed is
 inpainted. The plate is used where it agrees with the frame around the hole
 (a steady camera); where it does not, the whole hole is inpainted.
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
-from effects.colors import solid_image
-from effects.params import param
-from effects.registry import register
-from vfx.masks import grow_mask
+from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.colors import solid_image
+from effects.core.params import param
+from effects.core.registry import register
+from vfx.masks.morphology import grow_mask
 
 ERASE_MODES: tuple[str, ...] = ("inpaint", "fill")
 # Region alpha at or below this is not part of the hole.

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.params import param
+from effects.core.registry import register
 
 GRADIENT_DIRECTIONS: tuple[str, ...] = ("vertical", "horizontal", "diagonal", "radial")
 

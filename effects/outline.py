@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
-from effects.kernels import STROKE_POSITIONS, blur, stroke_band
-from effects.object_regions import object_areas, paint_over, union_box, within
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.kernels import STROKE_POSITIONS, blur, stroke_band
+from effects.core.object_regions import object_areas, paint_over, union_box, within
+from effects.core.params import param
+from effects.core.registry import register
 
 
 @register

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, scratch
-from effects.cube_lut import apply_dense, cached_dense_table
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput, scratch
+from effects.core.cube_lut import apply_dense, cached_dense_table
+from effects.core.params import param
+from effects.core.registry import register
 
 # Full-scale temperature/tint move a channel's gain by this much.
 _WHITE_BALANCE_RANGE = 0.25

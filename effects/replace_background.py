@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.background_source import background_frame, normalize_source
-from effects.base import Effect, EffectContext, EffectOutput, scratch
-from effects.kernels import blur, blur_box
-from effects.params import param
-from effects.registry import register
+from effects.core.background_source import background_frame, normalize_source
+from effects.core.base import Effect, EffectContext, EffectOutput, scratch
+from effects.core.kernels import blur, blur_box
+from effects.core.params import param
+from effects.core.registry import register
 
 FIT_MODES: tuple[str, ...] = ("cover", "contain", "stretch")
 
@@ -22,7 +22,7 @@ class ReplaceBackground(Effect):
     """Replace the region (typically ``~subject``) with another background.
 
     ``source`` is ``solid:COLOR``, ``gradient:START,END[,DIRECTION]`` or an image
-    or video file (see :mod:`effects.background_source`). ``light_wrap`` lets
+    or video file (see :mod:`effects.core.background_source`). ``light_wrap`` lets
     the new background's light spill over the subject's edge (the pixels just
     outside the region), so the subject sits in the scene instead of on it.
     """

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput
-from effects.colors import solid_image
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput
+from effects.core.colors import solid_image
+from effects.core.params import param
+from effects.core.registry import register
 
 
 @register

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, mask_box, scratch
-from effects.kernels import blur
-from effects.object_regions import object_areas
-from effects.params import param
-from effects.registry import register
+from effects.core.base import Effect, EffectContext, EffectOutput, mask_box, scratch
+from effects.core.kernels import blur
+from effects.core.object_regions import object_areas
+from effects.core.params import param
+from effects.core.registry import register
 
 SPOTLIGHT_SHAPES: tuple[str, ...] = ("mask", "ellipse")
 # The ellipse around an object's box is this much larger than the box.

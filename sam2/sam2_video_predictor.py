@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 
 from sam2.configs import SAM2Config
-from sam2.modeling.fast_memory_attention import PRECISIONS as TRACKING_PRECISIONS
-from sam2.modeling.fast_memory_attention import FastMemoryAttention
+from sam2.modeling.fast.memory_attention import PRECISIONS as TRACKING_PRECISIONS
+from sam2.modeling.fast.memory_attention import FastMemoryAttention
 from sam2.modeling.sam2_base import SAM2Base
 from sam2.modeling.tracking import (
     NO_OBJ_SCORE,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -105,17 +106,34 @@ class FolderFrames(FrameProvider):
             return np.asarray(image.convert("RGB"))
 
 
+class FrameReader(Protocol):
+    """A video opened for random access: what :class:`VideoFileFrames` decodes from.
+
+    :class:`~sam2.video_file.PyAVFileReader` is sam2's own; an application with its own
+    reader (vfx) plugs it in by passing ``VideoFileFrames(its_reader)`` to ``init_state``.
+    """
+
+    frame_count: int
+    height: int
+    width: int
+
+    def read(self, index: int) -> np.ndarray:
+        """Frame ``index`` as ``[H, W, 3]`` uint8 RGB."""
+        ...
+
+    def close(self) -> None:
+        """Release the file."""
+        ...
+
+
 class VideoFileFrames(FrameProvider):
-    """A video file decoded with PyAV (through ``vfx.io.reader`` when vfx is installed, which
-    applies the display rotation). Sequential reads decode each frame once; a read going
-    backwards decodes the ``chunk`` frames that end at it in one pass and keeps them."""
+    """A video file's frames from a :class:`FrameReader` (sam2's own PyAV reader by default).
+    Sequential reads decode each frame once; a read going backwards decodes the ``chunk``
+    frames that end at it in one pass and keeps them."""
 
-    def __init__(self, path: Path, chunk: int = 8) -> None:
-        from vfx.io.reader import open_video
-
-        self._reader = open_video(path)
-        info = self._reader.info
-        self.num_frames, self.height, self.width = info.frame_count, info.height, info.width
+    def __init__(self, reader: FrameReader, chunk: int = 8) -> None:
+        self._reader = reader
+        self.num_frames, self.height, self.width = reader.frame_count, reader.height, reader.width
         self._chunk = chunk
         self._window: OrderedDict[int, np.ndarray] = OrderedDict()
 
@@ -181,7 +199,10 @@ class StreamFrames(FrameProvider):
 
 
 def open_frames(video: object) -> FrameProvider:
-    """A :class:`FrameProvider` for a video file, frame folder, array/list or iterator."""
+    """A :class:`FrameProvider` for a video file, frame folder, array/list or iterator
+    (a :class:`FrameProvider` is used as it is)."""
+    if isinstance(video, FrameProvider):
+        return video
     if isinstance(video, (str, os.PathLike)):
         path = Path(video)
         if path.is_dir():
@@ -190,7 +211,9 @@ def open_frames(video: object) -> FrameProvider:
             raise FileNotFoundError(f"no video file or frame folder at {path}")
         if path.suffix.lower() in _IMAGE_SUFFIXES:
             raise ValueError(f"{path} is a single image; pass a folder of frames or a video")
-        return VideoFileFrames(path)
+        from sam2.video_file import PyAVFileReader
+
+        return VideoFileFrames(PyAVFileReader(path))
     if isinstance(video, np.ndarray):
         if video.ndim != 4:
             raise ValueError(f"a frame array must be [T, H, W, 3] uint8, got shape {video.shape}")

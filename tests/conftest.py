@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vfx.synthetic import write_scene_video
+from vfx.demo.synthetic import write_scene_video
 
 
 @pytest.fixture

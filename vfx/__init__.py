@@ -19,21 +19,21 @@ from vfx.errors import VfxError
 if TYPE_CHECKING:
     from vfx.api import render, track
     from vfx.presets import Preset, list_presets, load_preset
-    from vfx.preview import preview
-    from vfx.prompts import parse_prompts
-    from vfx.render_pipeline import RenderResult
+    from vfx.prompts.parsing import parse_prompts
+    from vfx.rendering.pipeline import RenderResult
+    from vfx.rendering.preview import preview
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
-    "preview": "vfx.preview",
-    "parse_prompts": "vfx.prompts",
+    "preview": "vfx.rendering.preview",
+    "parse_prompts": "vfx.prompts.parsing",
     "Preset": "vfx.presets",
     "list_presets": "vfx.presets",
     "load_preset": "vfx.presets",
-    "RenderResult": "vfx.render_pipeline",
+    "RenderResult": "vfx.rendering.pipeline",
 }
 
 __all__ = [

@@ -23,13 +23,13 @@ import numpy as np
 from vfx.errors import VfxError
 from vfx.frame_range import reader_range
 from vfx.io.atomic import check_output_path
-from vfx.mask_choice import check_one_source, mask_source
 from vfx.presets import MaskSpec, Preset, load_preset
-from vfx.prompts import validate_prompts
-from vfx.prompts_model import ObjectPrompts
-from vfx.render_pipeline import RenderResult, render_video
+from vfx.prompts.model import ObjectPrompts
+from vfx.prompts.parsing import validate_prompts
+from vfx.rendering.pipeline import RenderResult, render_video
 from vfx.sources.base import MaskSource
-from vfx.tracking import Tracker, TrackingOptions, check_prompts_in_range, copy_store
+from vfx.sources.choice import check_one_source, mask_source
+from vfx.sources.tracking import Tracker, TrackingOptions, check_prompts_in_range, copy_store
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
@@ -90,7 +90,7 @@ def render(
             are cached and reused by later renders.
         model, checkpoint, device: which SAM 2 runs where.
         precision: ``fp32`` (exact) or ``bf16`` (faster on CPUs with native bf16); see
-            :data:`vfx.tracking.PRECISIONS`.
+            :data:`vfx.sources.tracking.PRECISIONS`.
         overrides: ``LAYER.PARAM=VALUE`` preset overrides.
         force: overwrite an existing output.
         progress: show progress bars.

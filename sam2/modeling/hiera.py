@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sam2.modeling.attention import bf16_attention
-from sam2.modeling.fused_linear import linear
+from sam2.modeling.fast.fused_linear import linear
 from sam2.modeling.layers import MLP
 
 

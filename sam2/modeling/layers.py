@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sam2.modeling.fused_linear import activation_name, linear
+from sam2.modeling.fast.fused_linear import activation_name, linear
 
 
 class MLP(nn.Module):

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from sam2.modeling.attention import RoPEAttention
-from sam2.modeling.fused_linear import linear
+from sam2.modeling.fast.fused_linear import linear
 
 
 def single_level(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sam2.modeling.fused_linear import linear
+from sam2.modeling.fast.fused_linear import linear
 from sam2.modeling.layers import LayerNorm2d
 from sam2.modeling.position_encoding import PositionEmbeddingSine
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from vfx.cli import main
-from vfx.cli.demo_cmd import write_mask_folders
-from vfx.synthetic import write_scene_video
+from vfx.demo.run import write_mask_folders
+from vfx.demo.synthetic import write_scene_video
 
 WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 24, 24
 

@@ -126,7 +126,7 @@ def test_prompt_beyond_the_last_frame(capsys, clip: Clip, out_dir):
 
 def test_output_equal_to_input(capsys, tmp_path):
     video = tmp_path / "same.mp4"
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     write_scene_video(video, 64, 48, 4, 24)
     _check_refused(
@@ -206,7 +206,7 @@ def test_two_mask_sources_are_refused_before_anything_runs(capsys, clip: Clip, o
 
 
 def test_masks_of_another_length_are_refused(capsys, clip: Clip, tmp_path, out_dir):
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     short = tmp_path / "short.mp4"
     write_scene_video(short, 160, 96, 5, 24)

@@ -98,7 +98,7 @@ def test_preview_frame_out_of_range(clip: Clip, tmp_path, capsys):
 
 
 def test_demo_renders_its_presets_offline(tmp_path: Path, capsys):
-    from vfx.cli.demo_cmd import DEMO_RENDERS
+    from vfx.demo.run import DEMO_RENDERS
 
     out = tmp_path / "demo"
     code, stdout, err = run_vfx(["demo", "-o", str(out), "--quiet"], capsys)
@@ -120,8 +120,8 @@ def test_demo_with_sam2_but_no_checkpoint_says_how_to_get_one(tmp_path: Path, ca
 
 
 def test_demo_clicks_land_inside_each_object():
-    from vfx.cli.demo_cmd import object_clicks
-    from vfx.synthetic import scene_frames
+    from vfx.demo.run import object_clicks
+    from vfx.demo.synthetic import scene_frames
 
     masks = next(scene_frames(160, 96, 4, 3, None)).masks
     clicks = object_clicks(masks)

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from vfx.presets import list_presets
-from vfx.presets.loading import shipped_dir
+from vfx.presets.shipped import shipped_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -101,7 +101,7 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
 def _prepare_media(clone: Path, clip_name: str) -> None:
     from sam2.testing import write_random_checkpoint
     from vfx.cli.demo_cmd import write_mask_folders
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     masks = write_scene_video(clone / clip_name, 640, 360, 3, 12, objects=1, background=None)
     write_mask_folders(masks, clone / "masks")

@@ -161,7 +161,7 @@ def test_cutout_to_png_folder_has_alpha_from_the_masks(clip: Clip, tmp_path: Pat
 
 
 def test_chroma_key_source_renders(tmp_path: Path):
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     video = tmp_path / "green.mp4"
     masks = write_scene_video(video, 96, 64, 6, 24)

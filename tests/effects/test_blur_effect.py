@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from effects import Blur, EffectContext
-from effects.kernels import blur
+from effects.core.kernels import blur
 
 
 def _checker(size: int = 96) -> np.ndarray:

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from effects import Edges, EffectContext, Pixelate, Recolor, ReplaceBackground, Spotlight
-from effects.base import scratch
-from effects.colors import solid_image
-from effects.cube_lut import apply_dense, dense_table, parse_cube
-from effects.kernels import blur, blur_box, blur_within, halve
+from effects.core.base import scratch
+from effects.core.colors import solid_image
+from effects.core.cube_lut import apply_dense, dense_table, parse_cube
+from effects.core.kernels import blur, blur_box, blur_within, halve
 from effects.pixelate import block_means
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from effects import EFFECTS, Blur, Effect, EffectContext, EffectOutput, build_effect, get_effect
-from effects.registry import register
+from effects.core.registry import register
 from vfx.errors import VfxError
 
 

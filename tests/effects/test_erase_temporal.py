@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 import vfx
-from effects.background_plate import BackgroundPlate
+from effects.core.background_plate import BackgroundPlate
 
 W, H, T, R = 192, 112, 16, 26
 
@@ -77,7 +77,7 @@ def test_temporal_fill_shows_the_background_the_disc_hid(tmp_path: Path) -> None
 
 def test_a_moving_camera_falls_back_to_inpainting(tmp_path: Path) -> None:
     """A plate that disagrees with the frame around the hole is not pasted in."""
-    from effects.base import EffectContext
+    from effects.core.base import EffectContext
     from effects.erase import Erase
 
     background = textured_background()
@@ -86,7 +86,7 @@ def test_a_moving_camera_falls_back_to_inpainting(tmp_path: Path) -> None:
     cv2.circle(alpha, (W // 2, H // 2), R, 1.0, -1)
     frame[alpha > 0] = (230, 60, 40)
     known = np.ones((H, W), bool)
-    from effects.background_plate import PlateView
+    from effects.core.background_plate import PlateView
 
     ctx = EffectContext.build({1: alpha}, background=PlateView(background, known))
     out = Erase(grow=2).apply(frame, alpha, ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from effects import EffectContext, Outline
-from effects.colors import object_color
+from effects.core.colors import object_color
 
 
 def _square() -> np.ndarray:

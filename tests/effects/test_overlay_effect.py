@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from effects import EffectContext, Overlay
-from effects.colors import object_color
+from effects.core.colors import object_color
 
 
 def _two_objects() -> dict[int, np.ndarray]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from effects import EffectContext, Recolor
-from effects.cube_lut import apply_dense, dense_table, parse_cube, read_cube
+from effects.core.cube_lut import apply_dense, dense_table, parse_cube, read_cube
 from vfx.errors import VfxError
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from effects import EffectContext, ReplaceBackground
-from effects.background_source import normalize_source
+from effects.core.background_source import normalize_source
+from vfx.demo.synthetic import write_scene_video
 from vfx.errors import VfxError
-from vfx.synthetic import write_scene_video
 
 
 def _run(

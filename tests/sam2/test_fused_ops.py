@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sam2.modeling.fused_linear import activation_name, linear
+from sam2.modeling.fast.fused_linear import activation_name, linear
 from sam2.modeling.hiera import _max_pool_hw
 from sam2.modeling.layers import LayerNorm2d
 from sam2.modeling.memory_encoder import MemoryEncoder
@@ -98,7 +98,7 @@ def test_native_bf16_reads_the_cpu_flags(tmp_path, flags, expected) -> None:
 
 @pytest.fixture
 def folded():
-    from sam2.modeling import folded_attention
+    from sam2.modeling.fast import folded_attention
 
     if not folded_attention.available():
         pytest.skip("no C compiler: the folded attention's kernel cannot be built here")
@@ -123,7 +123,7 @@ def test_folded_attention_matches_sdpa_over_the_memory(folded, score_scale, tole
 
 def test_memory_attention_without_the_kernel_uses_sdpa(folded, monkeypatch) -> None:
     """``SAM2_NO_NATIVE=1`` turns the kernel off; both paths give the module's result."""
-    from sam2.modeling.fast_memory_attention import FastMemoryAttention
+    from sam2.modeling.fast.memory_attention import FastMemoryAttention
     from sam2.modeling.memory_attention import MemoryAttention
 
     torch.manual_seed(0)

@@ -22,7 +22,7 @@ from reference_video_worker import REFERENCE_PYTHON, run_reference, run_scenario
 
 from sam2.build_sam import build_sam2_video_predictor
 from sam2.testing import write_random_checkpoint
-from vfx.synthetic import scene_frames
+from vfx.demo.synthetic import scene_frames
 
 LOGIT_ATOL = 1e-4  # logits reach ~+-30
 FRAMES = 5

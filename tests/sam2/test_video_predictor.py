@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from sam2.configs import SAM2Config
-from sam2.modeling.fast_memory_attention import FastMemoryAttention
+from sam2.modeling.fast.memory_attention import FastMemoryAttention
 from sam2.modeling.tracking import HeadOutputs
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from sam2.testing import randomize_
 from sam2.video_state import FrameOutput
-from vfx.synthetic import scene_frames
+from vfx.demo.synthetic import scene_frames
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ def test_async_loading_prefetches_the_next_frame() -> None:
 
 
 def test_video_file_reads_backwards_like_forwards(tmp_path: Path) -> None:
-    from vfx.synthetic import write_scene_video
+    from vfx.demo.synthetic import write_scene_video
 
     write_scene_video(tmp_path / "clip.mp4", width=64, height=48, frames=12, audio=False)
     forward = open_frames(tmp_path / "clip.mp4")
@@ -110,3 +110,23 @@ def test_video_file_reads_backwards_like_forwards(tmp_path: Path) -> None:
         np.testing.assert_array_equal(backward.get(index), frames[index])
     assert len(backward._window) <= 16  # a bounded window, not the whole video
     assert not np.array_equal(frames[0], frames[11])
+
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_own_reader_matches_vfx_reader_in_any_order(tmp_path: Path, rotation: int) -> None:
+    """sam2 reads files itself (it imports nothing from vfx); it must see what vfx sees."""
+    from sam2.video_file import PyAVFileReader
+    from tests.vfx.io.clip_makers import write_clip
+    from vfx.io.reader import open_video
+
+    path = write_clip(tmp_path / "clip.mp4", frames=20, gop=3, rotation=rotation)
+    own = PyAVFileReader(path)
+    with open_video(path) as vfx_reader:
+        assert (own.frame_count, own.height, own.width) == (
+            vfx_reader.info.frame_count, vfx_reader.info.height, vfx_reader.info.width
+        )
+        for index in (0, 1, 2, 17, 5, 4, 19, 3, 10, 11, 0):
+            np.testing.assert_array_equal(own.read(index), vfx_reader.read(index))
+    with pytest.raises(IndexError):
+        own.read(20)
+    own.close()

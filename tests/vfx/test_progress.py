@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vfx.demo.synthetic import write_scene_video
 from vfx.io.reader import open_video
 from vfx.progress import ESTIMATING, EtaEstimator, Progress, format_duration
-from vfx.prompts import parse_prompts
-from vfx.synthetic import write_scene_video
-from vfx.tracking import Tracker, track_cached
+from vfx.prompts.parsing import parse_prompts
+from vfx.sources.tracking import Tracker, track_cached
 
 FRAMES = 40
 SLOW, STEADY = 8.0, 0.5  # seconds per frame: the first two frames, then the rest

@@ -6,10 +6,10 @@ import click
 
 from vfx.cli.range_options import range_options
 from vfx.errors import VfxError
-from vfx.exporters import FORMATS, export_masks
-from vfx.exporters.conform import FRAME_MODES, SIDE_MODES
-from vfx.exporters.export import check_format
-from vfx.exporters.job import COMBINES
+from vfx.mask_formats import FORMATS, export_masks
+from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
+from vfx.mask_formats.export import check_format
+from vfx.mask_formats.job import COMBINES
 from vfx.sources.base import MaskSource
 
 

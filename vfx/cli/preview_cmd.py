@@ -59,8 +59,8 @@ def preview(
     Example:
       vfx preview clip.mp4 --frame 0 -o check.png --point 0:320,240 --preset color-splash
     """
-    from vfx.preview import preview as write_preview
-    from vfx.prompts import parse_prompts
+    from vfx.prompts.parsing import parse_prompts
+    from vfx.rendering.preview import preview as write_preview
 
     prompts = parse_prompts(points, boxes, prompts_file)
     notes = write_preview(

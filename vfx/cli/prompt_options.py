@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from vfx.tracking import PRECISIONS
+from vfx.sources.tracking import PRECISIONS
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -75,7 +75,7 @@ def render(
       vfx render clip.mp4 -o try.mp4 --preset background-blur --point 48:320,240 --start 2s --end 4s
     """
     from vfx.api import render as render_video
-    from vfx.prompts import parse_prompts
+    from vfx.prompts.parsing import parse_prompts
 
     prompts = parse_prompts(points, boxes, prompts_file)
     result = render_video(

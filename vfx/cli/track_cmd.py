@@ -49,7 +49,7 @@ def track(
       vfx track clip.mp4 -o clip.masklets --point 0:320,240 --point 0:500,200:2
     """
     from vfx.api import track as track_video
-    from vfx.prompts import parse_prompts
+    from vfx.prompts.parsing import parse_prompts
 
     prompts = parse_prompts(points, boxes, prompts_file)
     store = track_video(

@@ -28,7 +28,7 @@ True
 
 from __future__ import annotations
 
-from vfx.graph.blending import BLEND_MODES, blend_pixels, mix
+from effects.core.blending import BLEND_MODES, blend_pixels, mix
 from vfx.graph.compositor import Graph, Layer
 from vfx.graph.region_expressions import Region, parse_region
 

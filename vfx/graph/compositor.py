@@ -4,7 +4,7 @@ One call of :meth:`Graph.render_frame` does all of a frame's work in numpy and
 OpenCV: evaluate each layer's region, let the effect paint, blend the paint
 over the running frame. The running frame is one private uint8 buffer that
 every layer updates in place. Regions and effects keep their working arrays
-in the context's cache (:func:`effects.base.scratch`) and reuse them from frame
+in the context's cache (:func:`effects.core.base.scratch`) and reuse them from frame
 to frame, and pointwise effects render only the bounding box of their region.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from effects.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box, scratch
-from effects.registry import get_effect
+from effects.core.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box, scratch
+from effects.core.blending import check_blend, composite, stack_alpha
+from effects.core.registry import get_effect
 from vfx.errors import VfxError
-from vfx.graph.blending import check_blend, composite, stack_alpha
 from vfx.graph.region_expressions import Region, parse_region
 
 LAYER_KEYS = ("effect", "params", "region", "blend", "opacity")

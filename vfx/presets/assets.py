@@ -26,7 +26,7 @@ GENERATORS = ("drifting-lights",)
 
 def assets_dir() -> Path:
     """The folder of the shipped asset descriptions."""
-    from vfx.presets.loading import shipped_dir
+    from vfx.presets.shipped import shipped_dir
 
     return shipped_dir() / "assets"
 
@@ -67,7 +67,7 @@ def drifting_lights_frame(spec: dict[str, Any], index: int) -> np.ndarray:
     The motion is periodic in ``spec["frames"]``, so the video loops without a jump.
     Lights are drawn at a quarter of the size and scaled up (they are blurry anyway).
     """
-    from effects.colors import parse_color
+    from effects.core.colors import parse_color
 
     width, height, frames = int(spec["width"]), int(spec["height"]), int(spec["frames"])
     small_w, small_h = max(width // 4, 8), max(height // 4, 8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from effects.params import ParamSpec
+from effects.core.params import ParamSpec
 from vfx.presets.preset import Preset
 
 _KIND_ORDER = ("float", "int", "choice", "bool")

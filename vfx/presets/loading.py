@@ -9,7 +9,6 @@ one :class:`VfxError`, each prefixed with where it is (``layer 1 (blur)``).
 from __future__ import annotations
 
 import difflib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import yaml
 
 from vfx.errors import VfxError
 from vfx.presets.preset import LayerSpec, MaskSpec, OutputSpec, Preset
+from vfx.presets.shipped import shipped_dir
 
 PRESET_KEYS = ("name", "description", "masks", "layers", "output")
 MASK_KEYS = ("objects", "smooth", "refine")
@@ -32,11 +32,6 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
-
-
-def shipped_dir() -> Path:
-    """The folder of the shipped presets (the ``presets`` package) and their ``assets/``."""
-    return Path(str(resources.files("presets")))
 
 
 def _shipped_files() -> dict[str, Path]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -31,9 +30,10 @@ import numpy as np
 from PIL import Image
 
 from vfx.errors import VfxError
+from vfx.mask_formats.imported_masks import ImportedMasks
+from vfx.mask_formats.mask_video import GrayVideo, gray_to_alpha
+from vfx.mask_formats.sidecar import check_description, object_names, read_sidecar
 from vfx.masks.masklet_store import META_FILE, MaskletStore
-from vfx.sources.mask_video import GrayVideo, gray_to_alpha
-from vfx.sources.sidecar import check_description, object_names, read_sidecar
 
 LABELS_PREFIX = "labels:"
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
@@ -41,60 +41,6 @@ LOSSY_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".webp"})
 VIDEO_SUFFIXES = frozenset({".mkv", ".mp4", ".mov", ".avi", ".webm", ".m4v", ".nut"})
 _OBJECT_NAME = re.compile(r"^(\d+)(?:[_-](.+))?$")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
-
-Reader = Callable[[int], dict[int, np.ndarray]]
-
-
-class ImportedMasks:
-    """A :class:`~vfx.sources.base.MaskSource` over masks read from disk.
-
-    Attributes:
-        path: what was imported.
-        object_ids: object ids, ascending.
-        names: display name per object id.
-        frame_count: number of frames.
-        size: ``(width, height)`` of every mask.
-        fps: frame rate if the input records one (mask videos, vfx exports), else ``None``.
-        description: the vfx export description found with the masks, or ``{}``.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        names: dict[int, str],
-        frame_count: int,
-        size: tuple[int, int],
-        read: Reader,
-        fps: float | None = None,
-        description: dict | None = None,
-    ) -> None:
-        self.path = path
-        self.object_ids = sorted(names)
-        self.names = {i: names[i] for i in self.object_ids}
-        self.frame_count = frame_count
-        self.size = size
-        self.fps = fps
-        self.description = description or {}
-        self._read = read
-
-    @property
-    def video_path(self) -> Path | None:
-        """The source video the masks were exported from, if the export recorded it.
-
-        ``None`` for conformed exports (vace, comfy), whose frames no longer match it.
-        """
-        video = self.description.get("source_video")
-        return Path(video) if video and "conform" not in self.description else None
-
-    def masks_at(self, index: int, frame: np.ndarray | None = None) -> dict[int, np.ndarray]:
-        """``{object_id: [H, W] float32 0..1}`` for frame ``index``; ``frame`` is ignored."""
-        if not 0 <= index < self.frame_count:
-            raise VfxError(
-                f"frame {index} is outside the masks {self.path} ({self.frame_count} frames); "
-                "import masks that cover every frame of the video"
-            )
-        return self._read(index)
-
 
 def load_masks(
     path: str | Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None
@@ -143,11 +89,11 @@ def _open(target: Path, labels: bool) -> ImportedMasks:
     if target.is_file():
         suffix = target.suffix.lower()
         if suffix == ".npz":
-            from vfx.exporters.npz import open_npz_masks
+            from vfx.mask_formats.npz import open_npz_masks
 
             return open_npz_masks(target)
         if suffix == ".json":
-            from vfx.exporters.coco_rle import open_coco_masks
+            from vfx.mask_formats.coco_rle import open_coco_masks
 
             return open_coco_masks(target)
         video = GrayVideo(target)

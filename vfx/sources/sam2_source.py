@@ -1,7 +1,7 @@
 """SAM 2 tracking as a vfx mask source: prompts in, per-object probabilities out.
 
 :func:`track_objects` drives a :class:`sam2.sam2_video_predictor.SAM2VideoPredictor` from
-:class:`~vfx.prompts_model.ObjectPrompts` and yields every frame's probabilities;
+:class:`~vfx.prompts.model.ObjectPrompts` and yields every frame's probabilities;
 :func:`track_to_store` writes them into a :class:`~vfx.masks.MaskletStore` (which is itself a
 mask source). Every prompted frame is a conditioning frame, so a correction on a later frame
 persists; tracking runs forward from the first prompted frame and, when that is not frame 0,
@@ -21,10 +21,37 @@ from tqdm import tqdm
 
 from vfx.errors import VfxError
 from vfx.masks import MaskletStore
-from vfx.prompts_model import FramePrompt, ObjectPrompts
+from vfx.prompts.model import FramePrompt, ObjectPrompts
 
 if TYPE_CHECKING:
     from sam2.sam2_video_predictor import SAM2VideoPredictor
+
+
+class _ReaderForSam2:
+    """A vfx :class:`~vfx.io.video_source.VideoReader` as sam2's ``FrameReader`` protocol."""
+
+    def __init__(self, path: Path) -> None:
+        from vfx.io.reader import open_video
+
+        self._reader = open_video(path)
+        info = self._reader.info
+        self.frame_count, self.height, self.width = info.frame_count, info.height, info.width
+
+    def read(self, index: int) -> np.ndarray:
+        return self._reader.read(index)
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def sam2_frames(video: Any) -> Any:
+    """What to give ``init_state``: a video file read by vfx's reader (exact seeking, rotation,
+    deep colour), anything else (frame folder, frames in memory, iterator) as it is."""
+    if isinstance(video, (str, Path)) and Path(video).is_file():
+        from sam2.video_state import VideoFileFrames
+
+        return VideoFileFrames(_ReaderForSam2(Path(video)))
+    return video
 
 
 def track_objects(
@@ -54,7 +81,7 @@ def track_objects(
     try:
         with torch.inference_mode(), _precision(predictor):
             phase("reading video and encoding frame 0")
-            state = predictor.init_state(video)
+            state = predictor.init_state(sam2_frames(video))
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
                     _check_in_video(obj, prompt, state.num_frames, state.video_width,

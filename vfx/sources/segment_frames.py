@@ -14,7 +14,7 @@ import numpy as np
 
 from vfx.frame_range import FrameRange
 from vfx.io.video_source import VideoInfo
-from vfx.prompts_model import ObjectPrompts
+from vfx.prompts.model import ObjectPrompts
 
 
 def shift_prompts(prompts: list[ObjectPrompts], offset: int) -> list[ObjectPrompts]:

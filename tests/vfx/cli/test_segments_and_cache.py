@@ -18,11 +18,11 @@ from click.testing import CliRunner
 
 import vfx
 from vfx.cli import cli
+from vfx.demo.synthetic import write_scene_video
 from vfx.io.reader import open_video
 from vfx.masks import MaskletStore
-from vfx.prompts import parse_prompts
-from vfx.synthetic import write_scene_video
-from vfx.tracking import Tracker
+from vfx.prompts.parsing import parse_prompts
+from vfx.sources.tracking import Tracker
 
 W, H, T, FPS = 64, 48, 24, 24
 
@@ -143,7 +143,7 @@ def test_export_a_segment(scene, tmp_path: Path):
 
 
 def test_preview_start_picks_the_frame(scene):
-    from vfx.preview import _chosen_frame
+    from vfx.rendering.preview import _chosen_frame
 
     video, _ = scene
     result = CliRunner().invoke(cli, ["preview", str(video), "-o", "p.png", "--start", "0.5s"])
@@ -194,7 +194,7 @@ def test_cache_list_show_clear(scene, tmp_path: Path):
 
 def test_track_cli_prints_where_the_masks_are_and_the_speed(scene, tmp_path, monkeypatch):
     video, masks = scene
-    from vfx import tracking
+    from vfx.sources import tracking
 
     monkeypatch.setattr(tracking, "choose_model", lambda model, checkpoint: None)
     monkeypatch.setattr(tracking, "sam2_tracker",

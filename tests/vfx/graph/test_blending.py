@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from effects import EffectOutput
+from effects.core.blending import BLEND_MODES, blend_pixels, check_blend, composite, mix
 from vfx.errors import VfxError
-from vfx.graph.blending import BLEND_MODES, blend_pixels, check_blend, composite, mix
 
 
 def _pixel(*values: int) -> np.ndarray:

@@ -18,8 +18,8 @@ from effects import (
     Recolor,
     Spotlight,
 )
+from effects.core.blending import _tile_runs, composite
 from vfx.graph import Graph, Layer, parse_region
-from vfx.graph.blending import _tile_runs, composite
 
 
 def _frame(height: int = 60, width: int = 90, seed: int = 4) -> np.ndarray:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vfx.demo.synthetic import GREEN_SCREEN, scene_frames
 from vfx.masks import smooth
-from vfx.synthetic import GREEN_SCREEN, scene_frames
 
 
 @pytest.mark.parametrize("background", [GREEN_SCREEN, None], ids=["green", "textured"])

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
+from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth
 from vfx.masks.window_rules import combine, hysteresis
-from vfx.synthetic import scene_frames
 
 HEIGHT, WIDTH = 48, 64
 

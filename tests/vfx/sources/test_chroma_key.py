@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from vfx.demo.synthetic import GREEN_SCREEN, scene_frames
 from vfx.errors import VfxError
 from vfx.io.reader import open_video
 from vfx.sources import ChromaKeySource, MaskSource, despill, parse_chroma_color
-from vfx.synthetic import GREEN_SCREEN, scene_frames
 
 
 def test_parse_chroma_color() -> None:

@@ -10,11 +10,11 @@ import pytest
 from sam2.configs import SAM2Config
 from sam2.sam2_video_predictor import SAM2VideoPredictor
 from sam2.testing import randomize_
+from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
-from vfx.prompts_model import FramePrompt, ObjectPrompts
+from vfx.prompts.model import FramePrompt, ObjectPrompts
 from vfx.sources.base import MaskSource
 from vfx.sources.sam2_source import track_objects, track_to_store
-from vfx.synthetic import scene_frames
 
 WIDTH, HEIGHT, FRAMES = 80, 48, 3
 

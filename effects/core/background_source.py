@@ -1,0 +1,121 @@
+"""What ``replace_background`` shows: a generated image, an image file, or a video file.
+
+A source is written as one string:
+
+- ``solid:COLOR`` or a bare ``#rrggbb`` — a flat colour;
+- ``gradient:START,END[,DIRECTION]`` — see the ``gradient`` effect
+  (e.g. ``gradient:#101830,#5078b0,radial``);
+- a file path (relative to the preset file, else the cwd): an image
+  (.png/.jpg/.jpeg/.bmp/.webp/.tif/.tiff), a video (any other extension PyAV
+  reads, e.g. .mp4/.mov/.webm/.mkv) or a folder of numbered frames. Videos are
+  read lazily, one frame per output frame; when they run out they loop or hold
+  their last frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from effects.core.base import EffectContext
+from effects.core.kernels import fit_image
+from effects.core.params import resolve_file
+from effects.gradient import Gradient
+from effects.solid import Solid
+from vfx.errors import VfxError
+from vfx.io.frame_folder import read_rgb
+from vfx.io.reader import VideoReader, open_video
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def normalize_source(value: object, base_dir: Path | None) -> str:
+    """Check a source string and return its canonical form (files as absolute paths).
+
+    Raises ``ValueError`` with the accepted forms when ``value`` is none of them.
+    """
+    if not isinstance(value, str | Path) or not str(value).strip():
+        raise ValueError(
+            "expected 'solid:COLOR', 'gradient:START,END[,DIR]' or a file path, got " + repr(value)
+        )
+    text = str(value).strip()
+    if text.startswith("#") or text.startswith(("solid:", "gradient:")):
+        generator = parse_generator(text)
+        return generator_spec(generator)
+    return resolve_file(text, base_dir, allow_dir=True)
+
+
+def parse_generator(text: str) -> Solid | Gradient:
+    """``solid:COLOR`` / ``#rrggbb`` / ``gradient:A,B[,DIR]`` -> a Solid or Gradient effect."""
+    try:
+        if text.startswith("#"):
+            return Solid(color=text)
+        kind, _, args = text.partition(":")
+        parts = [p.strip() for p in args.split(",")]
+        if kind == "solid" and len(parts) == 1:
+            return Solid(color=parts[0])
+        if kind == "gradient" and len(parts) in (2, 3):
+            return Gradient(*parts)
+    except VfxError as exc:
+        raise ValueError(f"bad source {text!r}: {exc}") from None
+    raise ValueError(
+        f"bad source {text!r}; write 'solid:COLOR' or 'gradient:START,END[,DIRECTION]'"
+    )
+
+
+def generator_spec(generator: Solid | Gradient) -> str:
+    """The source string of a Solid or Gradient effect (inverse of :func:`parse_generator`)."""
+    values = generator.params()
+    if isinstance(generator, Solid):
+        return f"solid:{values['color']}"
+    return f"gradient:{values['start']},{values['end']},{generator.direction}"
+
+
+@dataclass
+class _Opened:
+    """A source ready to produce frames; lives in ``EffectContext.cache``."""
+
+    generator: Solid | Gradient | None = None
+    image: np.ndarray | None = None
+    video: VideoReader | None = None
+
+
+def background_frame(
+    source: str,
+    size: tuple[int, int],
+    ctx: EffectContext,
+    *,
+    fit: str,
+    fill: tuple[int, int, int],
+    loop: bool,
+) -> np.ndarray:
+    """The ``[H, W, 3]`` uint8 background for ``ctx.frame_index`` at ``size`` ``(w, h)``.
+
+    Opened sources and fitted still images are kept in ``ctx.cache``.
+    """
+    opened = ctx.cache.get(("background", source))
+    if opened is None:
+        opened = ctx.cache[("background", source)] = _open(source)
+    if opened.generator is not None:
+        return opened.generator.generate(size, ctx)
+    if opened.image is not None:
+        key = ("background-fitted", source, size, fit, fill)
+        fitted = ctx.cache.get(key)
+        if fitted is None:
+            fitted = ctx.cache[key] = fit_image(opened.image, size, fit, fill)
+        return fitted
+    video = opened.video
+    assert video is not None
+    count = video.info.frame_count
+    index = ctx.frame_index % count if loop else min(ctx.frame_index, count - 1)
+    return fit_image(video.read(index), size, fit, fill)
+
+
+def _open(source: str) -> _Opened:
+    if source.startswith(("solid:", "gradient:", "#")):
+        return _Opened(generator=parse_generator(source))
+    if Path(source).suffix.lower() in IMAGE_SUFFIXES:
+        return _Opened(image=read_rgb(Path(source)))
+    return _Opened(video=open_video(source))

@@ -1,0 +1,207 @@
+"""Track once, render many: the masklet cache is hit on the second render.
+
+The tracker here is a TEST DOUBLE (``FakeTracker``): it returns the scene's
+exact masks instead of running SAM 2, so that the caching around tracking can
+be tested without model weights.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import vfx
+from vfx.demo.synthetic import write_scene_video
+from vfx.masks import MaskletStore, video_content_hash
+from vfx.prompts.parsing import parse_prompts
+from vfx.sources.tracking import Tracker, cached_store_dir
+
+W, H, T = 96, 64, 8
+
+
+class FakeTracker:
+    """Test double for SAM 2: counts loads, yields the known masks of each frame."""
+
+    def __init__(self, masks: np.ndarray) -> None:
+        self.masks = masks  # [T, N, H, W] bool
+        self.loads = 0
+
+    def tracker(self) -> Tracker:
+        return Tracker(model="fake-tracker", load=self._load, settings={"test": True})
+
+    def _load(self):
+        self.loads += 1
+
+        def run(info, prompts):
+            for t in range(info.frame_count):
+                yield t, {obj.id: self.masks[t, obj.id - 1].astype(np.float32) for obj in prompts}
+
+        return run
+
+
+@pytest.fixture
+def scene(tmp_path: Path):
+    video = tmp_path / "scene.mp4"
+    masks = write_scene_video(video, W, H, T, 24, background=None)
+    return video, masks
+
+
+def test_second_render_reuses_the_masklets(scene, tmp_path: Path):
+    video, masks = scene
+    fake = FakeTracker(masks)
+    prompts = parse_prompts(points=["0:30,30", "0:60,40:2"])
+    cache = tmp_path / "cache"
+    first = vfx.render(video, tmp_path / "a.mp4", preset="background-blur", prompts=prompts,
+                       cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
+    assert fake.loads == 1
+    store_dir = cached_store_dir(
+        video_content_hash(video), prompts, "fake-tracker", {"test": True}, cache
+    )
+    store = MaskletStore.open(store_dir)
+    assert store.object_ids == [1, 2]
+    assert store.meta["model"] == "fake-tracker"
+    assert store.meta["prompts"][0]["prompts"][0]["points"] == [[30.0, 30.0]]
+    np.testing.assert_allclose(store.read_object(2)[3], masks[3, 1], atol=1 / 255)
+
+    second = vfx.render(video, tmp_path / "b.mp4", preset="color-splash", prompts=prompts,
+                        cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
+    assert fake.loads == 1, "the second render tracked again instead of using the cache"
+    assert first.frames == second.frames == T
+
+
+def test_other_prompts_track_again(scene, tmp_path: Path):
+    video, masks = scene
+    fake = FakeTracker(masks)
+    cache = tmp_path / "cache"
+    for point in ("0:30,30", "0:31,30"):
+        vfx.track(video, parse_prompts(points=[point]), cache_dir=cache, tracker=fake.tracker(),
+                  progress=False)  # fmt: skip
+    assert fake.loads == 2
+    vfx.track(video, parse_prompts(points=["0:31,30"]), cache_dir=cache, tracker=fake.tracker(),
+              progress=False)  # fmt: skip
+    assert fake.loads == 2
+
+
+def test_track_writes_a_copy_that_render_accepts(scene, tmp_path: Path):
+    video, masks = scene
+    fake = FakeTracker(masks)
+    out = tmp_path / "clip.masklets"
+    store = vfx.track(video, parse_prompts(points=["0:30,30"]), out, cache_dir=tmp_path / "c",
+                      tracker=fake.tracker(), progress=False)  # fmt: skip
+    assert store.path == out
+    assert store.frame_count == T
+    result = vfx.render(video, tmp_path / "r.mp4", preset="spotlight", masks=out, progress=False)
+    assert result.frames == T
+
+
+def test_an_interrupted_store_is_tracked_again(scene, tmp_path: Path):
+    video, masks = scene
+    prompts = parse_prompts(points=["0:30,30"])
+    cache = tmp_path / "cache"
+
+    def broken_load():
+        def run(info, prompts):
+            yield 0, {1: masks[0, 0].astype(np.float32)}
+            raise KeyboardInterrupt
+
+        return run
+
+    with pytest.raises(KeyboardInterrupt):
+        broken = Tracker(model="fake-tracker", load=broken_load, settings={"test": True})
+        vfx.track(video, prompts, cache_dir=cache, tracker=broken, progress=False)
+    fake = FakeTracker(masks)
+    store = vfx.track(video, prompts, cache_dir=cache, tracker=fake.tracker(), progress=False)
+    assert fake.loads == 1
+    assert store.frame_count == T
+
+
+def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
+    """The real SAM 2 path (random tiny weights): checkpoint check, tracking, store, cache hit."""
+    from sam2.testing import write_random_checkpoint
+
+    video = tmp_path / "tiny.mp4"
+    write_scene_video(video, 64, 48, 3, 24)
+    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+    prompts = parse_prompts(points=["0:20,20"])
+    options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
+    store = vfx.track(video, prompts, **options)
+    assert store.frame_count == 3
+    assert store.object_ids == [1]
+    assert store.meta["model"].startswith("sam2.1_hiera_tiny:")
+    probs = store.read_object(1)
+    assert probs.shape == (3, 48, 64)
+    assert 0.0 < (probs > 0.5).mean() < 1.0  # random weights: neither all on nor all off
+    again = vfx.track(video, prompts, **options)
+    assert again.path == store.path
+
+
+def test_precision_is_checked_and_keys_the_cache(tmp_path: Path):
+    """A bad precision fails before any work; bf16 masklets never answer for fp32 ones."""
+    from vfx.errors import VfxError
+    from vfx.sources.tracking import ModelChoice, TrackingOptions, sam2_tracker
+
+    video = tmp_path / "tiny.mp4"
+    write_scene_video(video, 64, 48, 2, 24)
+    with pytest.raises(VfxError, match=r"precision 'fp16'.*fp32, bf16"):
+        vfx.track(video, parse_prompts(points=["0:20,20"]), precision="fp16")
+    with pytest.raises(VfxError, match="precision"):
+        TrackingOptions(precision="half")
+    choice = ModelChoice("sam2.1_hiera_tiny", tmp_path / "never-loaded.pt", "tiny:0")
+    exact, fast = sam2_tracker(choice), sam2_tracker(choice, precision="bf16")
+    assert exact.settings == {} and fast.settings == {"precision": "bf16"}
+    prompts = parse_prompts(points=["0:20,20"])
+    digest = video_content_hash(video)
+    assert cached_store_dir(digest, prompts, "m", exact.settings, tmp_path) != cached_store_dir(
+        digest, prompts, "m", fast.settings, tmp_path
+    )
+
+
+@pytest.mark.slow
+def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
+    """The real bf16 path (random tiny weights): runs end to end and agrees with fp32; on a CPU
+    without native bf16 it says that fp32 is faster there."""
+    import sam2.cpu_features
+    from sam2.testing import write_random_checkpoint
+
+    monkeypatch.setattr(sam2.cpu_features, "native_bf16", lambda: False)
+
+    video = tmp_path / "tiny.mp4"
+    write_scene_video(video, 64, 48, 3, 24)
+    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+    prompts = parse_prompts(points=["0:20,20"])
+    options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
+    exact = vfx.track(video, prompts, **options).read_object(1) > 0.5
+    assert "no native bf16" not in capsys.readouterr().err
+    fast_store = vfx.track(video, prompts, precision="bf16", **options)
+    assert "no native bf16" in capsys.readouterr().err
+    assert fast_store.meta["settings"] == {"precision": "bf16"}
+    fast = fast_store.read_object(1) > 0.5
+    assert 0.0 < fast.mean() < 1.0
+    iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
+    assert iou > 0.98
+
+
+def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
+    """A ``.partial-*`` store untouched for a day is a killed run's; a fresh one may be live."""
+    import os
+    import time
+
+    from vfx.sources.tracking import STALE_PARTIAL_SECONDS
+
+    video, masks = scene
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / ".abc.partial-x1"
+    live = cache / ".def.partial-x2"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "chunk.bin").write_bytes(b"x")
+    old = time.time() - STALE_PARTIAL_SECONDS - 60
+    os.utime(stale, (old, old))
+    fake = FakeTracker(masks)
+    vfx.track(video, parse_prompts(points=["0:10,10"]), cache_dir=cache, tracker=fake.tracker(),
+              progress=False)
+    assert not stale.exists()
+    assert live.exists() and (live / "chunk.bin").exists()

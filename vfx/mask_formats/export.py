@@ -1,0 +1,143 @@
+"""``export_masks``: one call from a mask source to a file or folder in a chosen format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vfx.errors import VfxError
+from vfx.io.atomic import check_output_path
+from vfx.mask_formats.coco_rle import write_coco_rle
+from vfx.mask_formats.comfy import write_comfy
+from vfx.mask_formats.conform import Conform
+from vfx.mask_formats.ffv1 import write_ffv1
+from vfx.mask_formats.job import ExportJob, prepare_job
+from vfx.mask_formats.npz import write_npz
+from vfx.mask_formats.png import write_png
+from vfx.mask_formats.vace import write_vace
+from vfx.sources.base import MaskSource
+
+_PLAIN: dict[str, Callable[[ExportJob, Path], int]] = {
+    "png": write_png,
+    "ffv1": write_ffv1,
+    "npz": write_npz,
+    "coco-rle": write_coco_rle,
+}
+_CONFORMED: dict[str, Callable[[ExportJob, Path, Conform], int]] = {
+    "vace": write_vace,
+    "comfy": write_comfy,
+}
+FORMATS = (*_PLAIN, *_CONFORMED)
+"""Format names, as ``--format`` takes them."""
+# Conform defaults per format: VACE must be conformed, ComfyUI only on request.
+_CONFORM_DEFAULTS = {"vace": ("pad", "pad"), "comfy": ("none", "none")}
+CONFORM_OPTIONS = ("frames", "sides", "fps")
+
+
+def check_format(name: str) -> None:
+    """Raise :class:`VfxError` unless ``name`` is one of :data:`FORMATS`."""
+    if name not in FORMATS:
+        raise VfxError(f"unknown mask format {name!r}; use one of {', '.join(FORMATS)}")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_masks` wrote.
+
+    Attributes:
+        path: the output file or folder.
+        format: the format name.
+        frame_count: frames written (after conforming, for vace and comfy).
+        objects: ``{id: name}`` of the exported masks (the label ids for label maps).
+    """
+
+    path: Path
+    format: str
+    frame_count: int
+    objects: dict[int, str]
+
+
+def export_masks(
+    source: MaskSource,
+    out: str | Path,
+    format: str,
+    *,
+    video: str | Path | None = None,
+    objects: list[int] | None = None,
+    combine: str | None = None,
+    dilate: float = 0,
+    feather: float = 0,
+    threshold: float | None = None,
+    invert: bool = False,
+    force: bool = False,
+    start: str | int | None = None,
+    end: str | int | None = None,
+    **format_options: object,
+) -> ExportResult:
+    """Export ``source``'s masks to ``out`` in ``format`` (see docs/mask-formats.md).
+
+    Args:
+        source: any mask source (a masklet store, imported masks, a chroma key).
+        out: output file or folder (written atomically).
+        format: one of :data:`FORMATS`.
+        video: the source video; needed by vace (and a chroma key), optional
+            for comfy (adds the frames); a store's recorded video is the default.
+        objects: object ids to export (default all).
+        combine: ``"separate"`` (one mask per object), ``"union"`` (one mask) or
+            ``"labels"`` (label maps); default union for vace/comfy, else separate.
+        dilate, feather: pixels to grow each mask by, and to soften its edge by.
+        threshold: binarise probabilities at this level first (default: keep soft).
+        invert: swap the region and the rest (after combining).
+        force: overwrite an existing output.
+        start, end: export only this segment: frames (``48``) or times (``2s``); ``end``
+            is exclusive.
+        format_options: vace and comfy only: ``frames`` ("pad", "trim", "none"),
+            ``sides`` ("pad", "resize", "none"), ``fps`` (target frame rate).
+    """
+    check_format(format)
+    options = {k: v for k, v in format_options.items() if v is not None}
+    unknown = sorted(set(options) - set(CONFORM_OPTIONS))
+    if unknown:
+        raise VfxError(
+            f"unknown export option {unknown[0]!r}; allowed: {', '.join(CONFORM_OPTIONS)}"
+        )
+    if options and format not in _CONFORMED:
+        given = ", ".join(f"--{k}" for k in options)
+        raise VfxError(f"{given} apply to the vace and comfy formats only; drop them for {format}")
+    path = check_output_path(out, force=force, inputs=(video, getattr(source, "path", None)))
+    conform = None
+    if format in _CONFORMED:
+        frames_mode, sides_mode = _CONFORM_DEFAULTS[format]
+        conform = Conform(
+            frames=str(options.get("frames", frames_mode)),
+            sides=str(options.get("sides", sides_mode)),
+            fps=float(options["fps"]) if "fps" in options else None,
+        )
+        combine = _one_mask(format, combine, objects or source.object_ids)
+    job = prepare_job(
+        source,
+        video=video,
+        objects=objects,
+        combine=combine or "separate",
+        dilate=dilate,
+        feather=feather,
+        threshold=threshold,
+        invert=invert,
+        start=start,
+        end=end,
+    )
+    if conform is not None:
+        count = _CONFORMED[format](job, path, conform)
+    else:
+        count = _PLAIN[format](job, path)
+    return ExportResult(path, format, count, dict(job.objects))
+
+
+def _one_mask(format: str, combine: str | None, selected: list[int]) -> str:
+    """The combine mode of a one-mask format: union (one object "separate" is the same)."""
+    if combine == "labels":
+        raise VfxError(f"{format} takes one mask; use --combine union")
+    if combine == "separate" and len(set(selected)) > 1:
+        raise VfxError(f"{format} takes one mask; use --combine union or pick one with --objects")
+    return "union"

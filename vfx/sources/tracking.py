@@ -1,0 +1,396 @@
+"""Track once, render many: SAM 2 tracking into the masklet cache.
+
+:func:`track_cached` looks the masklets up by a key made of the video's content
+hash, the prompts, the model (name and checkpoint identity) and the tracker's
+settings (:func:`vfx.masks.masklet_cache_key`). On a hit the store is reused and
+no model loads; on a miss the tracker runs and writes the store, which is marked
+complete only when tracking finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
+from vfx.io.atomic import atomic_output
+from vfx.io.video_source import VideoInfo
+from vfx.masks import (
+    MaskletStore,
+    default_cache_root,
+    find_cached_store,
+    masklet_cache_key,
+    video_content_hash,
+)
+from vfx.progress import Progress
+from vfx.prompts.model import ObjectPrompts
+from vfx.prompts.parsing import prompts_identity
+
+# Tried in order when no --model is given: the first one found on disk is used.
+MODEL_PREFERENCE = (
+    "sam2.1_hiera_tiny",
+    "sam2.1_hiera_small",
+    "sam2.1_hiera_base_plus",
+    "sam2.1_hiera_large",
+    "sam2_hiera_tiny",
+    "sam2_hiera_small",
+    "sam2_hiera_base_plus",
+    "sam2_hiera_large",
+)
+
+TrackFn = Callable[..., Iterator[tuple[int, dict[int, np.ndarray]]]]
+"""``run(info, prompts)`` tracks through the video ``info.path``, yielding
+``(frame, {obj_id: [H, W] float32 0..1})``; ``run(info, prompts, frames=FrameRange)`` tracks
+only that segment (frame indices stay the video's). A segment is asked for only when the
+user gives ``--start``/``--end``."""
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """A tracker, described by what identifies its output for the cache.
+
+    Attributes:
+        model: the model identity (name and checkpoint hash).
+        load: builds the tracking function (loads weights); called only on a
+            cache miss, so a hit never loads a model.
+        settings: tracker settings that change the masks.
+    """
+
+    model: str
+    load: Callable[[], TrackFn]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A SAM 2 model resolved to its checkpoint, before any weights load."""
+
+    name: str
+    checkpoint: Path
+    identity: str
+
+
+def choose_model(model: str | None, checkpoint: str | Path | None) -> ModelChoice:
+    """Resolve ``--model``/``--checkpoint`` to a checkpoint file (cheap: no weights read).
+
+    Without ``model``, the first model of :data:`MODEL_PREFERENCE` found on disk is
+    used; an explicit ``checkpoint`` is the model its official file name says, or
+    else the model its contents are (which reads the file).
+
+    Raises:
+        VfxError: the model is unknown or no checkpoint is found; the message says
+            how to download one.
+    """
+    from vfx.checkpoints import MODELS, find_checkpoint, resolve_model, verify_checkpoint
+
+    if model is None and checkpoint is not None:
+        path = find_checkpoint(MODEL_PREFERENCE[0], checkpoint)  # checks that it exists
+        model = path.stem if path.stem in MODELS else verify_checkpoint(path).name
+    if model is None:
+        for candidate in MODEL_PREFERENCE:
+            try:
+                path = find_checkpoint(candidate)
+            except VfxError:
+                continue
+            return ModelChoice(candidate, path, f"{candidate}:{video_content_hash(path)}")
+        model = MODEL_PREFERENCE[0]
+    known = resolve_model(model)
+    path = find_checkpoint(known.name, checkpoint)
+    return ModelChoice(known.name, path, f"{known.name}:{video_content_hash(path)}")
+
+
+def cached_store_dir(
+    video_hash: str,
+    prompts: list[ObjectPrompts],
+    model_identity: str,
+    settings: dict[str, Any],
+    cache_dir: Path | None = None,
+) -> Path:
+    """Where the masklets for these inputs live in the cache (whether or not they exist yet).
+
+    ``video_hash`` is :func:`vfx.masks.video_content_hash` of the video file.
+    """
+    key = masklet_cache_key(video_hash, prompts_identity(prompts), model_identity, settings)
+    return (default_cache_root() if cache_dir is None else Path(cache_dir)) / key
+
+
+def _segment_settings(settings: dict[str, Any], frames: FrameRange | None) -> dict[str, Any]:
+    """Tracker settings plus the segment, when only part of the video is tracked."""
+    if frames is None or frames.whole:
+        return settings
+    return {**settings, "frames": frames.as_list()}
+
+
+def check_prompts_in_range(prompts: list[ObjectPrompts], frames: FrameRange) -> None:
+    """Raise :class:`VfxError` when a prompt lies outside the ``--start``/``--end`` segment."""
+    for obj in prompts:
+        for prompt in obj.prompts:
+            if not frames.start <= prompt.frame < frames.stop:
+                raise VfxError(
+                    f"object {obj.id} has a prompt on frame {prompt.frame}, outside the segment "
+                    f"{frames.start}..{frames.stop - 1} chosen by --start/--end; "
+                    "prompt a frame inside it"
+                )
+
+
+def track_cached(
+    info: VideoInfo,
+    prompts: list[ObjectPrompts],
+    tracker: Tracker,
+    cache_dir: Path | None = None,
+    frames: FrameRange | None = None,
+    progress: Progress | None = None,
+) -> MaskletStore:
+    """The masklets for ``prompts`` on the video ``info.path``: from the cache, or tracked now.
+
+    Args:
+        info: the video's metadata (its file, size, fps, frame count).
+        prompts: validated prompts.
+        tracker: the model identity and settings that key the cache, and how to
+            load it.
+        cache_dir: the cache root (default: ``vfx.masks`` default cache root).
+        frames: track only this segment (a store of the whole video is reused for it).
+        progress: where phases, the frame counter and notes go (default: stderr).
+
+    Returns:
+        The opened, complete :class:`~vfx.masks.MaskletStore`; its ``meta`` records the
+        video's absolute path and content hash, the segment and the tracking time.
+    """
+    progress = Progress() if progress is None else progress
+    video = Path(info.path).resolve()
+    if frames is not None:
+        check_prompts_in_range(prompts, frames)
+    video_hash = video_content_hash(video)
+    whole = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
+    settings = _segment_settings(tracker.settings, frames)
+    store_dir = cached_store_dir(video_hash, prompts, tracker.model, settings, cache_dir)
+    for candidate in dict.fromkeys([whole, store_dir]):
+        if find_cached_store(candidate.parent, candidate.name) is not None:
+            progress.note(f"reused tracking from {candidate}")
+            return MaskletStore.open(candidate)
+    if store_dir.exists():
+        shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(store_dir.parent)
+    run = tracker.load()
+    segment = frames if frames is not None and not frames.whole else None
+    total = info.frame_count if segment is None else segment.count
+    meta = {
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "frame_count": info.frame_count,
+        "objects": [{"id": obj.id, "name": obj.name} for obj in prompts],
+        "video": {"path": str(video), "hash": video_hash},
+        "model": tracker.model,
+        "prompts": prompts_identity(prompts),
+        "settings": settings,
+        "frames": [0, info.frame_count] if segment is None else segment.as_list(),
+    }
+    steps = run(info, prompts) if segment is None else run(info, prompts, frames=segment)
+    counter = progress.counter("tracking", total)
+    with MaskletStore.create(store_dir, meta) as writer:
+        for index, masks in steps:
+            writer.write_frame(index, masks)
+            counter.advance()
+        writer.meta["tracking_seconds"] = round(counter.seconds(), 3)
+    progress.note(
+        f"tracked {counter.done} frames in {counter.seconds():.1f} s "
+        f"({counter.seconds_per_step():.2f} s/frame); masks cached in {store_dir}"
+    )
+    return MaskletStore.open(store_dir)
+
+
+STALE_PARTIAL_SECONDS = 24 * 3600
+"""A cache entry still being written whose folder has not changed for this long belongs to a
+run that was killed outright (SIGKILL, power loss); Ctrl-C and SIGTERM clean up after
+themselves."""
+
+
+def remove_stale_partials(cache_root: Path, max_age_s: float = STALE_PARTIAL_SECONDS) -> None:
+    """Delete unfinished stores (``.<key>.partial-*``) in ``cache_root`` untouched for
+    ``max_age_s`` seconds; younger ones may belong to a run in another process."""
+    now = time.time()
+    for entry in cache_root.glob(".*.partial-*"):
+        try:
+            stale = now - entry.stat().st_mtime > max_age_s
+        except FileNotFoundError:  # its run just finished or cleaned up
+            continue
+        if stale and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def copy_store(store_dir: Path, output: Path) -> None:
+    """Copy a masklet store folder to ``output`` atomically."""
+    with atomic_output(output, directory=True) as tmp:
+        shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
+
+
+PRECISIONS = ("fp32", "bf16")
+"""SAM 2 arithmetic on the CPU: ``fp32`` matches the official model; ``bf16`` runs the image
+encoder and memory attention from bf16 matmuls (about 1.5x faster on CPUs with avx512_bf16 or
+AMX, much slower on CPUs without them; masks agree with fp32 to IoU ~0.999)."""
+
+
+def check_precision(precision: str) -> None:
+    """Raise :class:`VfxError` unless ``precision`` is one of :data:`PRECISIONS`."""
+    if precision not in PRECISIONS:
+        raise VfxError(f"unknown precision {precision!r}; use one of: {', '.join(PRECISIONS)}")
+
+
+def sam2_tracker(
+    choice: ModelChoice,
+    device: str = "auto",
+    progress: bool | Progress = True,
+    precision: str = "fp32",
+) -> Tracker:
+    """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
+
+    Loading verifies the checkpoint first (wrong model size, or a pickle that
+    would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISIONS`; a
+    non-default one is part of the cache key. ``progress`` reports the phases (loading
+    the model, reading the video, encoding the first frame).
+    """
+    check_precision(precision)
+    reporter = progress if isinstance(progress, Progress) else Progress(enabled=progress)
+
+    def load() -> TrackFn:
+        from sam2.build_sam import build_sam2_video_predictor
+        from vfx.checkpoints import resolve_model, verify_checkpoint
+        from vfx.sources.sam2_source import track_objects
+
+        known = resolve_model(choice.name)
+        verify_checkpoint(choice.checkpoint, known)  # before any line, so errors stay one line
+        reporter.phase(f"loading model {choice.name} from {choice.checkpoint}")
+        predictor = build_sam2_video_predictor(
+            known.config_file,
+            str(choice.checkpoint),
+            device=None if device == "auto" else device,
+            image_encoder_precision=precision,
+        )
+        predictor.tracking_precision = precision
+        if precision == "bf16" and predictor.device.type == "cpu":
+            from sam2.cpu_features import native_bf16
+
+            if native_bf16() is False:
+                print(
+                    "vfx: warning: this CPU has no native bf16 (avx512_bf16/AMX), so "
+                    "--precision bf16 runs slower than fp32 here; use fp32",
+                    file=sys.stderr,
+                )
+
+        def run(
+            info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+        ) -> Iterator[tuple[int, dict]]:
+            # every prompted frame is a conditioning frame, so corrections persist
+            if frames is None:
+                yield from track_objects(predictor, str(info.path), prompts, progress=False,
+                                         phase=reporter.phase)
+                return
+            from vfx.sources.segment_frames import segment_video, shift_prompts
+
+            video = segment_video(info, frames, prompts)
+            shifted = shift_prompts(prompts, -frames.start)
+            for index, masks in track_objects(predictor, video, shifted, progress=False,
+                                              phase=reporter.phase):
+                yield index + frames.start, masks
+
+        return run
+
+    settings = {} if precision == "fp32" else {"precision": precision}
+    return Tracker(model=choice.identity, load=load, settings=settings)
+
+
+@dataclass(frozen=True)
+class TrackingOptions:
+    """How to get masklets from prompts: which model, where, and where to cache.
+
+    Attributes:
+        model: SAM 2 model name (default: the first of :data:`MODEL_PREFERENCE` found).
+        checkpoint: explicit checkpoint file.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
+        precision: SAM 2 arithmetic on the CPU, one of :data:`PRECISIONS` (CUDA always tracks
+            under bf16 autocast, as the official code is run there).
+        progress: show a tracking progress bar.
+        cache_dir: masklet cache root (default: :func:`vfx.masks.default_cache_root`).
+        tracker: a tracker to use instead of SAM 2.
+        reporter: where phases and notes go (default: a :class:`~vfx.progress.Progress`
+            on stderr, enabled by ``progress``).
+    """
+
+    model: str | None = None
+    checkpoint: str | Path | None = None
+    device: str = "auto"
+    precision: str = "fp32"
+    progress: bool = True
+    cache_dir: str | Path | None = None
+    tracker: Tracker | None = None
+    reporter: Progress | None = None
+
+    def __post_init__(self) -> None:
+        check_precision(self.precision)
+        if self.cache_dir is not None:
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+
+    def masklets(
+        self, info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+    ) -> MaskletStore:
+        """The masklets for ``prompts`` on the video ``info.path`` (or the segment ``frames``
+        of it): cached, or tracked now."""
+        if info.path is None:
+            raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+        reporter = self.reporter if self.reporter is not None else Progress(self.progress)
+        tracker = self.tracker
+        if tracker is None:
+            choice = choose_model(self.model, self.checkpoint)
+            tracker = sam2_tracker(choice, self.device, reporter, self.precision)
+        return track_cached(info, prompts, tracker, self.cache_dir, frames, reporter)
+
+
+def predict_frame_masks(
+    rgb: np.ndarray,
+    index: int,
+    prompts: list[ObjectPrompts],
+    choice: ModelChoice,
+    device: str = "auto",
+) -> dict[int, np.ndarray]:
+    """SAM 2 image-predictor masks for one frame (``[H, W, 3]`` uint8) from its prompts.
+
+    Uses the points and box each object has on frame ``index``; returns
+    ``{obj_id: [H, W] float32 0..1}``.
+    """
+    import torch
+
+    from sam2.build_sam import build_sam2
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+    from vfx.checkpoints import resolve_model, verify_checkpoint
+
+    known = resolve_model(choice.name)
+    verify_checkpoint(choice.checkpoint, known)
+    model = build_sam2(
+        known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
+    )
+    predictor = SAM2ImagePredictor(model)
+    out = {}
+    with torch.inference_mode():
+        predictor.set_image(rgb)
+        for obj in prompts:
+            for fp in obj.prompts:
+                if fp.frame != index or (not fp.points and fp.box is None):
+                    continue
+                masks, _, _ = predictor.predict(
+                    point_coords=None if not fp.points else np.asarray(fp.points, np.float32),
+                    point_labels=None if not fp.points else np.asarray(fp.labels, np.int32),
+                    box=None if fp.box is None else np.asarray(fp.box, np.float32),
+                    multimask_output=False,
+                )
+                out[obj.id] = masks[0].astype(np.float32)  # [1, H, W] -> [H, W]
+    return out
