@@ -60,13 +60,15 @@ def track_objects(
     objects: list[ObjectPrompts],
     progress: bool = True,
     phase: Callable[[str], None] | None = None,
+    first_frame: int = 0,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
     """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
 
     Yields ``(frame_index, {obj_id: [H, W] float32 probability 0..1})`` once per frame: first the
     forward pass from the earliest prompted frame, then the frames before it in reverse order.
     Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
-    ``phase`` is told as each slow step starts (reading the video, encoding a prompted frame).
+    ``phase`` is told as each slow step starts (reading the video, encoding a prompted frame);
+    ``first_frame`` is the number its messages give ``video``'s first frame (a segment's start).
     """
     phase = phase or (lambda text: None)
     if not objects:
@@ -80,14 +82,15 @@ def track_objects(
     predictor.add_all_frames_to_correct_as_cond = True
     try:
         with torch.inference_mode(), _precision(predictor):
-            phase("reading video and encoding frame 0")
+            phase(f"reading video and encoding frame {first_frame}")
             state = predictor.init_state(sam2_frames(video))
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
                     _check_in_video(obj, prompt, state.num_frames, state.video_width,
                                     state.video_height)
                     if prompt.frame != 0:
-                        phase(f"encoding frame {prompt.frame} for object {obj.id}'s prompt")
+                        number = prompt.frame + first_frame
+                        phase(f"encoding frame {number} for object {obj.id}'s prompt")
                     _add_prompt(predictor, state, obj.id, prompt)
         first = min(prompt.frame for obj in objects for prompt in obj.prompts)
         passes = [predictor.propagate_in_video(state, start_frame_idx=first)]

@@ -300,7 +300,7 @@ def sam2_tracker(
             video = segment_video(info, frames, prompts)
             shifted = shift_prompts(prompts, -frames.start)
             for index, masks in track_objects(predictor, video, shifted, progress=False,
-                                              phase=reporter.phase):
+                                              phase=reporter.phase, first_frame=frames.start):
                 yield index + frames.start, masks
 
         return run
