@@ -98,17 +98,18 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
     return done
 
 
-def _prepare_media(clone: Path, clip_name: str) -> None:
+def _prepare_media(clone: Path, clip_name: str, frames: int) -> None:
     from sam2.testing import write_random_checkpoint
     from vfx.cli.demo_cmd import write_mask_folders
     from vfx.demo.synthetic import write_scene_video
 
-    masks = write_scene_video(clone / clip_name, 640, 360, 3, 12, objects=1, background=None)
+    masks = write_scene_video(clone / clip_name, 640, 360, frames, 12, objects=1, background=None)
     write_mask_folders(masks, clone / "masks")
     (clone / "checkpoints").mkdir(exist_ok=True)
     write_random_checkpoint(clone / "checkpoints" / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
 
 
+@pytest.mark.timeout(1800)  # SAM 2 at 1024 px on a busy CPU: minutes per frame
 def test_quick_start_and_session_commands_run_in_a_fresh_clone(
     fresh_clone: Path, tmp_path: Path
 ) -> None:
@@ -123,7 +124,7 @@ def test_quick_start_and_session_commands_run_in_a_fresh_clone(
         _run(command, fresh_clone, env)
     assert any((fresh_clone / "vfx-demo").glob("*.mp4")) or any(fresh_clone.glob("**/*.mp4"))
 
-    _prepare_media(fresh_clone, "dog.mp4")
+    _prepare_media(fresh_clone, "dog.mp4", frames=3)
     session = _commands(_section("What a session looks like"))
     assert session[-1].startswith("vfx masks export ~/.cache/vfx/masklets/<key>")
     outputs = {}
@@ -146,12 +147,13 @@ def test_quick_start_and_session_commands_run_in_a_fresh_clone(
         assert (fresh_clone / name).is_file(), name
 
 
+@pytest.mark.timeout(1800)
 def test_the_readme_python_example_runs(fresh_clone: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    _prepare_media(fresh_clone, "clip.mp4")
+    _prepare_media(fresh_clone, "clip.mp4", frames=2)
     (code,) = re.findall(r"```python\n(.*?)```", _section("Python"), flags=re.S)
-    code += "\nassert masks.shape[1:] == (1, 360, 640) and frame_idx == 2\n"
+    code += "\nassert masks.shape[1:] == (1, 360, 640) and frame_idx == 1\n"
     (fresh_clone / "example.py").write_text(code)
     _run(f"{sys.executable} example.py", fresh_clone, _environment(fresh_clone, home))
     assert (fresh_clone / "out.mp4").is_file() and (fresh_clone / "bokeh.mp4").is_file()
