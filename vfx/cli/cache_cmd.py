@@ -32,7 +32,7 @@ def list_cmd() -> None:
                f"{human_size(sum(e.size for e in entries))}")
     for entry in entries:
         click.echo(
-            f"{entry.key[:12]}  {human_size(entry.size):>8}  {human_age(now - entry.created):>7} "
+            f"{entry.key}  {human_size(entry.size):>8}  {human_age(now - entry.created):>7} "
             f"ago  {entry.model}  {entry.frames()}  {entry.video}  [{entry.prompts()}]"
         )
     partials = partial_stores(root)

@@ -169,10 +169,10 @@ def test_cache_list_show_clear(scene, tmp_path: Path):
     listing = runner.invoke(cli, ["cache", "list"]).output.splitlines()
     assert listing[0].startswith(f"cache {tmp_path / 'cache'}: 2 entries")
     rows = {row.split()[0]: row for row in listing[1:]}
-    assert set(rows) == {one.path.name[:12], two.path.name[:12]}
+    assert set(rows) == {one.path.name, two.path.name}  # the full key, as the path has it
     absolute = str((tmp_path / "clip.mp4").resolve())
-    assert "fake" in rows[one.path.name[:12]] and absolute in rows[one.path.name[:12]]
-    assert "frames 2..9 of 24" in rows[two.path.name[:12]] and "2:30,20" in rows[two.path.name[:12]]
+    assert "fake" in rows[one.path.name] and absolute in rows[one.path.name]
+    assert "frames 2..9 of 24" in rows[two.path.name] and "2:30,20" in rows[two.path.name]
     shown = runner.invoke(cli, ["cache", "show", two.path.name[:8]])
     assert shown.exit_code == 0, shown.output
     fields = dict(line.split(None, 1) if " " in line else (line, "") for line in
