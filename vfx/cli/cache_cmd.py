@@ -28,7 +28,7 @@ def list_cmd() -> None:
     root = default_cache_root()
     entries = list_entries(root)
     now = time.time()
-    click.echo(f"cache {root}: {len(entries)} entries, "
+    click.echo(f"cache {root}: {_entries(len(entries))}, "
                f"{human_size(sum(e.size for e in entries))}")
     for entry in entries:
         click.echo(
@@ -75,4 +75,8 @@ def clear_cmd(keys: tuple[str, ...], everything: bool) -> None:
         entries = list(chosen.values())
         stale = []
     freed = clear_entries(entries, stale)
-    click.echo(f"removed {len(entries)} entries, {human_size(freed)} freed")
+    click.echo(f"removed {_entries(len(entries))}, {human_size(freed)} freed")
+
+
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"

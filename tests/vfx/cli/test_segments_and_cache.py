@@ -186,9 +186,9 @@ def test_cache_list_show_clear(scene, tmp_path: Path):
     assert runner.invoke(cli, ["cache", "show", "zzz"]).exit_code == 1
     assert runner.invoke(cli, ["cache", "clear"]).exit_code == 1  # a key or --all
     cleared = runner.invoke(cli, ["cache", "clear", one.path.name])
-    assert cleared.output.startswith("removed 1 entries") and not one.path.exists()
+    assert cleared.output.startswith("removed 1 entry") and not one.path.exists()
     assert two.path.exists()
-    assert "removed 1 entries" in runner.invoke(cli, ["cache", "clear", "--all"]).output
+    assert "removed 1 entry" in runner.invoke(cli, ["cache", "clear", "--all"]).output
     assert not two.path.exists()
 
 
