@@ -100,7 +100,7 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
 
 def _prepare_media(clone: Path, clip_name: str, frames: int) -> None:
     from sam2.testing import write_random_checkpoint
-    from vfx.cli.demo_cmd import write_mask_folders
+    from vfx.demo.run import write_mask_folders
     from vfx.demo.synthetic import write_scene_video
 
     masks = write_scene_video(clone / clip_name, 640, 360, frames, 12, objects=1, background=None)
