@@ -77,11 +77,12 @@ class CacheEntry:
 
 def human_size(size: float) -> str:
     """``512 B``, ``1.4 MB``, ``2.0 GB``."""
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    units = ("B", "kB", "MB", "GB")
+    power = 0
+    while size >= 1000 and power < len(units) - 1:
         size /= 1000
-    raise AssertionError("unreachable")
+        power += 1
+    return f"{size:.0f} B" if power == 0 else f"{size:.1f} {units[power]}"
 
 
 def human_age(seconds: float) -> str:

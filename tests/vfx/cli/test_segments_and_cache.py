@@ -211,3 +211,12 @@ def test_track_cli_prints_where_the_masks_are_and_the_speed(scene, tmp_path, mon
     again = CliRunner().invoke(cli, ["track", str(video), "-o", "b.masklets",
                                      "--point", "0:20,20"])  # fmt: skip
     assert f"reused tracking from {cached}" in again.output
+
+
+@pytest.mark.parametrize(
+    "size,text", [(12, "12 B"), (1400, "1.4 kB"), (1.4e6, "1.4 MB"), (2e9, "2.0 GB")]
+)
+def test_cache_sizes_read_as_people_write_them(size: float, text: str) -> None:
+    from vfx.masks.cache_inventory import human_size
+
+    assert human_size(size) == text
