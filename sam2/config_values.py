@@ -4,6 +4,7 @@ type checks against the fields of :class:`sam2.configs.SAM2Config` (nothing is e
 from __future__ import annotations
 
 import re
+import types
 import typing
 from typing import Any
 
@@ -58,8 +59,35 @@ def parse_value(text: str) -> Any:
 
 def coerce_value(key: str, value: Any, hint: Any) -> Any:
     """``value`` converted to the field's declared type, or a ConfigError naming both."""
+    try:
+        return typed_value(value, hint)
+    except TypeError:
+        raise ConfigError(
+            f"SAM2Config field {key!r} expects {type_name(hint)}, got {value!r}"
+        ) from None
+
+
+def type_name(hint: Any) -> str:
+    """``int``, ``float | None``...: a type hint as a person reads it."""
+    return getattr(hint, "__name__", str(hint))
+
+
+def typed_value(value: Any, hint: Any) -> Any:
+    """``value`` as the type hint says, or ``TypeError``. The one typed-settings check (model
+    configs, smoothing and refinement settings): ``bool`` takes only booleans; ``int`` ints and
+    whole floats; ``float`` any number but a boolean; ``str`` strings; ``tuple[int, ...]`` a list
+    or tuple of ints; ``X | None`` also ``None``."""
     origin = typing.get_origin(hint)
-    if origin is tuple:
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(hint):
+            return None
+        for option in typing.get_args(hint):
+            if option is not type(None):
+                try:
+                    return typed_value(value, option)
+                except TypeError:
+                    continue
+    elif origin is tuple:
         if isinstance(value, (list, tuple)) and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
         ):
@@ -77,5 +105,4 @@ def coerce_value(key: str, value: Any, hint: Any) -> Any:
             return float(value)
     elif hint is str and isinstance(value, str):
         return value
-    name = getattr(hint, "__name__", str(hint))
-    raise ConfigError(f"SAM2Config field {key!r} expects {name}, got {value!r}")
+    raise TypeError(f"expected {type_name(hint)}, got {value!r}")

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sam2.config_values import ConfigError, coerce_value, parse_override
+from sam2.precision import PRECISIONS
 
 ALLOWED_IMAGE_SIZES = (512, 768, 1024)
 SIZES = ("tiny", "small", "base_plus", "large")
 VERSIONS = ("2.0", "2.1")
-ENCODER_PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,8 @@ class SAM2Config:
                 "fpn_interp_model must be 'nearest' or 'bilinear'",
             ),
             (
-                self.image_encoder_precision in ENCODER_PRECISIONS,
-                f"image_encoder_precision must be one of {list(ENCODER_PRECISIONS)}",
+                self.image_encoder_precision in PRECISIONS,
+                f"image_encoder_precision must be one of {list(PRECISIONS)}",
             ),
         ]
         problems = [message for ok, message in checks if not ok]

@@ -26,11 +26,9 @@ import torch
 import torch.nn.functional as F
 
 from sam2.configs import SAM2Config
-from sam2.modeling.fast.memory_attention import PRECISIONS as TRACKING_PRECISIONS
 from sam2.modeling.fast.memory_attention import FastMemoryAttention
-from sam2.modeling.sam2_base import SAM2Base
+from sam2.modeling.sam2_base import NO_OBJ_SCORE, SAM2Base
 from sam2.modeling.tracking import (
-    NO_OBJ_SCORE,
     HeadOutputs,
     MemoryPlan,
     condition_on_memory,
@@ -40,12 +38,14 @@ from sam2.modeling.tracking import (
     run_heads,
     upsample_to_image,
 )
+from sam2.precision import PRECISIONS as TRACKING_PRECISIONS
 from sam2.video_state import (
     FrameFeatures,
     FrameOutput,
     InferenceState,
     ObjectTrack,
     PointPrompt,
+    VideoSource,
     open_frames,
 )
 
@@ -82,7 +82,7 @@ class SAM2VideoPredictor(SAM2Base):
     @torch.inference_mode()
     def init_state(
         self,
-        video_path: object,
+        video_path: VideoSource,
         offload_video_to_cpu: bool = False,
         offload_state_to_cpu: bool = False,
         async_loading_frames: bool = False,
@@ -174,13 +174,11 @@ class SAM2VideoPredictor(SAM2Base):
         track.masks.pop(frame_idx, None)
 
         is_init, reverse, is_cond = self._interaction_kind(track, frame_idx)
-        pending = track.temp_cond if is_cond else track.temp_non_cond
-        previous_out = pending.get(frame_idx) or track.cond.get(frame_idx) or track.non_cond.get(
-            frame_idx
-        )
+        previous_out = track.latest_output(frame_idx, is_cond)
         prev_logits = None
         if previous_out is not None and previous_out.pred_masks is not None:
             prev_logits = previous_out.pred_masks.to(state.device).clamp(-32.0, 32.0)
+        pending = track.temp_cond if is_cond else track.temp_non_cond
         pending[frame_idx] = self._prompted_frame(
             state, track, frame_idx, is_init, reverse, prompt.as_inputs(), None, prev_logits
         )
@@ -495,10 +493,7 @@ class SAM2VideoPredictor(SAM2Base):
         out = torch.full((len(state.objects), 1, *size), NO_OBJ_SCORE, dtype=torch.float32,
                          device=state.storage_device)
         for obj_idx, track in enumerate(state.objects):
-            pending = track.temp_cond if is_cond else track.temp_non_cond
-            result = pending.get(frame_idx) or track.cond.get(frame_idx) or track.non_cond.get(
-                frame_idx
-            )
+            result = track.latest_output(frame_idx, is_cond)
             if result is None or result.pred_masks is None:
                 continue
             mask = result.pred_masks

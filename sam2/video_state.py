@@ -12,11 +12,11 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Union
 
 import numpy as np
 import torch
@@ -198,7 +198,15 @@ class StreamFrames(FrameProvider):
         return self._window[index]
 
 
-def open_frames(video: object) -> FrameProvider:
+VideoSource = Union[
+    str, "os.PathLike[str]", np.ndarray, Sequence[np.ndarray], Iterable[np.ndarray], "FrameProvider"
+]
+"""What ``init_state`` reads: a video file or frame folder path, a ``[T, H, W, 3]`` uint8 array,
+a list of ``[H, W, 3]`` uint8 frames, an iterator of them (a stream), or a :class:`FrameProvider`
+(an application's own reader, see :class:`FrameReader`)."""
+
+
+def open_frames(video: VideoSource) -> FrameProvider:
     """A :class:`FrameProvider` for a video file, frame folder, array/list or iterator
     (a :class:`FrameProvider` is used as it is)."""
     if isinstance(video, FrameProvider):
@@ -310,17 +318,14 @@ class ObjectTrack:
     temp_non_cond: dict[int, FrameOutput] = field(default_factory=dict)
     frames_tracked: dict[int, bool] = field(default_factory=dict)  # frame -> tracked in reverse
 
-    def latest_output(self, frame_idx: int) -> FrameOutput | None:
-        """The newest output on ``frame_idx``: pending interaction first, then stored results."""
-        for outputs in (self.temp_cond, self.temp_non_cond, self.cond, self.non_cond):
+    def latest_output(self, frame_idx: int, is_cond: bool) -> FrameOutput | None:
+        """The newest output on ``frame_idx``: the pending interaction of its kind (``is_cond``:
+        a conditioning frame), then the stored conditioning, then the non-conditioning result."""
+        pending = self.temp_cond if is_cond else self.temp_non_cond
+        for outputs in (pending, self.cond, self.non_cond):
             if frame_idx in outputs:
                 return outputs[frame_idx]
         return None
-
-    def clear_results(self) -> None:
-        for store in (self.points, self.masks, self.cond, self.non_cond, self.temp_cond,
-                      self.temp_non_cond, self.frames_tracked):
-            store.clear()
 
 
 # ---------------------------------------------------------------------------- the state

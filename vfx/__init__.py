@@ -11,13 +11,15 @@ The functions load on first use, so ``import vfx`` (and the CLI) start fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vfx.errors import VfxError
+from vfx.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from vfx.api import render, track
+    from vfx.checkpoints import download_checkpoint, list_checkpoints, verify_checkpoint
+    from vfx.mask_formats.export import export_masks
     from vfx.presets import Preset, list_presets, load_preset
     from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.pipeline import RenderResult
@@ -28,6 +30,10 @@ __version__ = "0.1.0"
 _LAZY = {
     "render": "vfx.api",
     "track": "vfx.api",
+    "export_masks": "vfx.mask_formats.export",
+    "download_checkpoint": "vfx.checkpoints",
+    "list_checkpoints": "vfx.checkpoints",
+    "verify_checkpoint": "vfx.checkpoints",
     "preview": "vfx.rendering.preview",
     "parse_prompts": "vfx.prompts.parsing",
     "Preset": "vfx.presets",
@@ -41,17 +47,17 @@ __all__ = [
     "RenderResult",
     "VfxError",
     "__version__",
+    "download_checkpoint",
+    "export_masks",
+    "list_checkpoints",
     "list_presets",
     "load_preset",
     "parse_prompts",
     "preview",
     "render",
     "track",
+    "verify_checkpoint",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vfx' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -77,7 +77,7 @@ class Progress:
     """Phase lines and a per-frame counter on ``stream`` (stderr by default).
 
     Args:
-        enabled: print nothing when False (``--quiet``); notes still print.
+        enabled: print nothing when False (``--quiet``, ``progress=False``).
         stream: where to write.
         clock: seconds, monotonic (injectable for tests).
         interval: seconds between counter lines when ``stream`` is not a terminal.
@@ -113,8 +113,9 @@ class Progress:
             self._line(f"{text}…")
 
     def note(self, text: str) -> None:
-        """A fact the user should see even with progress off (where masks came from)."""
-        self._line(text)
+        """A fact worth a line of its own (where the masks came from, how fast it ran)."""
+        if self.enabled:
+            self._line(text)
 
     def counter(self, label: str, total: int, unit: str = "frame") -> StepCounter:
         """A counter for ``total`` steps of per-``unit`` work, with an :class:`EtaEstimator`."""

@@ -23,7 +23,7 @@ from sam2.modeling.prompt_encoder import PromptEncoder
 from sam2.modeling.two_way_transformer import TwoWayTransformer
 
 # Logit given to every pixel of an object predicted absent.
-NO_OBJ_SCORE = -1024.0
+NO_OBJ_SCORE = -1024.0  # mask logit of an object the model calls absent (reference value)
 
 # Config fields mirrored as attributes under the reference's names (``no_obj_embed_spatial`` is
 # the parameter itself, so it is not mirrored).

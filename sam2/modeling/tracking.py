@@ -26,7 +26,6 @@ from sam2.video_state import FrameFeatures, FrameOutput, ObjectTrack
 if TYPE_CHECKING:
     from sam2.modeling.sam2_base import SAM2Base
 
-NO_OBJ_SCORE = -1024.0  # mask logit of an object the model calls absent (reference value)
 
 
 @dataclass

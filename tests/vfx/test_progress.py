@@ -103,7 +103,7 @@ def test_second_run_says_it_reused_the_store(video: Path, tmp_path: Path):
     first = track_cached(info, prompts, slow_tracker(clock, quiet), tmp_path / "c", progress=quiet)
     out = io.StringIO()
     again = track_cached(info, prompts, slow_tracker(clock, quiet), tmp_path / "c",
-                         progress=Progress(enabled=False, stream=out))  # fmt: skip
+                         progress=Progress(stream=out))  # fmt: skip
     assert again.path == first.path
     assert out.getvalue() == f"vfx: reused tracking from {first.path}\n"
 

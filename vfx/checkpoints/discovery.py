@@ -13,9 +13,10 @@ Search order for a model's official file name (``sam2.1_hiera_tiny.pt``...), fir
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from vfx.checkpoints.known_models import KnownModel, resolve_model
+from vfx.checkpoints.known_models import MODELS, KnownModel, resolve_model
 from vfx.errors import VfxError
 
 CHECKPOINTS_ENV = "VFX_CHECKPOINTS"
@@ -52,6 +53,33 @@ def locate(model: KnownModel) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    """One official model and where its checkpoint is.
+
+    Attributes:
+        model: the official model.
+        path: the file found (see :func:`locate`), or ``None`` when it is missing.
+        size: bytes: the official size, else the found file's, else ``None``.
+    """
+
+    model: KnownModel
+    path: Path | None
+    size: int | None
+
+
+def list_checkpoints() -> list[CheckpointStatus]:
+    """Every official model with where its checkpoint is (what ``vfx checkpoints list`` shows)."""
+    statuses = []
+    for model in MODELS.values():
+        found = locate(model)
+        size = model.official_bytes
+        if size is None and found is not None:
+            size = found.stat().st_size
+        statuses.append(CheckpointStatus(model, found, size))
+    return statuses
 
 
 def find_checkpoint(model_name: str, path: str | Path | None = None) -> Path:

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from vfx.checkpoints import MODELS, download_checkpoint, verify_checkpoint
-from vfx.checkpoints.discovery import locate
-from vfx.checkpoints.download import download_target
+from vfx.cli.options import quiet_option
 
 
 @click.group()
@@ -25,16 +23,15 @@ def _megabytes(size: int | None) -> str:
 
 
 @checkpoints.command(name="list")
-def list_checkpoints() -> None:
+def list_command() -> None:
     """Show each official model: name, file, size, and where it is (or that it is missing)."""
+    from vfx.checkpoints import list_checkpoints
+
     click.echo(f"{'NAME':<18}{'FILE':<28}{'SIZE':>10}  WHERE")
-    for model in MODELS.values():
-        found = locate(model)
-        size = model.official_bytes
-        if size is None and found is not None:
-            size = found.stat().st_size
-        where = "missing" if found is None else str(found)
-        click.echo(f"{model.short_name:<18}{model.file_name:<28}{_megabytes(size):>10}  {where}")
+    for status in list_checkpoints():
+        model, where = status.model, "missing" if status.path is None else str(status.path)
+        size = _megabytes(status.size)
+        click.echo(f"{model.short_name:<18}{model.file_name:<28}{size:>10}  {where}")
 
 
 @checkpoints.command()
@@ -51,7 +48,7 @@ def list_checkpoints() -> None:
     help="A mirror holding the files under their official names "
     "(default: $VFX_CHECKPOINT_URL_BASE, else Meta's download site).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 def download(
     names: tuple[str, ...], directory: Path | None, url_base: str | None, quiet: bool
 ) -> None:
@@ -60,6 +57,9 @@ def download(
     A broken connection keeps a .part file that the same command resumes; any other failure
     leaves no file behind and says why.
     """
+    from vfx.checkpoints import download_checkpoint
+    from vfx.checkpoints.download import download_target
+
     for name in names:
         target = download_target(name, directory)
         if target.is_file():
@@ -77,6 +77,8 @@ def verify(path: Path) -> None:
     Exits with an error that says what is wrong when the file is not a usable checkpoint, or
     when its official file name promises a different model.
     """
+    from vfx.checkpoints import verify_checkpoint
+
     model = verify_checkpoint(path)
     click.echo(
         f"{path}: {model.name} (SAM {model.version} {model.size}, config {model.config_file})"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from vfx.cli.options import force_option, quiet_option
+
 
 @click.command()
 @click.option(
@@ -17,7 +19,7 @@ import click
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the sample clips, their masks and the renders.",
 )
-@click.option("--force", is_flag=True, help="Replace the folder if it exists.")
+@force_option("Replace the folder if it exists.")
 @click.option(
     "--sam2/--no-sam2",
     "use_sam2",
@@ -25,7 +27,7 @@ import click
     help="Also track the objects with SAM 2 from one click each "
     "(default: when a checkpoint is found; minutes on a CPU).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option
 def demo(out_dir: Path, force: bool, use_sam2: bool | None, quiet: bool) -> None:
     """Generate a short clip with moving objects and a sound track, then render presets on it.
 

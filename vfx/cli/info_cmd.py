@@ -7,8 +7,6 @@ import json
 
 import click
 
-from vfx.io.reader import open_video
-
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
@@ -19,6 +17,8 @@ def info(input_path: str, as_json: bool) -> None:
     Sizes are as displayed (rotation metadata applied), the frame count is the
     number of frames vfx will decode, and fps is the average rate.
     """
+    from vfx.io.reader import open_video
+
     with open_video(input_path) as reader:
         meta = reader.info
     if as_json:

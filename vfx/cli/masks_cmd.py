@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.range_options import range_options
+from vfx.cli.options import force_option, mask_source_options, range_options
 from vfx.errors import VfxError
-from vfx.mask_formats import FORMATS, export_masks
-from vfx.mask_formats.conform import FRAME_MODES, SIDE_MODES
-from vfx.mask_formats.export import check_format
-from vfx.mask_formats.job import COMBINES
-from vfx.sources.base import MaskSource
+from vfx.mask_formats.choices import COMBINES, FORMATS, FRAME_MODES, SIDE_MODES
 
 
 @click.group()
@@ -27,30 +23,18 @@ def _parse_objects(text: str | None) -> list[int] | None:
         raise VfxError(f"--objects takes object ids like 1,2, got {text!r}") from None
 
 
-def _open_source(store: str | None, masks_path: str | None, chroma: str | None) -> MaskSource:
+def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -> None:
     given = [s for s in (store, masks_path, chroma) if s is not None]
     if len(given) != 1:
         raise VfxError(
             "give exactly one of MASKLETS_DIR, --masks PATH or --chroma COLOR"
             + ("" if not given else f" (got {len(given)})")
         )
-    if store is not None:
-        from vfx.masks import MaskletStore
-
-        return MaskletStore.open(store)
-    if masks_path is not None:
-        from vfx.sources import load_masks
-
-        return load_masks(masks_path)
-    from vfx.sources import ChromaKeySource
-
-    return ChromaKeySource(str(chroma))
 
 
 @masks.command("export")
 @click.argument("store", metavar="[MASKLETS_DIR]", required=False, type=click.Path(path_type=str))
-@click.option("--masks", "masks_path", metavar="PATH", help="Import masks made elsewhere instead.")
-@click.option("--chroma", metavar="COLOR", help="Key the video (green, blue, #RRGGBB) instead.")
+@mask_source_options
 @click.option("-o", "--output", "out", required=True, metavar="OUT", help="Output file or folder.")
 @click.option(
     "--format", "fmt", required=True, metavar="FORMAT", help=f"One of {', '.join(FORMATS)}."
@@ -70,7 +54,7 @@ def _open_source(store: str | None, masks_path: str | None, chroma: str | None) 
 @click.option("--frames", type=click.Choice(FRAME_MODES), help="vace/comfy: reach 4n+1 frames.")
 @click.option("--sides", type=click.Choice(SIDE_MODES), help="vace/comfy: reach sides /16.")
 @range_options
-@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@force_option("Overwrite OUT if it exists.")
 def export(
     store: str | None,
     masks_path: str | None,
@@ -101,12 +85,15 @@ def export(
     vace      Wan VACE inputs: mask video (white = generate) + source with gray 127
     comfy     ComfyUI mask sequence (white = region to change) + frames
     """
-    check_format(fmt)  # before any masks are opened
-    source = _open_source(store, masks_path, chroma)
+    from vfx.mask_formats.export import export_masks
+    from vfx.masks import MaskletStore
+
+    _one_source(store, masks_path, chroma)
     result = export_masks(
-        source,
+        MaskletStore.open(store) if store is not None else masks_path,
         out,
         fmt,
+        chroma=chroma,
         video=video,
         objects=_parse_objects(objects),
         combine=combine,

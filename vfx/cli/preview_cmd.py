@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import mask_source_options, model_options, prompt_options
-from vfx.cli.range_options import range_options
+from vfx.cli.options import (
+    force_option,
+    input_argument,
+    mask_source_options,
+    model_options,
+    output_option,
+    overrides_option,
+    prompt_options,
+    range_options,
+)
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
+@input_argument
 @click.option(
     "--frame",
     "frame",
@@ -17,20 +25,14 @@ from vfx.cli.range_options import range_options
     metavar="FRAME|SECONDSs",
     help="Frame index or time (2.5s) to show [default: 0, or --start].",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=str),
-    help="The contact sheet, a .png file.",
-)
+@output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
 @prompt_options
 @mask_source_options
 @model_options
 @range_options
-@click.option("--set", "overrides", multiple=True, metavar="LAYER.PARAM=VALUE")
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@overrides_option
+@force_option()
 def preview(
     input_path: str,
     frame: str | None,

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import (
+from vfx.cli.options import (
+    force_option,
+    input_argument,
     mask_source_options,
     model_options,
+    output_option,
+    overrides_option,
     precision_option,
     prompt_options,
+    quiet_option,
+    range_options,
 )
-from vfx.cli.range_options import range_options
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=str),
-    help="Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension.",
+@input_argument
+@output_option(
+    "Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension."
 )
 @click.option(
     "--preset",
@@ -33,15 +34,9 @@ from vfx.cli.range_options import range_options
 @model_options
 @precision_option
 @range_options
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="LAYER.PARAM=VALUE",
-    help="Override a preset setting (repeatable): 0.radius=31, subject.smooth=false, output.crf=20",
-)
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@overrides_option
+@force_option()
+@quiet_option
 def render(
     input_path: str,
     output: str,

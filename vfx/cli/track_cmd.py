@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.prompt_options import model_options, precision_option, prompt_options
-from vfx.cli.range_options import range_options
-from vfx.masks.cache_inventory import store_summary
+from vfx.cli.options import (
+    force_option,
+    input_argument,
+    model_options,
+    output_option,
+    precision_option,
+    prompt_options,
+    quiet_option,
+    range_options,
+)
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=str),
-    help="Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`).",
+@input_argument
+@output_option(
+    "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
 @prompt_options
 @model_options
 @precision_option
 @range_options
-@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@force_option("Replace OUTPUT if it exists.")
+@quiet_option
 def track(
     input_path: str,
     output: str,
@@ -49,6 +52,7 @@ def track(
       vfx track clip.mp4 -o clip.masklets --point 0:320,240 --point 0:500,200:2
     """
     from vfx.api import track as track_video
+    from vfx.masks.cache_inventory import store_summary
     from vfx.prompts.parsing import parse_prompts
 
     prompts = parse_prompts(points, boxes, prompts_file)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vfx.errors import VfxError
 from vfx.io.atomic import check_output_path
+from vfx.mask_formats.choices import FORMATS
 from vfx.mask_formats.coco_rle import write_coco_rle
 from vfx.mask_formats.comfy import write_comfy
 from vfx.mask_formats.conform import Conform
@@ -28,8 +29,9 @@ _CONFORMED: dict[str, Callable[[ExportJob, Path, Conform], int]] = {
     "vace": write_vace,
     "comfy": write_comfy,
 }
-FORMATS = (*_PLAIN, *_CONFORMED)
-"""Format names, as ``--format`` takes them."""
+if set(FORMATS) != {*_PLAIN, *_CONFORMED}:  # pragma: no cover - a format added in one place only
+    raise ImportError("vfx.mask_formats.choices.FORMATS and the writers disagree")
+_FOLDER_FORMATS = ("png", "vace", "comfy")  # ffv1 too when OUT has no extension
 # Conform defaults per format: VACE must be conformed, ComfyUI only on request.
 _CONFORM_DEFAULTS = {"vace": ("pad", "pad"), "comfy": ("none", "none")}
 CONFORM_OPTIONS = ("frames", "sides", "fps")
@@ -59,10 +61,11 @@ class ExportResult:
 
 
 def export_masks(
-    source: MaskSource,
+    source: MaskSource | str | Path | None,
     out: str | Path,
     format: str,
     *,
+    chroma: str | None = None,
     video: str | Path | None = None,
     objects: list[int] | None = None,
     combine: str | None = None,
@@ -75,12 +78,18 @@ def export_masks(
     end: str | int | None = None,
     **format_options: object,
 ) -> ExportResult:
-    """Export ``source``'s masks to ``out`` in ``format`` (see docs/mask-formats.md).
+    """Export ``source``'s masks to ``out`` in ``format`` (see docs/mask-formats.md); this is
+    ``vfx.export_masks`` and what ``vfx masks export`` runs.
+
+    >>> vfx.export_masks("clip.masklets", "masks.mkv", "ffv1")          # doctest: +SKIP
+    >>> vfx.export_masks(None, "vace/", "vace", chroma="green", video="clip.mp4")  # doctest: +SKIP
 
     Args:
-        source: any mask source (a masklet store, imported masks, a chroma key).
+        source: any mask source, a masklet store folder (``vfx track``) or imported masks
+            (see :func:`vfx.sources.imported.load_masks`); ``None`` with ``chroma``.
         out: output file or folder (written atomically).
         format: one of :data:`FORMATS`.
+        chroma: key ``video`` with this colour (``green``, ``blue``, ``#RRGGBB``) instead.
         video: the source video; needed by vace (and a chroma key), optional
             for comfy (adds the frames); a store's recorded video is the default.
         objects: object ids to export (default all).
@@ -95,7 +104,10 @@ def export_masks(
         format_options: vace and comfy only: ``frames`` ("pad", "trim", "none"),
             ``sides`` ("pad", "resize", "none"), ``fps`` (target frame rate).
     """
-    check_format(format)
+    from vfx.sources.choice import open_source
+
+    check_format(format)  # before any masks are opened
+    source = open_source(source, chroma)
     options = {k: v for k, v in format_options.items() if v is not None}
     unknown = sorted(set(options) - set(CONFORM_OPTIONS))
     if unknown:
@@ -105,7 +117,9 @@ def export_masks(
     if options and format not in _CONFORMED:
         given = ", ".join(f"--{k}" for k in options)
         raise VfxError(f"{given} apply to the vace and comfy formats only; drop them for {format}")
-    path = check_output_path(out, force=force, inputs=(video, getattr(source, "path", None)))
+    folder = format in _FOLDER_FORMATS or (format == "ffv1" and not Path(out).suffix)
+    inputs = (video, getattr(source, "path", None))
+    path = check_output_path(out, force=force, inputs=inputs, folder=folder)
     conform = None
     if format in _CONFORMED:
         frames_mode, sides_mode = _CONFORM_DEFAULTS[format]

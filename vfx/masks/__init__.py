@@ -9,7 +9,7 @@ the region language; ``vfx.masks.metrics`` measures J, F and flicker.
 from vfx.masks import metrics
 from vfx.masks.cache_key import default_cache_root, masklet_cache_key, video_content_hash
 from vfx.masks.guided_filter import guided_filter
-from vfx.masks.masklet_store import MaskletStore, MaskletWriter, find_cached_store
+from vfx.masks.masklet_store import MaskletStore, MaskletWriter, find_cached_store, verify_store
 from vfx.masks.morphology import feather_mask, fill_holes, grow_mask, remove_islands, shrink_mask
 from vfx.masks.refinement import refine
 from vfx.masks.settings import RefineSettings, SmoothSettings
@@ -33,5 +33,6 @@ __all__ = [
     "remove_islands",
     "shrink_mask",
     "smooth",
+    "verify_store",
     "video_content_hash",
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from sam2.config_values import type_name, typed_value
 from vfx.errors import VfxError
 from vfx.masks.optical_flow import PRESETS
 
@@ -21,22 +23,6 @@ def reject_unknown(kind: str, given: dict[str, Any], allowed: list[str]) -> None
             f"unknown {kind} setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"allowed: {', '.join(allowed)}"
         )
-
-
-def coerce(kind: str, name: str, value: Any, expected: type) -> Any:
-    """``value`` as ``expected`` (int, float, bool or str), else a :class:`VfxError`."""
-    if expected is bool:
-        ok = isinstance(value, bool)
-    elif expected is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, expected) and not isinstance(value, bool)
-    if not ok:
-        raise VfxError(
-            f"{kind} setting {name} must be of type {expected.__name__}, got {value!r}; "
-            "fix it in the preset or the call"
-        )
-    return expected(value)
 
 
 @dataclass(frozen=True)
@@ -119,17 +105,25 @@ class SmoothSettings:
         return _from_dict(cls, "smooth", data)
 
 
-_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-
-
 def _from_dict(cls: type[_Settings], kind: str, data: dict[str, Any] | None) -> _Settings:
-    """Build a settings dataclass from a mapping, checking names and types."""
+    """Build a settings dataclass from a mapping, checking names and types (by the fields'
+    type hints, through :func:`sam2.config_values.typed_value`)."""
     if data is not None and not isinstance(data, dict):
         raise VfxError(f"{kind} settings must be a mapping of name: value, got {data!r}")
     given = dict(data or {})
-    known = {field.name: _TYPES[str(field.type)] for field in fields(cls)}
+    hints = typing.get_type_hints(cls)
+    known = {field.name: hints[field.name] for field in fields(cls)}  # type: ignore[arg-type]
     reject_unknown(kind, given, list(known))
-    return cls(**{key: coerce(kind, key, value, known[key]) for key, value in given.items()})
+    values = {}
+    for key, value in given.items():
+        try:
+            values[key] = typed_value(value, known[key])
+        except TypeError:
+            raise VfxError(
+                f"{kind} setting {key} must be of type {type_name(known[key])}, got {value!r}; "
+                "fix it in the preset or the call"
+            ) from None
+    return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ The names below load on first use, so importing the model stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from vfx.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from vfx.prompts.model import FramePrompt, ObjectPrompts
@@ -48,8 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)

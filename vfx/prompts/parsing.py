@@ -2,7 +2,7 @@
 
 ``--point FRAME:X,Y[:OBJ][:neg]`` and ``--box FRAME:X0,Y0,X1,Y1[:OBJ]`` give
 clicks and boxes in pixels of the displayed (rotation-applied) frame; OBJ
-defaults to 1. ``--prompts FILE`` takes the JSON or YAML layout of DESIGN.md §4,
+defaults to 1. ``--prompts FILE`` takes the JSON or YAML layout of docs/prompts.md,
 where a ``mask`` entry names a grayscale PNG relative to the prompt file.
 Everything is turned into :class:`~vfx.prompts.model.ObjectPrompts`, and
 :func:`validate_prompts` checks it against the video's size and length before
@@ -18,10 +18,10 @@ from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.safe_yaml import echo, load_yaml
 
 POINT_SYNTAX = "--point FRAME:X,Y[:OBJ][:neg] (e.g. --point 0:320,240 or --point 12:80,60:2:neg)"
 BOX_SYNTAX = "--box FRAME:X0,Y0,X1,Y1[:OBJ] (e.g. --box 0:100,80,300,260:1)"
@@ -153,13 +153,10 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
     if not path.is_file():
         raise VfxError(f"{where} does not exist; check the path given to --prompts")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise VfxError(
-            f"{where} is not valid JSON or YAML{at}; fix the file (see `vfx render --help`)"
-        ) from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VfxError(f"cannot read {where} ({exc}); give a UTF-8 JSON or YAML file") from None
+    data = load_yaml(text, where, fix="fix the file (see `vfx render --help`)")
     objects = data.get("objects") if isinstance(data, dict) else None
     if not isinstance(objects, list) or not objects:
         raise VfxError(
@@ -171,7 +168,9 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
             raise VfxError(f"{where}: object {n} needs an 'id' and a 'prompts' list")
         obj_id = obj.get("id", n + 1)
         if not isinstance(obj_id, int) or isinstance(obj_id, bool) or obj_id < 1:
-            raise VfxError(f"{where}: object {n} has id {obj_id!r}; ids are whole numbers from 1")
+            raise VfxError(
+                f"{where}: object {n} has id {echo(obj_id)}; ids are whole numbers from 1"
+            )
         draft = drafts.setdefault(obj_id, _ObjectDraft())
         if obj.get("name") is not None:
             draft.name = str(obj["name"])
@@ -182,7 +181,7 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
 def _read_frame_entry(entry: Any, draft: _ObjectDraft, where: str, base: Path) -> None:
     if not isinstance(entry, dict) or not isinstance(entry.get("frame"), int) or entry["frame"] < 0:
         raise VfxError(
-            f"{where}: each prompt needs a 'frame' (a whole number from 0), got {entry!r}"
+            f"{where}: each prompt needs a 'frame' (a whole number from 0), got {echo(entry)}"
         )
     unknown = set(entry) - {"frame", "points", "labels", "box", "mask"}
     if unknown:
@@ -236,19 +235,31 @@ def _read_mask_png(path: Path, where: str) -> np.ndarray:
 
 
 def validate_prompts(
-    objects: list[ObjectPrompts], width: int, height: int, frame_count: int
+    objects: list[ObjectPrompts], width: int, height: int, frame_count: int | None
 ) -> None:
-    """Check prompts against a ``width`` x ``height`` video of ``frame_count`` frames.
+    """Check prompts against a ``width`` x ``height`` video of ``frame_count`` frames
+    (``None``: a stream of unknown length). The one check of prompts: the CLI's, the
+    API's and the tracker's.
 
     Raises:
-        VfxError: a prompt lies on a frame past the end, a point or box lies
-            outside the frame, a box is empty, or a mask has the wrong size.
+        VfxError: a prompt is empty or has a label count unlike its point count, lies on
+            a frame before 0 or past the end, a point or box lies outside the frame, a box
+            is empty, or a mask is not ``[H, W]`` of the video's size.
     """
-    last = frame_count - 1
+    last = None if frame_count is None else frame_count - 1
     for obj in objects:
         for fp in obj.prompts:
             where = f"object {obj.id}, frame {fp.frame}"
-            if fp.frame > last:
+            if fp.points is None and fp.box is None and fp.mask is None:
+                raise VfxError(f"prompt for {where} is empty; give points, a box or a mask")
+            if fp.labels is not None and len(fp.labels) != len(fp.points or []):
+                raise VfxError(
+                    f"prompt for {where} has {len(fp.points or [])} points but "
+                    f"{len(fp.labels)} labels; give one label per point"
+                )
+            if fp.frame < 0:
+                raise VfxError(f"prompt for {where}: frame numbers start at 0")
+            if last is not None and fp.frame > last:
                 raise VfxError(
                     f"prompt for {where} is beyond the last frame ({last}) of this "
                     f"{frame_count}-frame video; use a frame index from 0 to {last}"
@@ -267,6 +278,8 @@ def validate_prompts(
                         f"box [{x0:g}, {y0:g}, {x1:g}, {y1:g}] for {where} must satisfy "
                         f"0 <= x0 < x1 <= {width} and 0 <= y0 < y1 <= {height}; fix the box corners"
                     )
+            if fp.mask is not None and np.asarray(fp.mask).ndim != 2:
+                raise VfxError(f"mask for {where} must be a single-channel [H, W] image")
             if fp.mask is not None and fp.mask.shape != (height, width):
                 raise VfxError(
                     f"mask for {where} is {fp.mask.shape[1]}x{fp.mask.shape[0]} but the video is "

@@ -214,10 +214,10 @@ def preview(
     """
     from vfx.api import resolve_preset
     from vfx.io.reader import open_video
-    from vfx.sources.choice import mask_source
+    from vfx.sources.choice import check_one_source, open_source
 
-    if masks is not None and chroma is not None:
-        raise VfxError("--masks and --chroma are different mask sources; give only one")
+    if masks is not None or chroma is not None:
+        check_one_source(masks, chroma, None)
     if Path(output).suffix.lower() != ".png":
         raise VfxError(f"preview output {output} must be a .png file, e.g. -o preview.png")
     notes: list[str] = []
@@ -234,7 +234,7 @@ def preview(
         panels = [Panel(f"frame {frame}, {info.width}x{info.height}, grid in pixels", gridded)]
         source: MaskSource | None = None
         if masks is not None or chroma is not None:
-            source = mask_source(info, masks=masks, chroma=chroma)
+            source = open_source(masks, chroma, info)
             item = _masked_frame(reader, source, chosen, frame)
         elif prompts:
             source = _sam2_frame_masks(rgb, frame, prompts, model, checkpoint, device, notes)

@@ -50,40 +50,34 @@ def mask_source(
     ``frames`` only when it is given.
     """
     check_one_source(masks, chroma, prompts)
+    if prompts:
+        return (tracking or TrackingOptions()).masklets(info, prompts, frames)
+    return open_source(masks, chroma, info)
+
+
+def open_source(
+    masks: MaskSource | str | Path | None = None,
+    chroma: str | None = None,
+    info: VideoInfo | None = None,
+) -> MaskSource:
+    """The mask source ``masks`` (a source; a masklet store folder or imported masks, see
+    :func:`~vfx.sources.imported.load_masks`) or a ``chroma`` key, checked against the video
+    ``info`` when given. The one place a source is opened: render, preview and export use it."""
+    check_one_source(masks, chroma, None)
     if chroma:
         from vfx.sources.chroma import ChromaKeySource
 
         return ChromaKeySource(chroma)
-    if prompts:
-        return (tracking or TrackingOptions()).masklets(info, prompts, frames)
     if isinstance(masks, (str, Path)):
-        return open_masks(masks, info)
-    if masks.frame_count not in (None, info.frame_count):
+        from vfx.sources.imported import load_masks
+
+        if info is None:
+            return load_masks(masks)
+        return load_masks(masks, size=(info.width, info.height), frame_count=info.frame_count)
+    assert masks is not None  # check_one_source
+    if info is not None and masks.frame_count not in (None, info.frame_count):
         raise VfxError(
             f"the mask source has {masks.frame_count} frames but the video has "
             f"{info.frame_count}; give masks with one frame per video frame"
         )
     return masks
-
-
-def open_masks(path: str | Path, info: VideoInfo) -> MaskSource:
-    """A masklet store folder (from ``vfx track``) or imported masks, checked against the video."""
-    from vfx.masks import MaskletStore
-    from vfx.masks.masklet_store import META_FILE
-    from vfx.sources.imported import load_masks
-
-    if (Path(path) / META_FILE).is_file():
-        store = MaskletStore.open(path)
-        if (store.width, store.height, store.frame_count) != (
-            info.width,
-            info.height,
-            info.frame_count,
-        ):
-            raise VfxError(
-                f"masklets {path} are for a {store.width}x{store.height}, "
-                f"{store.frame_count}-frame video, not this {info.width}x{info.height}, "
-                f"{info.frame_count}-frame one; "
-                "track this video with `vfx track`"
-            )
-        return store
-    return load_masks(path, size=(info.width, info.height), frame_count=info.frame_count)

@@ -29,7 +29,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from vfx import limits
 from vfx.errors import VfxError
+from vfx.io.frame_folder import image_size
 from vfx.mask_formats.imported_masks import ImportedMasks
 from vfx.mask_formats.mask_video import GrayVideo, gray_to_alpha
 from vfx.mask_formats.sidecar import check_description, object_names, read_sidecar
@@ -57,6 +59,11 @@ def load_masks(
     target = Path(text[len(LABELS_PREFIX) :] if labels else text)
     if not target.exists():
         raise VfxError(f"masks {target} do not exist; check the --masks path")
+    if not (target.is_file() or target.is_dir()):
+        raise VfxError(
+            f"masks {target} are not a file or folder (a pipe or device?); "
+            "give a mask folder, video or export file"
+        )
     if (target / META_FILE).is_file() and not labels:
         masks: ImportedMasks | MaskletStore = MaskletStore.open(target)
     else:
@@ -126,6 +133,11 @@ def _from_folder(
         if match is None or not (entry.is_dir() or is_video):
             continue
         obj = int(match.group(1))
+        if obj == 0:
+            raise VfxError(
+                f"{entry} is named as object 0, but 0 is the background; "
+                "number object folders and videos from 1"
+            )
         if obj in planes:
             raise VfxError(f"{folder} holds two entries for object {obj}; keep one per object id")
         if is_video:
@@ -188,19 +200,37 @@ class _ImageSequence:
         except OSError as exc:
             raise VfxError(f"cannot read mask image {self.files[0]} ({exc}); replace it") from exc
         self.size: tuple[int, int] | None = None
+        self.dtype: np.dtype | None = None
         sample = self.read(0)
         self.size = (sample.shape[1], sample.shape[0])
+        self.dtype = sample.dtype
         self.peak = 65535 if sample.dtype == np.uint16 else 255
 
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as ``[H, W]`` uint8/uint16 gray (palette indices for palette PNGs)."""
         path = self.files[index]
+        width, height = image_size(path)  # the header, checked before decoding
+        if self.size is not None and (width, height) != self.size:
+            raise VfxError(
+                f"mask image {path} is {width}x{height}, the first one "
+                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
+            )
         if self.palette:
             with Image.open(path) as img:
                 return np.asarray(img)
         img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if img is None:
             raise VfxError(f"cannot decode mask image {path}; replace it with a valid PNG")
+        if img.dtype not in (np.uint8, np.uint16):
+            raise VfxError(
+                f"mask image {path} holds {img.dtype} values; save masks as 8- or 16-bit "
+                "grayscale (white = object)"
+            )
+        if self.dtype is not None and img.dtype != self.dtype:
+            raise VfxError(
+                f"mask image {path} is {8 * img.dtype.itemsize}-bit, the first one "
+                f"{8 * self.dtype.itemsize}-bit; save every frame at one bit depth"
+            )
         if img.ndim == 3:
             img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
         if self.size is not None and (img.shape[1], img.shape[0]) != self.size:
@@ -270,6 +300,7 @@ def _label_masks(target: Path, plane: Plane, description: dict | None) -> Import
         found: set[int] = set()
         for index in range(plane.frame_count):
             found.update(int(v) for v in np.unique(plane.read(index)))
+            limits.OBJECTS.check(len(found - {0}), f"label maps in {target}")
         names = {i: f"obj{i}" for i in sorted(found - {0})}
     if not names:
         raise VfxError(f"label maps in {target} hold no object (every pixel is 0); check the masks")

@@ -2,10 +2,9 @@
 
 :func:`track_objects` drives a :class:`sam2.sam2_video_predictor.SAM2VideoPredictor` from
 :class:`~vfx.prompts.model.ObjectPrompts` and yields every frame's probabilities;
-:func:`track_to_store` writes them into a :class:`~vfx.masks.MaskletStore` (which is itself a
-mask source). Every prompted frame is a conditioning frame, so a correction on a later frame
-persists; tracking runs forward from the first prompted frame and, when that is not frame 0,
-backward from it too.
+:func:`vfx.sources.tracking.track_cached` writes them into the masklet cache. Every prompted
+frame is a conditioning frame, so a correction on a later frame persists; tracking runs forward
+from the first prompted frame and, when that is not frame 0, backward from it too.
 """
 
 from __future__ import annotations
@@ -13,18 +12,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from vfx.errors import VfxError
-from vfx.masks import MaskletStore
 from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.prompts.parsing import validate_prompts
 
 if TYPE_CHECKING:
     from sam2.sam2_video_predictor import SAM2VideoPredictor
+    from sam2.video_state import InferenceState, VideoSource
 
 
 class _ReaderForSam2:
@@ -44,7 +44,7 @@ class _ReaderForSam2:
         self._reader.close()
 
 
-def sam2_frames(video: Any) -> Any:
+def sam2_frames(video: VideoSource) -> VideoSource:
     """What to give ``init_state``: a video file read by vfx's reader (exact seeking, rotation,
     deep colour), anything else (frame folder, frames in memory, iterator) as it is."""
     if isinstance(video, (str, Path)) and Path(video).is_file():
@@ -56,7 +56,7 @@ def sam2_frames(video: Any) -> Any:
 
 def track_objects(
     predictor: SAM2VideoPredictor,
-    video: Any,
+    video: VideoSource,
     objects: list[ObjectPrompts],
     progress: bool = True,
     phase: Callable[[str], None] | None = None,
@@ -76,21 +76,18 @@ def track_objects(
     for obj in objects:
         if not obj.prompts:
             raise VfxError(f"object {obj.id} ({obj.name}) has no prompts; give it a point or box")
-        for prompt in obj.prompts:
-            _check_prompt(obj, prompt)
     previous_mode = predictor.add_all_frames_to_correct_as_cond
     predictor.add_all_frames_to_correct_as_cond = True
     try:
         with torch.inference_mode(), _precision(predictor):
             phase(f"reading video and encoding frame {first_frame}")
             state = predictor.init_state(sam2_frames(video))
+            validate_prompts(objects, state.video_width, state.video_height, state.num_frames)
             for obj in objects:
                 for prompt in _merge_by_frame(obj.prompts):
-                    _check_in_video(obj, prompt, state.num_frames, state.video_width,
-                                    state.video_height)
                     if prompt.frame != 0:
-                        number = prompt.frame + first_frame
-                        phase(f"encoding frame {number} for object {obj.id}'s prompt")
+                        shown = prompt.frame + first_frame
+                        phase(f"encoding frame {shown} for object {obj.id}'s prompt")
                     _add_prompt(predictor, state, obj.id, prompt)
         first = min(prompt.frame for obj in objects for prompt in obj.prompts)
         passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
@@ -126,60 +123,8 @@ def _precision(predictor: SAM2VideoPredictor) -> contextlib.AbstractContextManag
     return contextlib.nullcontext()
 
 
-def track_to_store(
-    predictor: SAM2VideoPredictor,
-    video: Any,
-    objects: list[ObjectPrompts],
-    directory: str | Path,
-    meta: dict[str, Any],
-    progress: bool = True,
-) -> MaskletStore:
-    """Track ``objects`` and write the probabilities into a masklet store at ``directory``.
-
-    ``meta`` is the store metadata (at least width, height and fps; see
-    :meth:`MaskletStore.create`); object names are filled in from ``objects`` when missing. The
-    store appears (complete) only when tracking finished. Returns it opened for reading.
-    """
-    meta = dict(meta)
-    meta.setdefault("objects", [{"id": obj.id, "name": obj.name} for obj in objects])
-    with MaskletStore.create(directory, meta) as writer:
-        for index, masks in track_objects(predictor, video, objects, progress=progress):
-            writer.write_frame(index, masks)
-    return MaskletStore.open(directory)
-
-
-def _check_prompt(obj: ObjectPrompts, prompt: FramePrompt) -> None:
-    """Checks that need no video."""
-    where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
-    if prompt.frame < 0:
-        raise VfxError(f"{where}: frame numbers start at 0")
-    if prompt.points is None and prompt.box is None and prompt.mask is None:
-        raise VfxError(f"{where}: the prompt is empty; give points, a box or a mask")
-    if prompt.labels is not None and len(prompt.labels) != len(prompt.points or []):
-        count = len(prompt.points or [])
-        raise VfxError(f"{where}: {count} points but {len(prompt.labels)} labels; give one each")
-    if prompt.mask is not None and np.asarray(prompt.mask).ndim != 2:
-        raise VfxError(f"{where}: the mask must be a single-channel [H, W] image")
-
-
-def _check_in_video(
-    obj: ObjectPrompts, prompt: FramePrompt, frame_count: int | None, width: int, height: int
-) -> None:
-    """Checks against the video's length and frame size."""
-    where = f"object {obj.id} ({obj.name}) frame {prompt.frame}"
-    if frame_count is not None and prompt.frame >= frame_count:
-        raise VfxError(f"{where}: the frame is outside the video; use frames 0..{frame_count - 1}")
-    for x, y in [*(prompt.points or []), *_corners(prompt.box)]:
-        if not (0 <= x <= width and 0 <= y <= height):
-            raise VfxError(f"{where}: ({x}, {y}) is outside the {width}x{height} frame")
-
-
-def _corners(box: list[float] | None) -> list[tuple[float, float]]:
-    return [] if box is None else [(box[0], box[1]), (box[2], box[3])]
-
-
 def _add_prompt(
-    predictor: SAM2VideoPredictor, state: Any, obj_id: int, prompt: FramePrompt
+    predictor: SAM2VideoPredictor, state: InferenceState, obj_id: int, prompt: FramePrompt
 ) -> None:
     """A mask first (it becomes the frame's input), then clicks/box refining it."""
     if prompt.mask is not None:

@@ -32,8 +32,7 @@ from sam2.modeling.fast.folded_attention import folded_attention
 from sam2.modeling.fast.fused_linear import linear
 from sam2.modeling.memory_attention import single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
-
-PRECISIONS = ("fp32", "bf16")
+from sam2.precision import PRECISIONS
 
 
 class FastMemoryAttention:

@@ -94,3 +94,20 @@ def test_download_dir_default(places: dict[str, Path], monkeypatch: pytest.Monke
     monkeypatch.delenv("VFX_CHECKPOINTS")
     assert default_download_dir() == places["cache"]
     assert checkpoint_dirs() == [places["cwd"] / "checkpoints", places["cache"]]
+
+
+def test_list_checkpoints_says_where_each_is(tmp_path: Path, monkeypatch) -> None:
+    from vfx.checkpoints import MODELS, list_checkpoints
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("VFX_CHECKPOINTS", str(tmp_path / "mine"))
+    (tmp_path / "mine").mkdir()
+    tiny = MODELS["sam2.1_hiera_tiny"]
+    (tmp_path / "mine" / tiny.file_name).write_bytes(b"x" * 10)
+    statuses = list_checkpoints()
+    assert [s.model for s in statuses] == list(MODELS.values())
+    found = {s.model.name: s.path for s in statuses if s.path is not None}
+    assert found == {"sam2.1_hiera_tiny": tmp_path / "mine" / tiny.file_name}
+    by_name = {s.model.name: s.size for s in statuses}
+    assert by_name["sam2.1_hiera_tiny"] == (tiny.official_bytes or 10)

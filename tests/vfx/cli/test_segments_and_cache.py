@@ -200,7 +200,7 @@ def test_track_cli_prints_where_the_masks_are_and_the_speed(scene, tmp_path, mon
     monkeypatch.setattr(tracking, "sam2_tracker",
                         lambda choice, device, progress, precision: fake_tracker(masks, []))
     result = CliRunner().invoke(cli, ["track", str(video), "-o", "a.masklets",
-                                      "--point", "0:20,20", "--quiet"])  # fmt: skip
+                                      "--point", "0:20,20"])  # fmt: skip
     assert result.exit_code == 0, result.output
     store = MaskletStore.open("a.masklets")
     cached = tmp_path / "cache" / os.listdir(tmp_path / "cache")[0]

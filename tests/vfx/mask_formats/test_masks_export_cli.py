@@ -118,3 +118,23 @@ def test_error_one_liners(
     assert "--objects takes object ids like 1,2" in err
     main([*base, "--format", "png", "--force"])  # succeeds without exiting
     assert (tmp_path / "o" / "2" / "00004.png").is_file()
+
+
+def test_python_api_matches_the_command(store_dir: Path, tmp_path: Path) -> None:
+    """`vfx.export_masks` is what the command runs: same files from a path or a source."""
+    import vfx
+
+    main(["masks", "export", str(store_dir), "-o", str(tmp_path / "cli.npz"), "--format", "npz",
+          "--objects", "2"])  # fmt: skip
+    result = vfx.export_masks(store_dir, tmp_path / "api.npz", "npz", objects=[2])
+    assert result.objects == {2: "box"} and result.frame_count == 5
+    from_source = vfx.export_masks(
+        MaskletStore.open(store_dir), tmp_path / "src.npz", "npz", objects=[2]
+    )
+    cli_masks, api_masks = load_masks(tmp_path / "cli.npz"), load_masks(result.path)
+    src_masks = load_masks(from_source.path)
+    for t in range(5):
+        np.testing.assert_array_equal(cli_masks.masks_at(t)[2], api_masks.masks_at(t)[2])
+        np.testing.assert_array_equal(src_masks.masks_at(t)[2], api_masks.masks_at(t)[2])
+    with pytest.raises(vfx.VfxError, match="unknown mask format"):
+        vfx.export_masks(store_dir, tmp_path / "x", "gif")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,8 +11,7 @@ from sam2.testing import randomize_
 from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
-from vfx.sources.base import MaskSource
-from vfx.sources.sam2_source import track_objects, track_to_store
+from vfx.sources.sam2_source import track_objects
 
 WIDTH, HEIGHT, FRAMES = 80, 48, 3
 
@@ -32,18 +29,17 @@ def scene() -> tuple[np.ndarray, np.ndarray]:
     return np.stack([f.rgb for f in frames]), np.stack([f.masks for f in frames])
 
 
-def test_tracks_forward_then_backward_into_a_store(predictor, scene, tmp_path: Path) -> None:
+def test_tracks_forward_then_backward(predictor, scene) -> None:
     video, masks = scene
     objects = [
         ObjectPrompts(1, "disc", [FramePrompt(frame=1, points=[[20, 20]], labels=[1]),
                                   FramePrompt(frame=1, points=[[60, 30]], labels=[0])]),
         ObjectPrompts(2, "square", [FramePrompt(frame=2, mask=masks[2, 1])]),
     ]
-    meta = {"width": WIDTH, "height": HEIGHT, "fps": 24.0, "frame_count": FRAMES}
-    store = track_to_store(predictor, video, objects, tmp_path / "masklets", meta, progress=False)
-    assert isinstance(store, MaskSource)
-    assert store.object_ids == [1, 2] and store.names == {1: "disc", 2: "square"}
-    probs = store.read_object(2)
+    frames = dict(track_objects(predictor, video, objects, progress=False))
+    assert sorted(frames) == list(range(FRAMES))
+    assert all(sorted(found) == [1, 2] for found in frames.values())
+    probs = np.stack([frames[t][2] for t in range(FRAMES)])  # [T, H, W]
     assert probs.shape == (FRAMES, HEIGHT, WIDTH) and probs.dtype == np.float32
     assert probs.min() >= 0.0 and probs.max() <= 1.0
     # the mask prompt's frame is a conditioning frame: its mask comes back (+/-10 logits)
@@ -65,11 +61,12 @@ def test_frame_order_and_each_frame_once(predictor, scene) -> None:
         ([], "no objects"),
         ([ObjectPrompts(1, "a", [])], "has no prompts"),
         ([ObjectPrompts(1, "a", [FramePrompt(frame=FRAMES, points=[[1, 1]])])],
-         "outside the video"),
+         "beyond the last frame"),
         ([ObjectPrompts(1, "a", [FramePrompt(frame=0, points=[[500, 1]])])], "outside the 80x48"),
         ([ObjectPrompts(1, "a", [FramePrompt(frame=0, points=[[1, 1]], labels=[1, 0])])],
          "1 points but 2 labels"),
-        ([ObjectPrompts(1, "a", [FramePrompt(frame=0)])], "prompt is empty"),
+        ([ObjectPrompts(1, "a", [FramePrompt(frame=-1, points=[[1, 1]])])], "start at 0"),
+        ([ObjectPrompts(1, "a", [FramePrompt(frame=0)])], "frame 0 is empty"),
     ],
 )
 def test_bad_prompts_are_one_line_errors(predictor, scene, objects, message) -> None:

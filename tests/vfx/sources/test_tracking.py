@@ -21,6 +21,11 @@ from vfx.sources.tracking import Tracker, cached_store_dir
 W, H, T = 96, 64, 8
 
 
+def object_masks(store: MaskletStore, obj_id: int) -> np.ndarray:
+    """``[T, H, W]`` float32 masks of one object."""
+    return np.stack([store.masks_at(t)[obj_id] for t in range(store.frame_count)])
+
+
 class FakeTracker:
     """Test double for SAM 2: counts loads, yields the known masks of each frame."""
 
@@ -63,7 +68,7 @@ def test_second_render_reuses_the_masklets(scene, tmp_path: Path):
     assert store.object_ids == [1, 2]
     assert store.meta["model"] == "fake-tracker"
     assert store.meta["prompts"][0]["prompts"][0]["points"] == [[30.0, 30.0]]
-    np.testing.assert_allclose(store.read_object(2)[3], masks[3, 1], atol=1 / 255)
+    np.testing.assert_allclose(store.masks_at(3)[2], masks[3, 1], atol=1 / 255)
 
     second = vfx.render(video, tmp_path / "b.mp4", preset="color-splash", prompts=prompts,
                         cache_dir=cache, tracker=fake.tracker(), progress=False)  # fmt: skip
@@ -130,7 +135,7 @@ def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
     assert store.frame_count == 3
     assert store.object_ids == [1]
     assert store.meta["model"].startswith("sam2.1_hiera_tiny:")
-    probs = store.read_object(1)
+    probs = object_masks(store, 1)
     assert probs.shape == (3, 48, 64)
     assert 0.0 < (probs > 0.5).mean() < 1.0  # random weights: neither all on nor all off
     again = vfx.track(video, prompts, **options)
@@ -172,12 +177,12 @@ def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
     checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20"])
     options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
-    exact = vfx.track(video, prompts, **options).read_object(1) > 0.5
+    exact = object_masks(vfx.track(video, prompts, **options), 1) > 0.5
     assert "no native bf16" not in capsys.readouterr().err
     fast_store = vfx.track(video, prompts, precision="bf16", **options)
     assert "no native bf16" in capsys.readouterr().err
     assert fast_store.meta["settings"] == {"precision": "bf16"}
-    fast = fast_store.read_object(1) > 0.5
+    fast = object_masks(fast_store, 1) > 0.5
     assert 0.0 < fast.mean() < 1.0
     iou = np.logical_and(exact, fast).sum() / max(np.logical_or(exact, fast).sum(), 1)
     assert iou > 0.98
@@ -188,7 +193,7 @@ def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
     import os
     import time
 
-    from vfx.sources.tracking import STALE_PARTIAL_SECONDS
+    from vfx.io.output_policy import STALE_PARTIAL_SECONDS
 
     video, masks = scene
     cache = tmp_path / "cache"
@@ -205,3 +210,50 @@ def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
               progress=False)
     assert not stale.exists()
     assert live.exists() and (live / "chunk.bin").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "missing", "bad-meta"])
+def test_damaged_cached_store_is_tracked_again(scene, tmp_path: Path, capsys, damage: str):
+    """Issue 14: a damaged cache entry is found on the hit, removed and recomputed (one line)."""
+    video, masks = scene
+    fake = FakeTracker(masks)
+    prompts = parse_prompts(points=["0:10,10"])
+    cache = tmp_path / "cache"
+    store = vfx.track(video, prompts, cache_dir=cache, tracker=fake.tracker(), progress=False)
+    chunk = next(store.path.glob("objects/1/*.bin"))
+    if damage == "truncate":
+        chunk.write_bytes(chunk.read_bytes()[:-7])
+    elif damage == "garbage":
+        chunk.write_bytes(b"VFXM" + bytes(40))
+    elif damage == "missing":
+        chunk.unlink()
+    else:
+        meta = store.path / "meta.json"
+        meta.write_text(meta.read_text().replace('"chunk_frames": 32', '"chunk_frames": 0'))
+    capsys.readouterr()
+    out = tmp_path / "copy"
+    again = vfx.track(video, prompts, out, cache_dir=cache, tracker=fake.tracker(), progress=False)
+    assert fake.loads == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unusable, tracking again" in err
+    tracked = np.stack([again.masks_at(i)[1] for i in range(len(masks))])  # [T, H, W]
+    assert np.array_equal(tracked > 0.5, masks[:, 0])
+
+
+def test_track_copy_onto_a_full_disk_leaves_nothing(scene, tmp_path: Path):
+    from tests.e2e.small_disk import small_disk
+    from vfx.errors import VfxError
+
+    video, masks = scene
+    fake = FakeTracker(masks)
+    with small_disk(tmp_path / "disk", "4k") as disk:
+        with pytest.raises(VfxError, match="no space left on the device"):
+            vfx.track(
+                video,
+                parse_prompts(points=["0:10,10"]),
+                disk / "masklets",
+                cache_dir=tmp_path / "cache",
+                tracker=fake.tracker(),
+                progress=False,
+            )
+        assert list(disk.iterdir()) == []

@@ -1,4 +1,5 @@
-"""Click options shared by the commands that take prompts and mask sources."""
+"""Click options shared by the commands: input, output, force, quiet, preset overrides,
+prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import click
 
-from vfx.sources.tracking import PRECISIONS
+from sam2.precision import PRECISIONS
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -98,3 +99,41 @@ def mask_source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
+"""The ``INPUT`` video argument."""
+
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bars.")
+
+overrides_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="LAYER.PARAM=VALUE",
+    help="Override a preset setting (repeatable): 0.radius=31, subject.smooth=false, output.crf=20",
+)
+
+
+def output_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o/--output`` (required) with the command's own ``help``."""
+    return click.option("-o", "--output", required=True, type=click.Path(path_type=str), help=help)
+
+
+def force_option(help: str = "Overwrite OUTPUT if it exists.") -> Callable[..., Any]:
+    """``--force``."""
+    return click.option("--force", is_flag=True, help=help)
+
+
+def range_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--start`` and ``--end``: work on a segment first (see :mod:`vfx.frame_range`)."""
+    fn = click.option(
+        "--end",
+        metavar="FRAME|SECONDSs",
+        help="Stop before this frame or time (exclusive), e.g. --end 72 or --end 3s.",
+    )(fn)
+    return click.option(
+        "--start",
+        metavar="FRAME|SECONDSs",
+        help="Begin at this frame or time, e.g. --start 48 or --start 2s (default: the start).",
+    )(fn)
