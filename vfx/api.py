@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import reader_range
 from vfx.io.atomic import check_output_path
 from vfx.io.writer import output_target
 from vfx.presets import MaskSpec, Preset, load_preset
@@ -31,7 +32,7 @@ from vfx.rendering.pipeline import RenderResult, render_video
 from vfx.sources.auto_objects import AutoSpec, auto_prompts, check_auto
 from vfx.sources.base import MaskSource
 from vfx.sources.choice import check_one_source, mask_source
-from vfx.sources.tracking import Tracker, TrackingOptions, copy_store
+from vfx.sources.tracking import Tracker, TrackingOptions, check_prompts_in_range, copy_store
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
@@ -75,7 +76,9 @@ def render(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     tracker: Tracker | None = None,
-    frames: tuple[int, int] | None = None,
+    start: str | int | None = None,
+    end: str | int | None = None,
+    chunk: tuple[int, int] | None = None,
     audio: bool = True,
 ) -> RenderResult:
     """Render ``input`` to ``output`` through a preset (or a graph) and one mask source.
@@ -106,8 +109,11 @@ def render(
         progress: show progress bars.
         cache_dir: masklet cache root (default ``~/.cache/vfx/masklets``).
         tracker: a tracker to use instead of SAM 2.
-        frames: ``(start, stop)``: render only these frames, each exactly as a whole
-            render makes it (for chunked renders joined later); default all.
+        start, end: render only this segment: frame numbers (``48``) or times
+            (``2.5s``, ``1:02``); ``end`` is exclusive. Audio is trimmed to match and
+            only the segment is tracked.
+        chunk: ``(start, stop)``: render only these frames, each exactly as a whole
+            render makes it (for chunked renders joined later, see :mod:`vfx.batch`).
         audio: carry the source's audio over.
 
     Returns:
@@ -126,8 +132,10 @@ def render(
     with open_video(input) as reader:
         info = reader.info
         chosen = None if preset is None else resolve_preset(preset, overrides)
+        frames = reader_range(reader, start, end)
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
+            check_prompts_in_range(prompts, frames)
         inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
         if isinstance(masks, MaskSource):
             inputs += (getattr(masks, "path", None),)
@@ -139,12 +147,12 @@ def render(
         tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                    precision=precision, progress=progress, cache_dir=cache_dir,
                                    tracker=tracker)
-        source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking)
+        source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking,
+                             frames=frames)
         if chosen is None:
             specs = DEFAULT_MASKS if mask_specs is None else mask_specs
-            return render_video(
-                reader, source, graph, specs, output, progress=progress, frames=frames, audio=audio
-            )
+            return render_video(reader, source, graph, specs, output, progress=progress,
+                                frames=frames, chunk=chunk, audio=audio)
         return render_video(
             reader,
             source,
@@ -155,6 +163,7 @@ def render(
             base_dir=chosen.base_dir,
             progress=progress,
             frames=frames,
+            chunk=chunk,
             audio=audio,
         )
 
@@ -174,12 +183,15 @@ def track(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     tracker: Tracker | None = None,
+    start: str | int | None = None,
+    end: str | int | None = None,
 ) -> MaskletStore:
     """Track the prompted objects through ``input`` into a masklet store.
 
     The store lands in the masklet cache, where later renders of the same video
     and prompts find it; ``output`` gets a copy. ``auto`` / ``auto_options`` pick the
-    objects instead of ``prompts``, as in :func:`render`.
+    objects instead of ``prompts``, as in :func:`render`. ``start``/``end`` track only that
+    segment (as in :func:`render`); the store's frames outside it are empty.
 
     Returns:
         The opened store (a :class:`~vfx.sources.base.MaskSource`).
@@ -194,8 +206,10 @@ def track(
         )
     with open_video(input) as reader:
         info = reader.info
+        frames = reader_range(reader, start, end)
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
+            check_prompts_in_range(prompts, frames)
         if output is not None:
             check_output_path(output, force=force, inputs=(info.path,), folder=True)
         if spec is not None:
@@ -204,7 +218,7 @@ def track(
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)
-    store = tracking.masklets(info, prompts)
+    store = tracking.masklets(info, prompts, frames)
     if output is None:
         return store
     copy_store(store.path, Path(output))

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from effects.core.background_plate import PlateView
 from effects.core.blending import composite, stack_alpha
 from effects.core.colors import Color, object_color
 from effects.core.params import ParamSpec, convert_value, format_value
@@ -53,6 +54,9 @@ class EffectContext:
     ``cache`` holds loaded background sources and generated images between
     frames: pass the same dict for every frame of one render.
     ``base_dir`` is the folder relative file names were resolved against.
+    ``background`` is the running background plate (what each pixel looked like when
+    no object covered it, :mod:`effects.core.background_plate`) when a render streams one
+    for an effect that asks (:meth:`Effect.uses_background`), else None.
     """
 
     frame_index: int = 0
@@ -62,6 +66,7 @@ class EffectContext:
     object_masks: dict[int, np.ndarray] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
     base_dir: Path | None = None
+    background: PlateView | None = None
 
     @classmethod
     def build(
@@ -74,6 +79,7 @@ class EffectContext:
         time: float = 0.0,
         cache: dict[Any, Any] | None = None,
         base_dir: Path | None = None,
+        background: PlateView | None = None,
     ) -> EffectContext:
         """A context whose objects (names, palette colours, boxes) come from the masks.
 
@@ -102,6 +108,7 @@ class EffectContext:
             object_masks=masks,
             cache={} if cache is None else cache,
             base_dir=base_dir,
+            background=background,
         )
 
 
@@ -193,6 +200,10 @@ class Effect:
     def params(self) -> dict[str, Any]:
         """The parameter values as a preset would hold them (colours as ``#rrggbb``)."""
         return {name: format_value(getattr(self, name)) for name in self.param_specs()}
+
+    def uses_background(self) -> bool:
+        """Whether this effect reads ``ctx.background`` (the render then streams a plate)."""
+        return False
 
     def render(self, frame: np.ndarray, alpha: np.ndarray, ctx: EffectContext) -> EffectOutput:
         """Paint the effect for ``frame`` ``[H, W, 3]`` uint8 over region ``alpha`` ``[H, W]``."""

@@ -156,7 +156,7 @@ def _render(job: Job, masks: str | None, frames: tuple[int, int] | None, output:
         chroma=job.chroma,
         force=job.overwrite or frames is not None,
         progress=False,
-        frames=frames,
+        chunk=frames,
         audio=frames is None,
         **(_model_kwargs(job) if tracked else {}),
     )

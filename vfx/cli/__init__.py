@@ -60,6 +60,10 @@ def _register_commands() -> None:
 
     cli.add_command(studio_cmd.studio)
 
+    from vfx.cli import cache_cmd
+
+    cli.add_command(cache_cmd.cache)
+
 
 _register_commands()
 

@@ -34,7 +34,8 @@ def info(input_path: str, as_json: bool) -> None:
         ("frames", str(meta.frame_count)),
         ("duration", f"{meta.duration:.3f} s"),
         ("codec", f"{meta.codec} ({meta.pix_fmt})"),
-        ("audio", "yes" if meta.has_audio else "no"),
+        ("alpha", "yes" if meta.has_alpha else "no"),
+        ("audio", "no" if meta.audio is None else meta.audio.describe()),
     ]
     for key, value in rows:
         click.echo(f"{key:<9} {value}")

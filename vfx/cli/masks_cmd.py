@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import force_option, mask_source_options
+from vfx.cli.options import force_option, mask_source_options, range_options
 from vfx.errors import VfxError
 from vfx.mask_formats.choices import COMBINES, FORMATS, FRAME_MODES, SIDE_MODES
 
@@ -53,6 +53,7 @@ def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -
 @click.option("--fps", type=float, help="vace/comfy: resample to this frame rate (Wan: 16).")
 @click.option("--frames", type=click.Choice(FRAME_MODES), help="vace/comfy: reach 4n+1 frames.")
 @click.option("--sides", type=click.Choice(SIDE_MODES), help="vace/comfy: reach sides /16.")
+@range_options
 @force_option("Overwrite OUT if it exists.")
 def export(
     store: str | None,
@@ -70,6 +71,8 @@ def export(
     fps: float | None,
     frames: str | None,
     sides: str | None,
+    start: str | None,
+    end: str | None,
     force: bool,
 ) -> None:
     """Export the masks of MASKLETS_DIR (from `vfx track`), --masks PATH or --chroma COLOR.
@@ -102,6 +105,8 @@ def export(
         fps=fps,
         frames=frames,
         sides=sides,
+        start=start,
+        end=end,
     )
     names = ", ".join(f"{i} {n}" for i, n in result.objects.items())
     click.echo(f"wrote {result.frame_count} frames of {names} as {result.format} to {result.path}")

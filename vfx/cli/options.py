@@ -1,5 +1,5 @@
 """Click options shared by the commands: input, output, force, quiet, preset overrides,
-prompts, SAM 2 model and precision, mask sources (one definition each)."""
+prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each)."""
 
 from __future__ import annotations
 
@@ -132,3 +132,17 @@ def output_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 def force_option(help: str = "Overwrite OUTPUT if it exists.") -> Callable[..., Any]:
     """``--force``."""
     return click.option("--force", is_flag=True, help=help)
+
+
+def range_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--start`` and ``--end``: work on a segment first (see :mod:`vfx.frame_range`)."""
+    fn = click.option(
+        "--end",
+        metavar="FRAME|SECONDSs",
+        help="Stop before this frame or time (exclusive), e.g. --end 72 or --end 3s.",
+    )(fn)
+    return click.option(
+        "--start",
+        metavar="FRAME|SECONDSs",
+        help="Begin at this frame or time, e.g. --start 48 or --start 2s (default: the start).",
+    )(fn)

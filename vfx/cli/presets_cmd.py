@@ -29,6 +29,7 @@ def show_cmd(name: str) -> None:
     NAME is a shipped preset or a path to a preset .yaml file.
     """
     from vfx.presets import load_preset
+    from vfx.presets.hints import set_examples
 
     preset = load_preset(name)
     click.echo(f"{preset.name}: {preset.description}")
@@ -52,7 +53,8 @@ def show_cmd(name: str) -> None:
             marker = "*" if param in spec.params else " "
             click.echo(f"     {marker} {index}.{param} = {values[param]}  {param_spec.doc}")
     click.echo(f"output: crf {preset.output.crf}, x264 preset {preset.output.preset}")
-    click.echo("Change any parameter with --set LAYER.PARAM=VALUE, e.g. --set 0.radius=31.")
+    examples = ", ".join(f"--set {text}" for text in set_examples(preset))
+    click.echo(f"Change any parameter with --set LAYER.PARAM=VALUE, e.g. {examples}.")
 
 
 def _settings(settings: dict | None) -> str:

@@ -13,23 +13,31 @@ from vfx.cli.options import (
     output_option,
     overrides_option,
     prompt_options,
+    range_options,
 )
 
 
 @click.command()
 @input_argument
-@click.option("--frame", "frame", type=int, default=0, show_default=True, help="Frame index.")
+@click.option(
+    "--frame",
+    "frame",
+    default=None,
+    metavar="FRAME|SECONDSs",
+    help="Frame index or time (2.5s) to show [default: 0, or --start].",
+)
 @output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
 @prompt_options
 @auto_option
 @mask_source_options
 @model_options
+@range_options
 @overrides_option
 @force_option()
 def preview(
     input_path: str,
-    frame: int,
+    frame: str | None,
     output: str,
     preset: str | None,
     points: tuple[str, ...],
@@ -42,13 +50,16 @@ def preview(
     model: str | None,
     checkpoint: str | None,
     device: str,
+    start: str | None,
+    end: str | None,
     overrides: tuple[str, ...],
     force: bool,
 ) -> None:
     """Draw frame N of INPUT with a pixel grid and the prompts, each object's mask, and the result.
 
     With no prompts or masks it shows the gridded frame, to read click
-    coordinates from.
+    coordinates from. --start/--end name the segment you mean to render: the sheet
+    shows its first frame (or --frame, which must lie inside it).
 
     \b
     Example:
@@ -62,6 +73,8 @@ def preview(
         input_path,
         frame,
         output,
+        start=start,
+        end=end,
         preset=preset,
         masks=masks_path,
         chroma=chroma,

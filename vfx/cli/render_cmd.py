@@ -15,6 +15,7 @@ from vfx.cli.options import (
     precision_option,
     prompt_options,
     quiet_option,
+    range_options,
 )
 
 
@@ -34,6 +35,7 @@ from vfx.cli.options import (
 @mask_source_options
 @model_options
 @precision_option
+@range_options
 @overrides_option
 @force_option()
 @quiet_option
@@ -52,6 +54,8 @@ def render(
     checkpoint: str | None,
     device: str,
     precision: str,
+    start: str | None,
+    end: str | None,
     overrides: tuple[str, ...],
     force: bool,
     quiet: bool,
@@ -67,6 +71,7 @@ def render(
       vfx render clip.mp4 -o blurred.mp4 --preset background-blur --point 0:320,240
       vfx render clip.mp4 -o cut.mov --preset cutout-alpha --masks masks/
       vfx render clip.mp4 -o out.mp4 --preset background-blur --chroma green --set 0.radius=41
+      vfx render clip.mp4 -o try.mp4 --preset background-blur --point 48:320,240 --start 2s --end 4s
     """
     from vfx.api import render as render_video
     from vfx.prompts.parsing import parse_prompts
@@ -87,5 +92,7 @@ def render(
         precision=precision,
         force=force,
         progress=not quiet,
+        start=start,
+        end=end,
     )
     click.echo(result.summary())

@@ -13,6 +13,7 @@ from vfx.cli.options import (
     precision_option,
     prompt_options,
     quiet_option,
+    range_options,
 )
 
 
@@ -25,6 +26,7 @@ from vfx.cli.options import (
 @auto_option
 @model_options
 @precision_option
+@range_options
 @force_option("Replace OUTPUT if it exists.")
 @quiet_option
 def track(
@@ -39,6 +41,8 @@ def track(
     checkpoint: str | None,
     device: str,
     precision: str,
+    start: str | None,
+    end: str | None,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -52,6 +56,7 @@ def track(
       vfx track clip.mp4 -o clip.masklets --point 0:320,240 --point 0:500,200:2
     """
     from vfx.api import track as track_video
+    from vfx.masks.cache_inventory import store_summary
     from vfx.prompts.parsing import parse_prompts
 
     prompts = parse_prompts(points, boxes, prompts_file, leaves)
@@ -66,6 +71,7 @@ def track(
         precision=precision,
         force=force,
         progress=not quiet,
+        start=start,
+        end=end,
     )
-    objects = ", ".join(f"{i} ({store.names[i]})" for i in store.object_ids)
-    click.echo(f"wrote {output}: {store.frame_count} frames, objects {objects}")
+    click.echo(store_summary(output, store))

@@ -178,6 +178,11 @@ class Graph:
         return any(layer.effect.makes_alpha for layer in self.layers)
 
     @property
+    def uses_background(self) -> bool:
+        """Whether some layer reads the running background plate (``ctx.background``)."""
+        return any(layer.effect.uses_background() for layer in self.layers)
+
+    @property
     def mask_names(self) -> frozenset[str]:
         """Named masks the layers' regions refer to."""
         return frozenset().union(*(layer.region.names for layer in self.layers))

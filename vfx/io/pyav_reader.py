@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.io.stream_details import audio_info, has_alpha, stored_pix_fmt
 from vfx.io.video_source import Frame, VideoInfo, VideoReader
 
 _FALLBACK_FPS = 30.0
@@ -61,10 +62,10 @@ class PyAVReader(VideoReader):
             self._coded_size = (first.width, first.height)
             self._deep = max(c.bits for c in first.format.components) > 8
             codec = stream.codec_context.name
-            pix_fmt = str(first.format.name)
+            pix_fmt = stored_pix_fmt(stream, str(first.format.name))
             time_base = stream.time_base or Fraction(1, 1)
             nominal = stream.average_rate or stream.guessed_rate
-            has_audio = len(container.streams.audio) > 0
+            audio = audio_info(container)
         except av.FFmpegError as exc:
             raise unreadable(path, exc) from None
         finally:
@@ -106,10 +107,17 @@ class PyAVReader(VideoReader):
                 rotation=self._rotation,
                 codec=codec,
                 pix_fmt=pix_fmt,
-                has_audio=has_audio,
+                has_audio=audio is not None,
                 path=path,
+                has_alpha=has_alpha(pix_fmt),
+                audio=audio,
             )
         )
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """``[frame_count]`` presentation times in seconds (exact for variable frame rate)."""
+        return self._times
 
     def _open(self) -> av.container.InputContainer:
         try:

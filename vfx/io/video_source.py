@@ -15,6 +15,8 @@ from types import TracebackType
 
 import numpy as np
 
+from vfx.io.stream_details import AudioInfo
+
 
 @dataclass(frozen=True)
 class VideoInfo:
@@ -32,6 +34,9 @@ class VideoInfo:
         pix_fmt: pixel format of the decoded source before conversion to RGB.
         has_audio: whether the source has an audio stream.
         path: the source file or folder; ``None`` for in-memory frames.
+        has_alpha: whether the stored frames carry transparency (``pix_fmt`` has an
+            alpha plane); frames are still delivered as RGB.
+        audio: the first audio stream's codec, channels and rate, or ``None``.
     """
 
     width: int
@@ -44,6 +49,8 @@ class VideoInfo:
     pix_fmt: str
     has_audio: bool
     path: Path | None
+    has_alpha: bool = False
+    audio: AudioInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,11 @@ class VideoReader(abc.ABC):
 
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """``[frame_count]`` presentation times in seconds from the first frame."""
+        return np.arange(self.info.frame_count) / self.info.fps
 
     def __len__(self) -> int:
         return self.info.frame_count

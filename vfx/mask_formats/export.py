@@ -74,6 +74,8 @@ def export_masks(
     threshold: float | None = None,
     invert: bool = False,
     force: bool = False,
+    start: str | int | None = None,
+    end: str | int | None = None,
     **format_options: object,
 ) -> ExportResult:
     """Export ``source``'s masks to ``out`` in ``format`` (see docs/mask-formats.md); this is
@@ -97,6 +99,8 @@ def export_masks(
         threshold: binarise probabilities at this level first (default: keep soft).
         invert: swap the region and the rest (after combining).
         force: overwrite an existing output.
+        start, end: export only this segment: frames (``48``) or times (``2s``); ``end``
+            is exclusive.
         format_options: vace and comfy only: ``frames`` ("pad", "trim", "none"),
             ``sides`` ("pad", "resize", "none"), ``fps`` (target frame rate).
     """
@@ -134,6 +138,8 @@ def export_masks(
         feather=feather,
         threshold=threshold,
         invert=invert,
+        start=start,
+        end=end,
     )
     if conform is not None:
         count = _CONFORMED[format](job, path, conform)

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import resolve_range
 from vfx.io.reader import open_video
 from vfx.limits import check_range
 from vfx.mask_formats.choices import COMBINES
 from vfx.mask_formats.sidecar import FORMAT_TAG, VERSION
-from vfx.masks import feather_mask, grow_mask
+from vfx.masks import feather_mask, grow_mask, video_content_hash
 from vfx.masks.masklet_store import MAX_SIDE
 from vfx.sources.base import MaskSource
 
@@ -58,6 +59,10 @@ class ExportJob:
         fps: frame rate, or ``None`` when neither the masks nor a video records one.
         video: the source video, or ``None``.
         settings: the processing settings, for the sidecar.
+        first: the source frame that export frame 0 is (``--start``); ``frame_count``
+            frames from it are exported.
+        video_problem: why the video the masks record cannot be used (moved, changed),
+            told to the user when an export needs the frames.
     """
 
     source: MaskSource
@@ -70,6 +75,8 @@ class ExportJob:
     fps: float | None
     video: Path | None
     settings: dict = field(default_factory=dict)
+    first: int = 0
+    video_problem: str | None = None
 
     def description(self, export: str, **extra: object) -> dict:
         """The sidecar description of this export (see :mod:`vfx.mask_formats.sidecar`)."""
@@ -84,6 +91,7 @@ class ExportJob:
             "fps": self.fps,
             "frame_count": self.frame_count,
             "source_video": str(self.video) if self.video else None,
+            "source_frames": [self.first, self.first + self.frame_count],
             "processing": self.settings,
             **extra,
         }
@@ -97,20 +105,24 @@ class ExportJob:
         return self.fps
 
     def frames(self, *, with_video: bool = False) -> Iterator[ExportFrame]:
-        """Stream the prepared frames in order; ``with_video`` adds the source pixels."""
+        """Stream the prepared frames in order; ``with_video`` adds the source pixels.
+
+        Frames are numbered from 0 at :attr:`first`."""
         needs_pixels = with_video or self.source.frame_count is None
         if needs_pixels and self.video is None:
-            raise VfxError("this export needs the source frames; pass --video INPUT")
+            raise VfxError(
+                self.video_problem or "this export needs the source frames; pass --video INPUT"
+            )
         if not needs_pixels:
             for index in range(self.frame_count):
                 yield self._prepare(index, None)
             return
         with open_video(self.video) as reader:
-            for frame in reader.frames(0, self.frame_count):
-                yield self._prepare(frame.index, frame.rgb)
+            for frame in reader.frames(self.first, self.first + self.frame_count):
+                yield self._prepare(frame.index - self.first, frame.rgb)
 
     def _prepare(self, index: int, rgb: np.ndarray | None) -> ExportFrame:
-        raw = self.source.masks_at(index, rgb)
+        raw = self.source.masks_at(self.first + index, rgb)
         settings = self.settings
         shaped = {}
         for obj in self.selected:
@@ -160,8 +172,15 @@ def prepare_job(
     feather: float = 0,
     threshold: float | None = None,
     invert: bool = False,
+    start: str | int | None = None,
+    end: str | int | None = None,
 ) -> ExportJob:
-    """Check the choices against ``source`` (and ``video``) and describe the export."""
+    """Check the choices against ``source`` (and ``video``) and describe the export.
+
+    ``start``/``end`` export a segment (frames or times, see :mod:`vfx.frame_range`).
+    Without ``video``, a masklet store's recorded video is used when it is still where
+    it was and unchanged (same content hash).
+    """
     if combine not in COMBINES:
         raise VfxError(f"unknown --combine {combine!r}; use one of {', '.join(COMBINES)}")
     width, height = _source_size(source)
@@ -179,8 +198,9 @@ def prepare_job(
         raise VfxError(f"object {unknown[0]} is not in the masks (objects: {have}); fix --objects")
     if combine == "labels" and max(selected) > MAX_LABEL_ID:
         raise VfxError(f"label maps hold ids up to {MAX_LABEL_ID}; use --combine separate")
-    video_path = _video_path(source, video)
+    video_path, video_problem = _video_path(source, video)
     width, height, frame_count, fps = _geometry(source, video_path)
+    segment = resolve_range(start, end, frame_count, fps or 0.0) if start or end else None
     if combine == "separate":
         layout, out = "objects", {o: source.names.get(o, f"obj{o}") for o in selected}
     elif combine == "union":
@@ -197,21 +217,48 @@ def prepare_job(
         "invert": invert,
     }
     return ExportJob(
-        source, layout, out, selected, width, height, frame_count, fps, video_path, settings
+        source,
+        layout,
+        out,
+        selected,
+        width,
+        height,
+        frame_count if segment is None else segment.count,
+        fps,
+        video_path,
+        settings,
+        first=0 if segment is None else segment.start,
+        video_problem=video_problem,
     )
 
 
-def _video_path(source: MaskSource, video: str | Path | None) -> Path | None:
+def _video_path(source: MaskSource, video: str | Path | None) -> tuple[Path | None, str | None]:
+    """The video to read frames from, or ``None`` and why the recorded one cannot be used."""
     if video is not None:
         path = Path(video)
         if not path.exists():
             raise VfxError(f"video {path} does not exist; check --video")
-        return path
+        return path, None
     recorded = getattr(source, "video_path", None)
     meta = getattr(source, "meta", None)
+    recorded_hash = None
     if recorded is None and isinstance(meta, dict):
         recorded = (meta.get("video") or {}).get("path")
-    return Path(recorded) if recorded and Path(recorded).exists() else None
+        recorded_hash = (meta.get("video") or {}).get("hash")
+    if not recorded:
+        return None, None
+    path = Path(recorded)
+    if not path.is_file():
+        return None, (
+            f"the masks were tracked from {path}, which is no longer there (moved or deleted); "
+            "pass --video INPUT"
+        )
+    if recorded_hash and video_content_hash(path) != recorded_hash:
+        return None, (
+            f"{path} has changed since the masks were tracked from it; "
+            "pass the original with --video INPUT"
+        )
+    return path, None
 
 
 def _geometry(source: MaskSource, video: Path | None) -> tuple[int, int, int, float | None]:

@@ -5,8 +5,10 @@
 - ``src_mask.mp4``: white (255) = generate, black (0) = keep; binary (cut at
   0.5, as VACE itself does), lossless H.264 so no gray creeps in;
 - ``src_video.mp4``: the source frames with the masked pixels set to gray 127,
-  as VACE's own pre-processing does, lossless RGB H.264 (bit-exact, so the gray
-  stays 127 up to the mask's edge);
+  as VACE's own pre-processing does, in H.264 yuv420p (``qp 0``): the format VACE's
+  loaders, browsers and QuickTime read. Inside the region the gray decodes as
+  127 (within 1); chroma at half resolution softens the region's edge by a pixel,
+  which VACE's binarised mask covers;
 - ``vfx-masks.json``: the export description and the conform plan (which
   source frame each output frame is, padding/trimming, size before and after).
 
@@ -61,6 +63,7 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
             "vace",
             mask_path=MASK_FILE,
             video_path=VIDEO_FILE,
+            video_encoding={"codec": "h264", "pix_fmt": video_writer.pix_fmt, "qp": 0},
             width=plan.size[0],
             height=plan.size[1],
             frame_count=plan.frame_count,

@@ -21,7 +21,9 @@ from vfx.mask_formats.mask_video import METADATA_KEY
 _ENCODERS = {
     ("ffv1", True): ("ffv1", "gray"),
     ("h264", True): ("libx264", "yuv420p"),
-    ("h264", False): ("libx264rgb", "rgb24"),
+    # Colour for players and loaders: browsers, QuickTime, decord and Wan's own tools read
+    # yuv420p H.264; RGB H.264 (libx264rgb, gbrp) is opened by few of them.
+    ("h264", False): ("libx264", "yuv420p"),
 }
 
 
@@ -33,9 +35,10 @@ class LosslessVideoWriter:
         size: ``(width, height)``.
         fps: frame rate, stored as the exact rational :func:`exact_rate` gives.
         codec: ``"ffv1"`` (gray masks, bit-exact) or ``"h264"`` for tools that
-            read ``.mp4``: lossless (``qp 0``) H.264, in RGB for colour frames
-            (bit-exact) and in yuv420p for masks (black and white exact; other
-            levels within 1).
+            read ``.mp4``: ``qp 0`` H.264 in yuv420p, the format players and video
+            loaders read (masks: black and white exact, other levels within 1; colour
+            frames: lossless after the RGB to YUV conversion and half-resolution chroma,
+            so flat colours come back within 1-2 levels).
         gray: frames are ``[H, W]`` uint8 masks, else ``[H, W, 3]`` uint8 RGB (h264 only).
         description: JSON stored in the container tag ``VFX_MASKS`` (kept by Matroska).
     """
@@ -60,6 +63,7 @@ class LosslessVideoWriter:
         if encoder != "ffv1":
             self._stream.options = {"qp": "0", "preset": "veryfast"}
         self._format = "gray" if gray else "rgb24"
+        self.pix_fmt = pix_fmt
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# Columns of the point maps handed to cv2.remap (its maps must have under 32767 rows).
+_REMAP_COLUMNS = 1024
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,

@@ -28,12 +28,14 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec, check_mask_objects
 from vfx.rendering.stages import Stage, ThreadedStages, parallel_map
 from vfx.sources.base import MaskSource
 
 if TYPE_CHECKING:
+    from effects.core.background_plate import PlateView
     from vfx.graph import Graph
 
 QUEUE_SIZE = 4
@@ -63,9 +65,10 @@ class RenderResult:
 
     def summary(self) -> str:
         """The one line the CLI prints when a render finishes."""
+        per_frame = self.seconds / self.frames if self.frames else 0.0
         return (
             f"wrote {self.path}: {self.frames} frames, {self.duration:.2f} s of video, "
-            f"rendered at {self.fps:.1f} fps in {self.seconds:.1f} s"
+            f"rendered at {self.fps:.1f} fps ({per_frame:.3f} s/frame) in {self.seconds:.1f} s"
         )
 
 
@@ -77,11 +80,27 @@ class MaskedFrame:
         frame: the decoded frame (``rgb`` is ``[H, W, 3]`` uint8).
         objects: per-object soft masks, ``{id: [H, W] float32 0..1}``.
         named: the preset's named masks, ``{name: [H, W] float32 0..1}``.
+        background: the background plate seen from this frame, when the graph uses one.
     """
 
     frame: Frame
     objects: dict[int, np.ndarray]
     named: dict[str, np.ndarray]
+    background: PlateView | None = None
+
+
+def background_plate_stage(items: Iterator[MaskedFrame]) -> Iterator[MaskedFrame]:
+    """Attach the running background plate (:mod:`effects.core.background_plate`) to each frame,
+    from the union of its object masks; in frame order, holding a few frames of lookahead."""
+    from effects.core.background_plate import BackgroundPlate
+
+    plate: BackgroundPlate[MaskedFrame] = BackgroundPlate()
+    for item in items:
+        cover = _union(list(item.objects.values()), item.frame.rgb.shape[:2])
+        for done, view in plate.push(item, item.frame.rgb, cover):
+            yield replace(done, background=view)
+    for done, view in plate.flush():
+        yield replace(done, background=view)
 
 
 @dataclass
@@ -276,6 +295,7 @@ class FrameRenderer:
             time=item.frame.time,
             cache=cache,
             base_dir=self.base_dir,
+            background=item.background,
         )
         out = self.graph.render_frame(item.frame.rgb, item.named, ctx)
         if self.flatten_alpha and out.shape[2] == 4:
@@ -312,18 +332,22 @@ def render_video(
     base_dir: Path | None = None,
     progress: bool = True,
     workers: int = EFFECT_WORKERS,
-    frames: tuple[int, int] | None = None,
+    frames: FrameRange | None = None,
+    chunk: tuple[int, int] | None = None,
     audio: bool = True,
 ) -> RenderResult:
-    """Render every frame of ``reader`` through ``graph`` into ``output`` (atomic).
+    """Render every frame of ``reader`` (or the segment ``frames`` of it) through ``graph``
+    into ``output`` (atomic).
 
     The output format follows the extension (see :func:`vfx.io.writer.write_video`);
-    the source's audio is carried over unless ``audio`` is false. An RGBA graph
-    written to a format without alpha is composited over black, with a warning.
+    the source's audio is carried over (trimmed to the frames rendered) unless ``audio`` is
+    false. An RGBA graph written to a format without alpha is composited over black, with a
+    warning.
 
-    ``frames`` = ``(start, stop)`` renders only those frames (a chunk of a longer
-    render): the smoothers also read :attr:`MaskPlan.reach` frames on each side, so
-    every frame equals the one a whole render makes.
+    ``frames`` renders a segment as if it were the whole video (a user's ``--start``/``--end``).
+    ``chunk`` = ``(start, stop)`` renders only those frames of a longer render: the smoothers
+    also read :attr:`MaskPlan.reach` frames on each side, so every frame equals the one a whole
+    render makes (chunked renders joined later, :mod:`vfx.batch`).
     """
     from vfx.io.writer import output_supports_alpha, write_video
 
@@ -351,12 +375,23 @@ def render_video(
         flatten_alpha=graph.makes_alpha and not alpha,
     )
     plan = MaskPlan(specs, source.object_ids)
-    start, stop = (0, info.frame_count) if frames is None else frames
+    if frames is not None and chunk is not None and not frames.whole:
+        raise VfxError("render either a segment (start/end) or a chunk of a batch, not both")
+    if chunk is not None:
+        start, stop = chunk
+    else:
+        start, stop = (0, info.frame_count) if frames is None else (frames.start, frames.stop)
     if not 0 <= start < stop <= info.frame_count:
         raise VfxError(f"frame range {start}..{stop} is outside the video's 0..{info.frame_count}")
     started = time.perf_counter()
-    stages = [*plan.stages(source), _keep_range(start, stop), parallel_map(renderer, workers)]
-    decoded = reader.frames(max(0, start - plan.reach), stop + plan.reach)
+    plate = [background_plate_stage] if graph.uses_background else []
+    if chunk is not None:
+        stages = [*plan.stages(source), _keep_range(start, stop), *plate]
+        decoded = reader.frames(max(0, start - plan.reach), stop + plan.reach)
+    else:
+        stages = [*plan.stages(source), *plate]
+        decoded = reader.frames(start, stop)
+    stages.append(parallel_map(renderer, workers))
     with ThreadedStages(decoded, stages, QUEUE_SIZE) as pipeline:
         written = write_video(
             output,
@@ -365,7 +400,7 @@ def render_video(
             size=(info.width, info.height),
             frame_count=stop - start,
             audio_source=info.path if info.has_audio and audio else None,
-            audio_start=start / info.fps,
+            audio_start=float(reader.frame_times[start]) if start else 0.0,
             crf=encoder.crf,
             preset=encoder.preset,
             alpha=alpha,

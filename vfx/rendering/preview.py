@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.frame_range import reader_range
 from vfx.io.atomic import atomic_output, check_output_path
 from vfx.io.video_source import VideoReader
 from vfx.presets import Preset
@@ -165,11 +166,34 @@ def object_panels(
     ]
 
 
+def _chosen_frame(
+    reader: VideoReader, frame: int | str | None, start: str | int | None, end: str | int | None
+) -> int:
+    """The frame to show: ``frame`` (a number or time), else the segment's first frame."""
+    segment = reader_range(reader, start, end)
+    if frame is None:
+        return segment.start
+    count = reader.info.frame_count
+    if str(frame).strip().lstrip("-").isdigit() and not 0 <= int(frame) < count:
+        raise VfxError(
+            f"frame {frame} is outside this {count}-frame video; use --frame 0 to {count - 1}"
+        )
+    index = reader_range(reader, frame, None).start
+    if not segment.start <= index < segment.stop:
+        raise VfxError(
+            f"--frame {frame} is outside the segment {segment.start}..{segment.stop - 1} "
+            "of --start/--end; pick a frame inside it"
+        )
+    return index
+
+
 def preview(
     input: str | Path,
-    frame: int,
+    frame: int | str | None,
     output: str | Path,
     *,
+    start: str | int | None = None,
+    end: str | int | None = None,
     preset: str | Path | Preset | None = None,
     masks: MaskSource | str | Path | None = None,
     chroma: str | None = None,
@@ -185,7 +209,8 @@ def preview(
 
     Masks come from ``masks``/``chroma``, or from SAM 2 run on this one frame
     when ``prompts`` include it and a checkpoint is found. ``auto`` picks objects from the
-    automatic masks instead of prompts (its frame defaults to ``frame``).
+    automatic masks instead of prompts (its frame defaults to ``frame``). ``frame`` is a frame
+    number or a time (``2.5s``); without it, the first frame of the ``start``/``end`` segment.
 
     Returns:
         Notes for the user, e.g. why no mask panels were drawn.
@@ -202,11 +227,7 @@ def preview(
     notes: list[str] = []
     with open_video(input) as reader:
         info = reader.info
-        if not 0 <= frame < info.frame_count:
-            raise VfxError(
-                f"frame {frame} is outside this {info.frame_count}-frame video; "
-                f"use --frame 0 to {info.frame_count - 1}"
-            )
+        frame = _chosen_frame(reader, frame, start, end)
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
         chosen = None if preset is None else resolve_preset(preset, overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
 from vfx.io.video_source import VideoInfo
 from vfx.prompts.model import ObjectPrompts
 from vfx.sources.base import MaskSource
@@ -41,14 +42,16 @@ def mask_source(
     chroma: str | None = None,
     prompts: list[ObjectPrompts] | None = None,
     tracking: TrackingOptions | None = None,
+    frames: FrameRange | None = None,
 ) -> MaskSource:
     """The one mask source given, opened and checked against the video ``info``.
 
-    Prompts are tracked with ``tracking`` (through the masklet cache).
+    Prompts are tracked with ``tracking`` (through the masklet cache), over the segment
+    ``frames`` only when it is given.
     """
     check_one_source(masks, chroma, prompts)
     if prompts:
-        return (tracking or TrackingOptions()).masklets(info, prompts)
+        return (tracking or TrackingOptions()).masklets(info, prompts, frames)
     return open_source(masks, chroma, info)
 
 

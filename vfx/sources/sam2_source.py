@@ -62,6 +62,8 @@ def track_objects(
     objects: list[ObjectPrompts],
     progress: bool = True,
     on_scores: Callable[[int, dict[int, float]], None] | None = None,
+    phase: Callable[[str], None] | None = None,
+    first_frame: int = 0,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
     """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
 
@@ -71,7 +73,10 @@ def track_objects(
     ``on_scores(frame_index, {obj_id: object score 0..1})``, when given, receives the tracker's
     own belief that each object is visible on each frame (before leave markers apply).
     Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
+    ``phase`` is told as each slow step starts (reading the video, encoding a prompted frame);
+    ``first_frame`` is the number its messages give ``video``'s first frame (a segment's start).
     """
+    phase = phase or (lambda text: None)
     if not objects:
         raise VfxError("no objects to track; add a prompt such as --point 0:320,240")
     for obj in objects:
@@ -81,10 +86,14 @@ def track_objects(
     predictor.add_all_frames_to_correct_as_cond = True
     try:
         with torch.inference_mode(), _precision(predictor):
+            phase(f"reading video and encoding frame {first_frame}")
             state = predictor.init_state(sam2_frames(video))
             validate_prompts(objects, state.video_width, state.video_height, state.num_frames)
             for obj in objects:
                 for prompt in _merge_by_frame(obj.segment_prompts):
+                    if prompt.frame != 0:
+                        shown = prompt.frame + first_frame
+                        phase(f"encoding frame {shown} for object {obj.id}'s prompt")
                     _add_prompt(predictor, state, obj.id, prompt)
         first = min(prompt.frame for obj in objects for prompt in obj.segment_prompts)
         absent = [obj for obj in objects if len(obj.segment_prompts) < len(obj.prompts)]

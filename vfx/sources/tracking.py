@@ -20,6 +20,7 @@ import numpy as np
 
 from sam2.precision import PRECISION_CHOICES, resolve_precision
 from vfx.errors import VfxError
+from vfx.frame_range import FrameRange
 from vfx.io.atomic import atomic_output
 from vfx.io.file_lock import file_lock
 from vfx.io.output_policy import remove_stale_temporaries
@@ -32,6 +33,7 @@ from vfx.masks import (
     video_content_hash,
 )
 from vfx.masks.cache_key import tracking_arithmetic
+from vfx.progress import Progress
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import prompts_identity
 
@@ -47,8 +49,11 @@ MODEL_PREFERENCE = (
     "sam2_hiera_large",
 )
 
-TrackFn = Callable[[VideoInfo, list[ObjectPrompts]], Iterator[tuple[int, dict[int, np.ndarray]]]]
-"""Tracks through the video ``info.path``, yielding ``(frame, {obj_id: [H, W] float32 0..1})``."""
+TrackFn = Callable[..., Iterator[tuple[int, dict[int, np.ndarray]]]]
+"""``run(info, prompts)`` tracks through the video ``info.path``, yielding
+``(frame, {obj_id: [H, W] float32 0..1})``; ``run(info, prompts, frames=FrameRange)`` tracks
+only that segment (frame indices stay the video's). A segment is asked for only when the
+user gives ``--start``/``--end``."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,32 @@ def cached_store_dir(
     return (default_cache_root() if cache_dir is None else Path(cache_dir)) / key
 
 
+def _segment_settings(settings: dict[str, Any], frames: FrameRange | None) -> dict[str, Any]:
+    """Tracker settings plus the segment, when only part of the video is tracked."""
+    if frames is None or frames.whole:
+        return settings
+    return {**settings, "frames": frames.as_list()}
+
+
+def check_prompts_in_range(prompts: list[ObjectPrompts], frames: FrameRange) -> None:
+    """Raise :class:`VfxError` when a prompt lies outside the ``--start``/``--end`` segment."""
+    for obj in prompts:
+        for prompt in obj.prompts:
+            if not frames.start <= prompt.frame < frames.stop:
+                raise VfxError(
+                    f"object {obj.id} has a prompt on frame {prompt.frame}, outside the segment "
+                    f"{frames.start}..{frames.stop - 1} chosen by --start/--end; "
+                    "prompt a frame inside it"
+                )
+
+
 def track_cached(
     info: VideoInfo,
     prompts: list[ObjectPrompts],
     tracker: Tracker,
     cache_dir: Path | None = None,
+    frames: FrameRange | None = None,
+    progress: Progress | None = None,
 ) -> MaskletStore:
     """The masklets for ``prompts`` on the video ``info.path``: from the cache, or tracked now.
 
@@ -134,27 +160,40 @@ def track_cached(
         tracker: the model identity and settings that key the cache, and how to
             load it.
         cache_dir: the cache root (default: ``vfx.masks`` default cache root).
+        frames: track only this segment (a store of the whole video is reused for it).
+        progress: where phases, the frame counter and notes go (default: stderr).
 
     Returns:
-        The opened, complete :class:`~vfx.masks.MaskletStore`.
+        The opened, complete :class:`~vfx.masks.MaskletStore`; its ``meta`` records the
+        video's absolute path and content hash, the segment and the tracking time.
     """
-    video = Path(info.path)
+    progress = Progress() if progress is None else progress
+    video = Path(info.path).resolve()
+    if frames is not None:
+        check_prompts_in_range(prompts, frames)
     video_hash = video_content_hash(video)
-    store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
+    whole = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
+    settings = _segment_settings(tracker.settings, frames)
+    store_dir = cached_store_dir(video_hash, prompts, tracker.model, settings, cache_dir)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     # Concurrent workers on one clip: the first tracks and publishes, the others wait and reuse it.
     with file_lock(store_dir.parent / f".{store_dir.name}.lock"):
-        if store_dir.exists():
-            damage = verify_store(store_dir)
+        for candidate in dict.fromkeys([whole, store_dir]):  # a whole-video store serves a segment
+            if not candidate.exists():
+                continue
+            damage = verify_store(candidate)
             if damage is None:
-                store = MaskletStore.open(store_dir)
+                progress.note(f"reused tracking from {candidate}")
+                store = MaskletStore.open(candidate)
                 # names are not in the key: a hit takes the names given now
                 store.names.update({obj.id: obj.name for obj in prompts})
                 return store
             print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
-            shutil.rmtree(store_dir)
+            shutil.rmtree(candidate)
         remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
-        _track_into(store_dir, video, video_hash, info, prompts, tracker)
+        segment = frames if frames is not None and not frames.whole else None
+        _track_into(store_dir, video, video_hash, info, prompts, tracker, settings, segment,
+                    progress)
     return MaskletStore.open(store_dir)
 
 
@@ -165,9 +204,14 @@ def _track_into(
     info: VideoInfo,
     prompts: list[ObjectPrompts],
     tracker: Tracker,
+    settings: dict,
+    segment: FrameRange | None,
+    progress: Progress,
 ) -> None:
-    """Track ``video`` and publish the store at ``store_dir`` (the caller holds its lock)."""
+    """Track ``video`` (or its ``segment``) and publish the store at ``store_dir`` (the caller
+    holds its lock)."""
     run = tracker.load()
+    total = info.frame_count if segment is None else segment.count
     meta = {
         "width": info.width,
         "height": info.height,
@@ -177,11 +221,20 @@ def _track_into(
         "video": {"path": str(video), "hash": video_hash},
         "model": tracker.model,
         "prompts": prompts_identity(prompts),
-        "settings": tracker.settings,
+        "settings": settings,
+        "frames": [0, info.frame_count] if segment is None else segment.as_list(),
     }
+    steps = run(info, prompts) if segment is None else run(info, prompts, frames=segment)
+    counter = progress.counter("tracking", total)
     with MaskletStore.create(store_dir, meta) as writer:
-        for index, masks in run(info, prompts):
+        for index, masks in steps:
             writer.write_frame(index, masks)
+            counter.advance()
+        writer.meta["tracking_seconds"] = round(counter.seconds(), 3)
+    progress.note(
+        f"tracked {counter.done} frames in {counter.seconds():.1f} s "
+        f"({counter.seconds_per_step():.2f} s/frame); masks cached in {store_dir}"
+    )
 
 
 def copy_store(store_dir: Path, output: Path) -> None:
@@ -236,7 +289,7 @@ def check_precision(precision: str) -> None:
 def sam2_tracker(
     choice: ModelChoice,
     device: str = "auto",
-    progress: bool = True,
+    progress: bool | Progress = True,
     precision: str = "auto",
     on_scores: Callable[[int, dict[int, float]], None] | None = None,
 ) -> Tracker:
@@ -245,16 +298,17 @@ def sam2_tracker(
     Loading verifies the checkpoint first (wrong model size, or a pickle that
     would run code, is a :class:`VfxError`). ``precision`` is one of :data:`PRECISION_CHOICES`;
     ``auto`` is resolved now (:func:`sam2.precision.resolve_precision`) and the choice is said
-    on stderr when it loads. The cache key holds the arithmetic actually used: the device
+    when the model loads. The cache key holds the arithmetic actually used: the device
     (``auto`` resolved now), the precision and the autocast dtype
-    (:func:`vfx.masks.tracking_arithmetic`).
-    ``on_scores`` receives each frame's per-object object scores (see
-    :func:`vfx.sources.sam2_source.track_objects`).
+    (:func:`vfx.masks.tracking_arithmetic`). ``progress`` reports the phases (loading the
+    model, reading the video, encoding the first frame). ``on_scores`` receives each frame's
+    per-object object scores (see :func:`vfx.sources.sam2_source.track_objects`).
     """
     check_precision(precision)
     from sam2.model_building import default_device
     from vfx.sources.sam2_source import autocast_dtype
 
+    reporter = progress if isinstance(progress, Progress) else Progress(enabled=progress)
     device_type = default_device().type if device == "auto" else device.split(":")[0]
     precision, reason = resolve_precision(precision, device_type)
 
@@ -264,7 +318,8 @@ def sam2_tracker(
         from vfx.sources.sam2_source import track_objects
 
         known = resolve_model(choice.name)
-        verify_checkpoint(choice.checkpoint, known)
+        verify_checkpoint(choice.checkpoint, known)  # before any line, so errors stay one line
+        reporter.phase(f"loading model {choice.name} from {choice.checkpoint}")
         predictor = build_sam2_video_predictor(
             known.config_file,
             str(choice.checkpoint),
@@ -272,8 +327,7 @@ def sam2_tracker(
             image_encoder_precision=precision,
         )
         predictor.tracking_precision = precision
-        if progress:
-            print(f"vfx: tracking in {precision} on {device_type} ({reason})", file=sys.stderr)
+        reporter.note(f"tracking in {precision} on {device_type} ({reason})")
         if precision == "bf16" and predictor.device.type == "cpu":
             from sam2.cpu_features import native_bf16
 
@@ -284,10 +338,27 @@ def sam2_tracker(
                     file=sys.stderr,
                 )
 
-        def run(info: VideoInfo, prompts: list[ObjectPrompts]) -> Iterator[tuple[int, dict]]:
+        def run(
+            info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+        ) -> Iterator[tuple[int, dict]]:
             # every prompted frame is a conditioning frame, so corrections persist
-            yield from track_objects(predictor, str(info.path), prompts, progress=progress,
-                                     on_scores=on_scores)
+            if frames is None:
+                yield from track_objects(predictor, str(info.path), prompts, progress=False,
+                                         on_scores=on_scores, phase=reporter.phase)
+                return
+            from vfx.sources.segment_frames import segment_video, shift_prompts
+
+            video = segment_video(info, frames, prompts)
+            shifted = shift_prompts(prompts, -frames.start)
+
+            def scores(index: int, values: dict[int, float]) -> None:
+                if on_scores is not None:
+                    on_scores(index + frames.start, values)
+
+            for index, masks in track_objects(predictor, video, shifted, progress=False,
+                                              on_scores=scores, phase=reporter.phase,
+                                              first_frame=frames.start):
+                yield index + frames.start, masks
 
         return run
 
@@ -309,6 +380,8 @@ class TrackingOptions:
         progress: show a tracking progress bar.
         cache_dir: masklet cache root (default: :func:`vfx.masks.default_cache_root`).
         tracker: a tracker to use instead of SAM 2.
+        reporter: where phases and notes go (default: a :class:`~vfx.progress.Progress`
+            on stderr, enabled by ``progress``).
     """
 
     model: str | None = None
@@ -318,22 +391,27 @@ class TrackingOptions:
     progress: bool = True
     cache_dir: str | Path | None = None
     tracker: Tracker | None = None
+    reporter: Progress | None = None
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
         if self.cache_dir is not None:
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
-    def masklets(self, info: VideoInfo, prompts: list[ObjectPrompts]) -> MaskletStore:
-        """The masklets for ``prompts`` on the video ``info.path``: cached, or tracked now."""
+    def masklets(
+        self, info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+    ) -> MaskletStore:
+        """The masklets for ``prompts`` on the video ``info.path`` (or the segment ``frames``
+        of it): cached, or tracked now."""
         if info.path is None:
             raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+        reporter = self.reporter if self.reporter is not None else Progress(self.progress)
         tracker = self.tracker
         if tracker is None:
             check_device(self.device)
             choice = choose_model(self.model, self.checkpoint)
-            tracker = sam2_tracker(choice, self.device, self.progress, self.precision)
-        return track_cached(info, prompts, tracker, self.cache_dir)
+            tracker = sam2_tracker(choice, self.device, reporter, self.precision)
+        return track_cached(info, prompts, tracker, self.cache_dir, frames, reporter)
 
 
 def image_predictor(choice: ModelChoice, device: str = "auto") -> Any:

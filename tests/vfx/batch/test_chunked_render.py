@@ -24,7 +24,7 @@ def test_frame_ranges_render_exactly_the_whole_renders_frames(media, tmp_path: P
     vfx.render(clip, tmp_path / "whole", **options)
     ranges = [(0, 17), (17, 30), (30, 48)]
     for start, stop in ranges:
-        vfx.render(clip, tmp_path / f"part{start}", frames=(start, stop), **options)
+        vfx.render(clip, tmp_path / f"part{start}", chunk=(start, stop), **options)
     whole = _frames(tmp_path / "whole")
     joined = [f for start, _ in ranges for f in _frames(tmp_path / f"part{start}")]
     assert len(joined) == len(whole) == 48

@@ -22,7 +22,8 @@ def test_info_table(scene_clip: tuple[Path, np.ndarray]) -> None:
     assert lines["frames"] == "24"
     assert lines["duration"] == "1.000 s"
     assert lines["codec"] == "h264 (yuv444p)"
-    assert lines["audio"] == "yes"
+    assert lines["alpha"] == "no"
+    assert lines["audio"] == "aac, 2 channels (stereo), 48000 Hz"
     assert lines["rotation"] == "0 degrees"
 
 
@@ -42,7 +43,50 @@ def test_info_json(scene_clip: tuple[Path, np.ndarray]) -> None:
         "pix_fmt": "yuv444p",
         "has_audio": True,
         "path": str(path),
+        "has_alpha": False,
+        "audio": {"codec": "aac", "channels": 2, "layout": "stereo", "sample_rate": 48000},
     }
+
+
+def test_info_reports_the_alpha_of_vp9_with_alpha(tmp_path: Path) -> None:
+    """VP9 keeps alpha as side data (tag alpha_mode=1); the decoder alone says yuv420p."""
+    from vfx.io.writer import write_video
+
+    path = tmp_path / "cut.webm"
+    frames = [np.full((32, 48, 4), 200, np.uint8) for _ in range(4)]
+    write_video(path, iter(frames), fps=8, size=(48, 32), frame_count=4, alpha=True,
+                progress=False)
+    result = CliRunner().invoke(cli, ["info", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(maxsplit=1) for line in result.output.splitlines())
+    assert lines["codec"] == "vp9 (yuva420p)"
+    assert lines["alpha"] == "yes"
+    assert lines["audio"] == "no"
+    meta = json.loads(CliRunner().invoke(cli, ["info", str(path), "--json"]).output)
+    assert (meta["pix_fmt"], meta["has_alpha"], meta["audio"]) == ("yuva420p", True, None)
+
+
+def test_info_audio_of_a_mono_pcm_track(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "mono.mov"
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=8)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("pcm_s16le", rate=22050)
+        audio.layout = "mono"
+        for _ in range(4):
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        samples = av.AudioFrame.from_ndarray(np.zeros((1, 4800), np.int16), format="s16",
+                                             layout="mono")
+        samples.sample_rate = 22050
+        container.mux(audio.encode(samples))
+        container.mux(audio.encode())
+    result = CliRunner().invoke(cli, ["info", str(path)])
+    lines = dict(line.split(maxsplit=1) for line in result.output.splitlines())
+    assert lines["audio"] == "pcm_s16le, 1 channel (mono), 22050 Hz", result.output
 
 
 @pytest.mark.parametrize(

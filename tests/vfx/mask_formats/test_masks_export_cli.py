@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from vfx.cli import cli, main
 from vfx.demo.synthetic import write_scene_video
-from vfx.masks import MaskletStore
+from vfx.masks import MaskletStore, video_content_hash
 from vfx.sources import load_masks
 
 
@@ -24,7 +24,7 @@ def store_dir(tmp_path: Path) -> Path:
         "fps": 24.0,
         "frame_count": 5,
         "objects": [{"id": 1, "name": "disc"}, {"id": 2, "name": "box"}],
-        "video": {"path": str(video), "hash": "test"},
+        "video": {"path": str(video), "hash": video_content_hash(video)},
     }
     with MaskletStore.create(tmp_path / "store", meta) as writer:
         for t in range(5):

@@ -117,7 +117,8 @@ def test_render_result_summary():
     assert result.fps == 12.0
     assert (
         result.summary()
-        == "wrote out.mp4: 48 frames, 2.00 s of video, rendered at 12.0 fps in 4.0 s"
+        == "wrote out.mp4: 48 frames, 2.00 s of video, rendered at 12.0 fps (0.083 s/frame) "
+        "in 4.0 s"
     )
 
 
