@@ -57,15 +57,8 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
                 source[generate] = GRAY
                 mask_writer.write(np.where(generate, np.uint8(255), np.uint8(0)))
                 video_writer.write(source)
-        description = job.description(
-            "vace",
-            mask_path=MASK_FILE,
-            video_path=VIDEO_FILE,
-            width=plan.size[0],
-            height=plan.size[1],
-            frame_count=plan.frame_count,
-            fps=plan.fps,
-            conform=plan.describe(),
+        description = job.conformed_description(
+            "vace", plan, mask_path=MASK_FILE, video_path=VIDEO_FILE
         )
         write_sidecar(tmp, description)
     return plan.frame_count
