@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import force_option, mask_source_options
+import vfx.cli.options as options
 from vfx.errors import VfxError
 from vfx.mask_formats.choices import COMBINES, FORMATS, FRAME_MODES, SIDE_MODES
 
@@ -34,7 +34,7 @@ def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -
 
 @masks.command("export")
 @click.argument("store", metavar="[MASKLETS_DIR]", required=False, type=click.Path(path_type=str))
-@mask_source_options
+@options.mask_source_options
 @click.option("-o", "--output", "out", required=True, metavar="OUT", help="Output file or folder.")
 @click.option(
     "--format", "fmt", required=True, metavar="FORMAT", help=f"One of {', '.join(FORMATS)}."
@@ -53,7 +53,7 @@ def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -
 @click.option("--fps", type=float, help="vace/comfy: resample to this frame rate (Wan: 16).")
 @click.option("--frames", type=click.Choice(FRAME_MODES), help="vace/comfy: reach 4n+1 frames.")
 @click.option("--sides", type=click.Choice(SIDE_MODES), help="vace/comfy: reach sides /16.")
-@force_option("Overwrite OUT if it exists.")
+@options.force_option("Overwrite OUT if it exists.")
 def export(
     store: str | None,
     masks_path: str | None,

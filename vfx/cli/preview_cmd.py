@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    mask_source_options,
-    model_options,
-    output_option,
-    overrides_option,
-    prompt_options,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
+@options.input_argument
 @click.option("--frame", "frame", type=int, default=0, show_default=True, help="Frame index.")
-@output_option("The contact sheet, a .png file.")
+@options.output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@prompt_options
-@mask_source_options
-@model_options
-@overrides_option
-@force_option()
+@options.prompt_options
+@options.mask_source_options
+@options.model_options
+@options.overrides_option
+@options.force_option()
 def preview(
     input_path: str,
     frame: int,

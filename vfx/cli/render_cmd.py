@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    mask_source_options,
-    model_options,
-    output_option,
-    overrides_option,
-    precision_option,
-    prompt_options,
-    quiet_option,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension."
 )
 @click.option(
@@ -28,13 +18,13 @@ from vfx.cli.options import (
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@prompt_options
-@mask_source_options
-@model_options
-@precision_option
-@overrides_option
-@force_option()
-@quiet_option
+@options.prompt_options
+@options.mask_source_options
+@options.model_options
+@options.precision_option
+@options.overrides_option
+@options.force_option()
+@options.quiet_option
 def render(
     input_path: str,
     output: str,

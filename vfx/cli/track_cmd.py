@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    model_options,
-    output_option,
-    precision_option,
-    prompt_options,
-    quiet_option,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@prompt_options
-@model_options
-@precision_option
-@force_option("Replace OUTPUT if it exists.")
-@quiet_option
+@options.prompt_options
+@options.model_options
+@options.precision_option
+@options.force_option("Replace OUTPUT if it exists.")
+@options.quiet_option
 def track(
     input_path: str,
     output: str,
