@@ -22,6 +22,7 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.atomic import check_output_path
+from vfx.io.writer import output_target
 from vfx.presets import MaskSpec, Preset, load_preset
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import validate_prompts
@@ -111,7 +112,10 @@ def render(
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
         inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
-        check_output_path(output, force=force, inputs=inputs)
+        if isinstance(masks, MaskSource):
+            inputs += (getattr(masks, "path", None),)
+        target, _, folder = output_target(output)
+        check_output_path(target, force=force, inputs=inputs, folder=folder)
         tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                    precision=precision, progress=progress, cache_dir=cache_dir,
                                    tracker=tracker)
@@ -162,7 +166,7 @@ def track(
         info = reader.info
     validate_prompts(prompts, info.width, info.height, info.frame_count)
     if output is not None:
-        check_output_path(output, force=force, inputs=(info.path,))
+        check_output_path(output, force=force, inputs=(info.path,), folder=True)
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)

@@ -5,6 +5,9 @@ A source is written as one string:
 - ``solid:COLOR`` or a bare ``#rrggbb`` — a flat colour;
 - ``gradient:START,END[,DIRECTION]`` — see the ``gradient`` effect
   (e.g. ``gradient:#101830,#5078b0,radial``);
+- ``asset:NAME`` — one of the shipped generated assets (``presets/assets/NAME.yaml``),
+  rendered into the cache the first time a render opens it (validating a preset
+  never writes it);
 - a file path (relative to the preset file, else the cwd): an image
   (.png/.jpg/.jpeg/.bmp/.webp/.tif/.tiff), a video (any other extension PyAV
   reads, e.g. .mp4/.mov/.webm/.mkv) or a folder of numbered frames. Videos are
@@ -14,6 +17,8 @@ A source is written as one string:
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +32,8 @@ from effects.solid import Solid
 from vfx.errors import VfxError
 from vfx.io.frame_folder import read_rgb
 from vfx.io.reader import VideoReader, open_video
+from vfx.presets.assets import ASSET_PREFIX, asset_path, check_asset_name
+from vfx.safe_yaml import echo
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -44,6 +51,9 @@ def normalize_source(value: object, base_dir: Path | None) -> str:
     if text.startswith("#") or text.startswith(("solid:", "gradient:")):
         generator = parse_generator(text)
         return generator_spec(generator)
+    if text.startswith(ASSET_PREFIX):
+        check_asset_name(text[len(ASSET_PREFIX) :])
+        return text
     return resolve_file(text, base_dir, allow_dir=True)
 
 
@@ -59,9 +69,9 @@ def parse_generator(text: str) -> Solid | Gradient:
         if kind == "gradient" and len(parts) in (2, 3):
             return Gradient(*parts)
     except VfxError as exc:
-        raise ValueError(f"bad source {text!r}: {exc}") from None
+        raise ValueError(f"bad source {echo(text)}: {exc}") from None
     raise ValueError(
-        f"bad source {text!r}; write 'solid:COLOR' or 'gradient:START,END[,DIRECTION]'"
+        f"bad source {echo(text)}; write 'solid:COLOR' or 'gradient:START,END[,DIRECTION]'"
     )
 
 
@@ -113,9 +123,33 @@ def background_frame(
     return fit_image(video.read(index), size, fit, fill)
 
 
+_DECODING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2)
+def _decoded_image_once(path: str, stamp: tuple[int, int]) -> np.ndarray:
+    image = read_rgb(Path(path))
+    image.flags.writeable = False  # shared by every effect worker
+    return image
+
+
+def _decoded_image(path: str, stamp: tuple[int, int]) -> np.ndarray:
+    """A still background ``[H, W, 3]`` uint8, decoded once for all effect workers.
+
+    Each worker keeps its own opened sources (video readers are not thread-safe),
+    but a still image is read-only, so the workers share one decoded copy instead of
+    holding one each; ``stamp`` (mtime, size) makes an edited file decode anew.
+    """
+    with _DECODING:
+        return _decoded_image_once(path, stamp)
+
+
 def _open(source: str) -> _Opened:
     if source.startswith(("solid:", "gradient:", "#")):
         return _Opened(generator=parse_generator(source))
+    if source.startswith(ASSET_PREFIX):
+        return _Opened(video=open_video(asset_path(source[len(ASSET_PREFIX) :])))
     if Path(source).suffix.lower() in IMAGE_SUFFIXES:
-        return _Opened(image=read_rgb(Path(source)))
+        stat = Path(source).stat()
+        return _Opened(image=_decoded_image(source, (stat.st_mtime_ns, stat.st_size)))
     return _Opened(video=open_video(source))

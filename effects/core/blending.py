@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.safe_yaml import echo
 
 if TYPE_CHECKING:
     from effects.core.base import EffectOutput
@@ -35,7 +36,7 @@ _UNIFORM = 0.5 / 255.0 / (_TILE * _TILE)
 def check_blend(mode: str) -> str:
     """``mode`` if it is a known blend mode, else a VfxError listing the modes."""
     if mode not in BLEND_MODES:
-        raise VfxError(f"unknown blend mode {mode!r}; use one of {', '.join(BLEND_MODES)}")
+        raise VfxError(f"unknown blend mode {echo(mode)}; use one of {', '.join(BLEND_MODES)}")
     return mode
 
 
@@ -51,7 +52,7 @@ def blend_pixels(base: np.ndarray, top: np.ndarray, mode: str) -> np.ndarray:
         )
     if mode == "add":
         return cv2.add(base, top)
-    raise VfxError(f"unknown blend mode {mode!r}; use one of {', '.join(BLEND_MODES)}")
+    raise VfxError(f"unknown blend mode {echo(mode)}; use one of {', '.join(BLEND_MODES)}")
 
 
 def mix(

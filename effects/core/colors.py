@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vfx.safe_yaml import echo
+
 Color = tuple[int, int, int]
 
 NAMED_COLORS: dict[str, Color] = {
@@ -65,16 +67,16 @@ def parse_color(value: object) -> Color:
             digits = "".join(ch * 2 for ch in digits)
         if len(digits) == 6 and all(ch in "0123456789abcdef" for ch in digits):
             return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
-        raise ValueError(f"expected {accepted}, got {value!r}")
+        raise ValueError(f"expected {accepted}, got {echo(value)}")
     if isinstance(value, Sequence) and len(value) == 3:
         channels = []
         for channel in value:
             is_number = isinstance(channel, int | float) and not isinstance(channel, bool)
             if not is_number or not 0 <= channel <= 255 or int(channel) != channel:
-                raise ValueError(f"expected {accepted}, got {value!r}")
+                raise ValueError(f"expected {accepted}, got {echo(value)}")
             channels.append(int(channel))
         return (channels[0], channels[1], channels[2])
-    raise ValueError(f"expected {accepted}, got {value!r}")
+    raise ValueError(f"expected {accepted}, got {echo(value)}")
 
 
 def format_color(color: Color) -> str:

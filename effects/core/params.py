@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from effects.core.colors import format_color, parse_color
+from vfx.safe_yaml import echo
 
 _TRUE_WORDS = {"true", "yes", "on", "1"}
 _FALSE_WORDS = {"false", "no", "off", "0"}
@@ -84,7 +85,7 @@ def param(
         elif isinstance(default, float):
             kind = "float"
         else:
-            raise TypeError(f"param(): give kind= for a default of {default!r}")
+            raise TypeError(f"param(): give kind= for a default of {echo(default)}")
     spec = ParamSpec(
         doc=doc,
         kind=kind,
@@ -107,25 +108,25 @@ def convert_value(spec: ParamSpec, value: Any, base_dir: Path | None) -> Any:
     if spec.kind in ("int", "float"):
         number = _as_number(value, integer=spec.kind == "int")
         if number is None or (spec.low is not None and number < spec.low):
-            raise ValueError(f"expected {spec.describe()}, got {value!r}")
+            raise ValueError(f"expected {spec.describe()}, got {echo(value)}")
         if spec.high is not None and number > spec.high:
-            raise ValueError(f"expected {spec.describe()}, got {value!r}")
+            raise ValueError(f"expected {spec.describe()}, got {echo(value)}")
         return number
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
             return value.strip().lower() in _TRUE_WORDS
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {echo(value)}")
     if spec.kind == "choice":
         if isinstance(value, str) and value.strip().lower() in spec.choices:
             return value.strip().lower()
-        raise ValueError(f"expected {spec.describe()}, got {value!r}")
+        raise ValueError(f"expected {spec.describe()}, got {echo(value)}")
     if spec.kind == "color":
         return parse_color(value)
     if spec.kind == "file":
         return resolve_file(value, base_dir)
-    raise TypeError(f"unknown parameter kind {spec.kind!r}")
+    raise TypeError(f"unknown parameter kind {echo(spec.kind)}")
 
 
 def resolve_file(value: Any, base_dir: Path | None, *, allow_dir: bool = False) -> str:
@@ -134,7 +135,7 @@ def resolve_file(value: Any, base_dir: Path | None, *, allow_dir: bool = False) 
     ``base_dir`` is the preset's folder; the first candidate that exists wins.
     """
     if not isinstance(value, str | Path) or not str(value).strip():
-        raise ValueError(f"expected a file path, got {value!r}")
+        raise ValueError(f"expected a file path, got {echo(value)}")
 
     def exists(candidate: Path) -> bool:
         return candidate.is_file() or (allow_dir and candidate.is_dir())

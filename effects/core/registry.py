@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from effects.core.base import Effect
 from vfx.errors import VfxError
+from vfx.safe_yaml import echo
 
 _REGISTRY: dict[str, type[Effect]] = {}
 
@@ -30,7 +31,7 @@ def register(cls: EffectClass) -> EffectClass:
     existing = _REGISTRY.get(cls.name)
     if existing is not None and existing is not cls:
         raise ValueError(
-            f"effect name {cls.name!r} is already registered by "
+            f"effect name {echo(cls.name)} is already registered by "
             f"{existing.__module__}.{existing.__qualname__}"
         )
     _REGISTRY[cls.name] = cls
@@ -44,7 +45,7 @@ def get_effect(name: str) -> type[Effect]:
         known = sorted(_REGISTRY)
         close = difflib.get_close_matches(str(name), known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise VfxError(f"unknown effect {name!r}; {hint}known effects: {', '.join(known)}")
+        raise VfxError(f"unknown effect {echo(name)}; {hint}known effects: {', '.join(known)}")
     return cls
 
 

@@ -128,3 +128,26 @@ def test_normalize_source_forms(tmp_path: Path) -> None:
     assert normalize_source("solid:red", None) == "solid:#e62828"
     (tmp_path / "x.jpg").write_bytes(b"")
     assert normalize_source("x.jpg", tmp_path) == str((tmp_path / "x.jpg").resolve())
+
+
+def test_still_background_is_decoded_once_for_all_workers(tmp_path: Path, monkeypatch) -> None:
+    """Issue 14: a background image is shared by the effect workers, not loaded per worker."""
+    import vfx
+    from effects.core import background_source
+    from vfx.demo.synthetic import write_scene_video
+
+    video = tmp_path / "scene.mp4"
+    write_scene_video(video, 64, 48, 12, 24, objects=1, background=None)
+    image = tmp_path / "bg.png"
+    cv2.imwrite(str(image), np.full((48, 64, 3), 90, np.uint8))
+    preset = tmp_path / "bg.yaml"
+    preset.write_text(
+        "name: bg\nlayers:\n  - {effect: replace_background, region: all, "
+        f"params: {{source: {image}}}}}\n"
+    )
+    calls = []
+    real = background_source.read_rgb
+    monkeypatch.setattr(background_source, "read_rgb", lambda p: calls.append(p) or real(p))
+    background_source._decoded_image_once.cache_clear()
+    vfx.render(video, tmp_path / "out.mp4", preset=preset, chroma="green", progress=False)
+    assert calls == [image]

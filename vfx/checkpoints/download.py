@@ -10,6 +10,12 @@ says why.
 
 (This is why downloads do not use :func:`vfx.io.atomic.atomic_output`: its temporary is
 removed on failure, and here the partial file must survive to be resumed.)
+
+The server is not trusted with the sizes or the pace: from any source (mirrors too) no more
+than the model's official size plus :data:`SIZE_MARGIN` is accepted, whatever the headers
+announce; a malformed ``Content-Length`` counts as no length; and a transfer slower than
+:data:`MIN_BYTES_PER_S` over :data:`STALL_SECONDS`, or longer than ``$VFX_DOWNLOAD_TIMEOUT``
+seconds in all (:data:`vfx.limits.DOWNLOAD_SECONDS`), stops (the part file is kept).
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from tqdm import tqdm
 
-from vfx import __version__
+from vfx import __version__, limits
 from vfx.checkpoints.discovery import default_download_dir
 from vfx.checkpoints.known_models import KnownModel, is_official_base, resolve_model
 from vfx.checkpoints.verify import identify_file
@@ -31,6 +38,12 @@ from vfx.errors import VfxError
 
 URL_BASE_ENV = "VFX_CHECKPOINT_URL_BASE"
 CHUNK_BYTES = 1 << 20
+SIZE_MARGIN = 0.10
+"""A mirror's file may be this fraction larger than the official one (other zip layouts)."""
+UNKNOWN_SIZE_CAP = 4 << 30
+"""Most bytes accepted for a model whose official size is not on record."""
+MIN_BYTES_PER_S = 16 << 10
+STALL_SECONDS = 60.0
 _CONTENT_RANGE = re.compile(r"bytes (?:(\d+)-\d+|\*)/(\d+)")
 
 
@@ -92,7 +105,12 @@ def download_checkpoint(
     official = base is None or is_official_base(base)
     known_bytes = model.official_bytes if official else None
     part = final.with_name(final.name + ".part")
-    transfer = _Transfer(url, part, known_bytes, progress=progress, timeout=timeout)
+    cap = (
+        UNKNOWN_SIZE_CAP
+        if model.official_bytes is None
+        else int(model.official_bytes * (1 + SIZE_MARGIN)) + CHUNK_BYTES
+    )
+    transfer = _Transfer(url, part, known_bytes, cap, progress=progress, timeout=timeout)
     try:
         transfer.run(attempts)
         _check_contents(part, model)
@@ -137,11 +155,20 @@ class _Transfer:
     """Brings ``part`` to the complete body of ``url`` over one or more HTTP requests."""
 
     def __init__(
-        self, url: str, part: Path, known_bytes: int | None, *, progress: bool, timeout: float
+        self,
+        url: str,
+        part: Path,
+        known_bytes: int | None,
+        cap_bytes: int,
+        *,
+        progress: bool,
+        timeout: float,
     ) -> None:
         self.url = url
         self.part = part
         self.known_bytes = known_bytes
+        self.cap_bytes = cap_bytes
+        self.deadline = time.monotonic() + limits.DOWNLOAD_SECONDS.value
         self.progress = progress
         self.timeout = timeout
         self.total: int | None = None  # the file's size once a server answer has said it
@@ -214,6 +241,11 @@ class _Transfer:
         """Compare the size the server announces with earlier answers and the official size."""
         if total is None:
             return
+        if total > self.cap_bytes:
+            raise _Fatal(
+                f"is announced as {total:,} bytes, more than the {self.cap_bytes:,} this model "
+                "can be"
+            )
         if self.total is not None and total != self.total:
             raise _Fatal(
                 f"changed on the server during the download ({self.total:,} -> {total:,} bytes)"
@@ -236,8 +268,8 @@ class _Transfer:
                 raise _Fatal(f"was resumed at byte {start:,} instead of {offset:,}")
             return start, int(match.group(2))
         # A full answer (200): the server ignored Range, so the body starts over at byte 0.
-        length = response.headers.get("Content-Length")
-        return 0, None if length is None else int(length)
+        length = (response.headers.get("Content-Length") or "").strip()
+        return 0, int(length) if length.isdigit() else None  # a malformed length counts as none
 
     def copy_body(self, response: http.client.HTTPResponse, start: int) -> int:
         """Write the body to ``part`` from byte ``start``; the part's size when the body ends."""
@@ -257,11 +289,15 @@ class _Transfer:
         ):
             out.seek(start)
             out.truncate()
+            pace = _Pace(received, self.deadline)
             try:
-                while chunk := response.read(CHUNK_BYTES):
+                while chunk := response.read1(CHUNK_BYTES):
                     out.write(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    if received > self.cap_bytes:
+                        raise _Fatal(f"grew past the {self.cap_bytes:,} bytes this model can be")
+                    pace.check(received)
             except (OSError, http.client.HTTPException) as exc:
                 of_total = "" if self.total is None else f" of {self.total:,}"
                 reason = _reason(exc)
@@ -269,6 +305,31 @@ class _Transfer:
             out.flush()
             os.fsync(out.fileno())
         return received
+
+
+class _Pace:
+    """Stops a transfer that is too slow (a server dripping bytes) or past its deadline."""
+
+    def __init__(self, received: int, deadline: float) -> None:
+        self.deadline = deadline
+        self.window_start = time.monotonic()
+        self.window_bytes = received
+
+    def check(self, received: int) -> None:
+        now = time.monotonic()
+        if now > self.deadline:
+            raise _Dropped(
+                f"stopped at {received:,} bytes: it took longer than "
+                f"{limits.DOWNLOAD_SECONDS.value} s (raise {limits.DOWNLOAD_SECONDS.env})"
+            )
+        if now - self.window_start >= STALL_SECONDS:
+            rate = (received - self.window_bytes) / (now - self.window_start)
+            if rate < MIN_BYTES_PER_S:
+                raise _Dropped(
+                    f"stopped at {received:,} bytes: the server sent {rate:,.0f} bytes/s over "
+                    f"{STALL_SECONDS:g} s, below {MIN_BYTES_PER_S:,}"
+                )
+            self.window_start, self.window_bytes = now, received
 
 
 def _reason(exc: BaseException) -> str:

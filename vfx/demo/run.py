@@ -50,7 +50,7 @@ def run_demo(
     from vfx.demo.synthetic import write_scene_video
     from vfx.io.atomic import atomic_output, check_output_path
 
-    check_output_path(out_dir, force=force)
+    check_output_path(out_dir, force=force, folder=True)
     sam2_model = demo_model(use_sam2)
     started = time.perf_counter()
     width, height = DEMO_SIZE

@@ -25,6 +25,7 @@ from effects.core.blending import check_blend, composite, stack_alpha
 from effects.core.registry import get_effect
 from vfx.errors import VfxError
 from vfx.graph.region_expressions import Region, parse_region
+from vfx.safe_yaml import echo
 
 LAYER_KEYS = ("effect", "params", "region", "blend", "opacity")
 
@@ -45,7 +46,9 @@ class Layer:
 
     def __post_init__(self) -> None:
         if not isinstance(self.effect, Effect):
-            raise VfxError(f"a layer needs an effect object such as Blur(), got {self.effect!r}")
+            raise VfxError(
+                f"a layer needs an effect object such as Blur(), got {echo(self.effect)}"
+            )
         if isinstance(self.region, str):
             object.__setattr__(self, "region", parse_region(self.region))
         check_blend(self.blend)
@@ -74,7 +77,7 @@ class Layer:
             problems.append(str(exc))
         params = spec.get("params") or {}
         if not isinstance(params, Mapping):
-            problems.append(f"params must be a mapping of name: value, got {params!r}")
+            problems.append(f"params must be a mapping of name: value, got {echo(params)}")
         elif effect_cls is not None:
             problems += [
                 f"effect '{effect_cls.name}': {p}"
@@ -135,7 +138,7 @@ def _render_layer(
 
 def _opacity_problem(opacity: object) -> str | None:
     if isinstance(opacity, bool) or not isinstance(opacity, int | float) or not 0 <= opacity <= 1:
-        return f"opacity must be a number in 0..1, got {opacity!r}"
+        return f"opacity must be a number in 0..1, got {echo(opacity)}"
     return None
 
 
@@ -152,7 +155,7 @@ class Graph:
         for layer in self.layers:
             if not isinstance(layer, Layer):
                 raise VfxError(
-                    f"Graph takes Layer objects, got {layer!r}; wrap effects in Layer(...)"
+                    f"Graph takes Layer objects, got {echo(layer)}; wrap effects in Layer(...)"
                 )
         self.cache: dict[Any, Any] = {}
 

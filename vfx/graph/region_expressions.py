@@ -33,6 +33,7 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.masks import feather_mask, grow_mask, shrink_mask
+from vfx.safe_yaml import echo
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -123,7 +124,7 @@ def _tokenize(text: str) -> list[_Token]:
                 i += 1
             tokens.append(_Token("number", text[start:i], start + 1))
         else:
-            raise _error(text, i + 1, f"unexpected character {ch!r}")
+            raise _error(text, i + 1, f"unexpected character {echo(ch)}")
     tokens.append(_Token("end", "", len(text) + 1))
     return tokens
 
@@ -215,7 +216,7 @@ class _Parser:
         if self.token.kind == "op" and self.token.text == "(":
             if word not in FUNCTIONS:
                 raise self.fail(
-                    f"{word!r} is not a function (use {', '.join(FUNCTIONS)})", self.token
+                    f"{echo(word)} is not a function (use {', '.join(FUNCTIONS)})", self.token
                 )
             return self.call(word)
         if word in FUNCTIONS:
@@ -308,7 +309,7 @@ class Region:
         """
         if shape is None:
             if not masks:
-                raise VfxError(f"region {self.text!r} needs masks, but none were given")
+                raise VfxError(f"region {echo(self.text)} needs masks, but none were given")
             shape = next(iter(masks.values())).shape[:2]
         return _Evaluator(self.text, masks, shape, allocate).run(self.root)
 
@@ -319,7 +320,7 @@ class Region:
 def parse_region(text: str) -> Region:
     """Parse a region expression; VfxError pointing at the offending column if it is bad."""
     if not isinstance(text, str):
-        raise VfxError(f"a region must be a string such as '~subject', got {text!r}")
+        raise VfxError(f"a region must be a string such as '~subject', got {echo(text)}")
     if len(text) > MAX_LENGTH:
         raise VfxError(
             f"bad region: {len(text)} characters is longer than the limit of {MAX_LENGTH}"
@@ -392,7 +393,7 @@ class _Evaluator:
         objects = [self.lookup(k, 0, "object") for k in self.masks if isinstance(k, int)]
         if not objects:
             raise VfxError(
-                f"region {self.text!r}: 'all' means every tracked object, but there are no "
+                f"region {echo(self.text)}: 'all' means every tracked object, but there are no "
                 "object masks; use 'frame' for the whole frame"
             )
         if len(objects) == 1:
@@ -408,12 +409,12 @@ class _Evaluator:
             known = sorted(str(k) if isinstance(k, str) else f"obj:{k}" for k in self.masks)
             name = key if isinstance(key, str) else f"obj:{key}"
             raise VfxError(
-                f"region {self.text!r}: unknown {what} '{name}' at column {column}; "
+                f"region {echo(self.text)}: unknown {what} '{name}' at column {column}; "
                 f"available: {', '.join(known) or 'none'}"
             )
         if mask.shape[:2] != tuple(self.shape):
             raise VfxError(
-                f"region {self.text!r}: mask '{key}' is {mask.shape[1]}x{mask.shape[0]}, "
+                f"region {echo(self.text)}: mask '{key}' is {mask.shape[1]}x{mask.shape[0]}, "
                 f"but the frame is {self.shape[1]}x{self.shape[0]}"
             )
         return mask if mask.dtype == np.float32 else mask.astype(np.float32)

@@ -15,6 +15,7 @@ records that lead-in in an edit list, as encoders do for AAC priming.
 
 from __future__ import annotations
 
+import errno
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ _COPYABLE = {
     },
     ".webm": {"opus", "vorbis"},
 }
+# Errors writing the scratch file, which are the output's problem, not the source's.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 _REENCODE = {".mp4": "aac", ".mov": "aac", ".webm": "libopus"}
 
 
@@ -61,10 +64,14 @@ def extract_audio(
 
     Raises:
         VfxError: ``source`` cannot be read.
+        OSError: ``scratch`` cannot be written (a full disk); :func:`vfx.io.atomic.atomic_output`
+            reports it.
     """
     try:
         return _copy_range(source, scratch, output_suffix.lower(), start, duration)
     except av.FFmpegError as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            raise
         raise unreadable(source, exc) from None
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vfx import limits
 from vfx.errors import VfxError
 from vfx.io.video_source import Frame, VideoInfo, VideoReader
 
@@ -42,8 +43,37 @@ def numbered_images(folder: Path) -> list[Path]:
     return [path for _, _, path in sorted(keyed)]
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` from an image file's header, without decoding its pixels.
+
+    Raises:
+        VfxError: the file is not a readable image, or declares more pixels than
+            :data:`vfx.limits.IMAGE_PIXELS` (a small file can claim 20000 x 20000).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    subject = f"image {path}"
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except Image.DecompressionBombError:  # Pillow's own, larger bound
+        limit = limits.IMAGE_PIXELS
+        raise VfxError(
+            f"{subject} has far more pixels than the limit of {limit.value}; "
+            f"if that is intended, downscale it (the bound is {limit.env})"
+        ) from None
+    except (OSError, UnidentifiedImageError) as exc:
+        raise VfxError(f"{path} is not a readable image ({exc}); check or replace it") from None
+    limits.IMAGE_PIXELS.check(width * height, f"{subject} ({width}x{height})")
+    return width, height
+
+
 def read_rgb(path: Path) -> np.ndarray:
-    """Decode one image file to ``[H, W, 3]`` uint8 RGB (alpha dropped, grey expanded)."""
+    """Decode one image file to ``[H, W, 3]`` uint8 RGB (alpha dropped, grey expanded).
+
+    The header is checked first (:func:`image_size`), so an image bomb is never decoded.
+    """
+    image_size(path)
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise VfxError(f"frame {path} is not a readable JPEG/PNG image; check or replace the file")

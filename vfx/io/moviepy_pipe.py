@@ -7,10 +7,14 @@ thread: about 8 ms of CPU per 1080p frame, measured here, against 0.5 ms for
 ``cv2.cvtColor(..., COLOR_RGB2YUV_I420)`` (the same BT.601 limited-range
 matrix as ffmpeg's default, chroma averaged over 2x2 blocks), which also
 halves the bytes sent through the pipe. :class:`RawPipeWriter` builds
-moviepy's command with the input format as a parameter and keeps moviepy's
-``write_frame`` (with its ffmpeg error reporting) and ``close``; it does not call moviepy's
-``__init__`` (which would start an ffmpeg with the wrong input format) and sets the attributes
-those methods read. tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them.
+moviepy's command with the input format as a parameter, from moviepy's own
+public helpers (its ffmpeg binary, Popen parameters and file-name escaping);
+tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them.
+
+moviepy's ``close`` ignores ffmpeg's exit status, so a full disk or a failing
+encoder used to pass as success. :class:`RawPipeWriter` waits for ffmpeg, and
+turns a non-zero exit or a broken pipe into one :class:`VfxError` line built
+from ffmpeg's last error line. The frame rate goes as the exact rational.
 
 Imported lazily: loading moviepy takes about a third of a second.
 """
@@ -19,19 +23,26 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from types import TracebackType
 
 from moviepy.config import FFMPEG_BINARY
 from moviepy.tools import cross_platform_popen_params, ffmpeg_escape_filename
-from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
+
+from vfx.errors import VfxError
+from vfx.io.atomic import no_space
+from vfx.io.frame_rate import ffmpeg_rate
+
+_NO_SPACE = ("No space left on device", "Disk quota exceeded", "File too large")
+_ERROR_LINE_MAX = 200
 
 
-class RawPipeWriter(FFMPEG_VideoWriter):
+class RawPipeWriter:
     """An ffmpeg process fed raw frames on stdin; use as a context manager.
 
     Args:
         path: the output file (or ``%05d.png`` pattern).
         size: ``(width, height)`` of the frames.
-        fps: frame rate (passed as moviepy does, ``-r`` with two decimals).
+        fps: frame rate (passed to ``-r`` as the exact rational, see :mod:`vfx.io.frame_rate`).
         pix_fmt: the raw input format: ``yuv420p`` (``[H * 3 / 2, W]`` I420
             planes), ``rgb24`` (``[H, W, 3]``) or ``rgba`` (``[H, W, 4]``).
         codec: ffmpeg video encoder.
@@ -39,6 +50,7 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         preset: x264 preset, or None for encoders without one.
         audio: an audio file to mux in, with ``audio_codec``.
         threads: ``-threads`` for the encoder (None: ffmpeg's choice).
+        shown_as: the path error messages name (the final output, not its temporary).
     """
 
     def __init__(
@@ -54,16 +66,14 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         audio: Path | None = None,
         audio_codec: str | None = None,
         threads: int | None = None,
+        shown_as: Path | None = None,
     ) -> None:
-        self.logfile = subprocess.PIPE
+        self.shown_as = str(path if shown_as is None else shown_as)
         self.filename = str(path)
-        self.codec = codec
-        self.audio_codec = audio_codec
-        self.ext = self.filename.split(".")[-1]
         command = [
             FFMPEG_BINARY, "-y", "-loglevel", "error",
             "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{size[0]}x{size[1]}",
-            "-pix_fmt", pix_fmt, "-r", f"{fps:.02f}", "-an", "-i", "-",
+            "-pix_fmt", pix_fmt, "-r", ffmpeg_rate(fps), "-an", "-i", "-",
         ]  # fmt: skip
         if audio is not None:
             command += ["-i", str(audio), "-acodec", audio_codec or "copy"]
@@ -74,5 +84,60 @@ class RawPipeWriter(FFMPEG_VideoWriter):
         if threads is not None:
             command += ["-threads", str(threads)]
         command.append(ffmpeg_escape_filename(self.filename))
-        popen = {"stdout": subprocess.DEVNULL, "stderr": self.logfile, "stdin": subprocess.PIPE}
+        popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
         self.proc = subprocess.Popen(command, **cross_platform_popen_params(popen))
+
+    def write_frame(self, img_array: object) -> None:
+        """Send one frame; :class:`VfxError` when ffmpeg has stopped (disk full, encoder error)."""
+        try:
+            self.proc.stdin.write(img_array.tobytes())  # type: ignore[attr-defined]
+        except OSError:
+            raise self._failure() from None
+
+    def close(self) -> None:
+        """Finish the stream and wait for ffmpeg; :class:`VfxError` unless it exited cleanly."""
+        if self.proc is None:
+            return
+        try:
+            _, stderr = self.proc.communicate()
+        except OSError:  # flushing the last frames hit a dead pipe
+            stderr = self.proc.stderr.read() if self.proc.stderr else b""
+            self.proc.wait()
+        code, self.proc = self.proc.returncode, None
+        if code != 0:
+            raise _encoder_error(self.shown_as, code, stderr or b"")
+
+    def _failure(self) -> VfxError:
+        proc, self.proc = self.proc, None
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            stderr = b""
+        return _encoder_error(self.shown_as, proc.wait(), stderr or b"")
+
+    def __enter__(self) -> RawPipeWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        elif self.proc is not None:  # the frames failed: stop ffmpeg, keep the first error
+            self.proc.kill()
+            self.proc.communicate()
+            self.proc = None
+
+
+def _encoder_error(path: str, code: int | None, stderr: bytes) -> VfxError:
+    """One line for an ffmpeg that failed writing ``path``."""
+    text = stderr.decode("utf-8", "replace")
+    if any(marker in text for marker in _NO_SPACE):
+        return no_space(path)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    last = lines[-1][:_ERROR_LINE_MAX] if lines else f"exit status {code}"
+    return VfxError(f"ffmpeg failed writing {path} ({last}); nothing was written")

@@ -24,8 +24,16 @@ folder / ``%05d.png``   PNG per frame, RGBA when alpha, numbered from 0  none
 
 H.264 in 4:2:0 cannot code odd widths or heights, so an odd-sized ``.mp4`` is
 padded by one pixel on the right and/or bottom (the edge pixels repeated); the
-other formats keep the exact size. The frame rate goes to ffmpeg rounded to
-two decimals (moviepy's ``-r %.02f``), so 30000/1001 is written as 29.97.
+other formats keep the exact size. The frame rate goes to ffmpeg as the exact
+rational (:mod:`vfx.io.frame_rate`), so 30000/1001 stays 30000/1001.
+
+A PNG sequence is a folder output: ``-o seq/``, ``-o seq`` and
+``-o seq/cut_%05d.png`` all write into the folder ``seq``, which is created
+(its parent must exist); an existing folder is used only when it is empty or a
+previous vfx output (with ``--force``), never one that holds other files.
+
+Nothing is renamed into place until ffmpeg has exited cleanly and the output
+holds all ``frame_count`` frames; a full disk is one error line and leaves nothing.
 """
 
 from __future__ import annotations
@@ -42,8 +50,9 @@ import numpy as np
 from tqdm import tqdm
 
 from vfx.errors import VfxError
-from vfx.io.atomic import atomic_output
+from vfx.io.atomic import AUDIO_SCRATCH_PREFIX, atomic_output
 from vfx.io.audio import extract_audio
+from vfx.io.output_policy import foreign_entry
 
 _PATTERN = re.compile(r"%0?\d*d")
 _VIDEO_SUFFIXES = (".mp4", ".mov", ".webm")
@@ -263,7 +272,7 @@ def write_video(
 
     from vfx.io.moviepy_pipe import RawPipeWriter
 
-    final, target, directory = _targets(Path(path), kind)
+    final, target, directory = output_target(path)
     duration = frame_count / fps
     started = time.perf_counter()
     bar = tqdm(
@@ -278,7 +287,7 @@ def write_video(
         clip = VideoClip(feed.frame_at, duration=(frame_count + 0.5) / fps)
         with (
             atomic_output(final, directory=directory) as tmp,
-            tempfile.TemporaryDirectory(prefix=".vfx-audio-", dir=tmp.parent) as scratch,
+            tempfile.TemporaryDirectory(prefix=AUDIO_SCRATCH_PREFIX, dir=tmp.parent) as scratch,
         ):
             plan = None
             if audio_source is not None and kind != "png":
@@ -296,10 +305,17 @@ def write_video(
                 audio=None if plan is None else plan.path,
                 audio_codec=None if plan is None else plan.ffmpeg_codec,
                 threads=threads,
+                shown_as=final,
             ) as pipe:
                 for frame in clip.iter_frames(fps=fps, dtype="uint8"):
                     pipe.write_frame(frame)
             feed.finish()
+            written = count_written_frames(tmp, kind)
+            if written != frame_count:
+                raise VfxError(
+                    f"ffmpeg wrote {written} of {frame_count} frames to {final}; nothing was "
+                    "written: check the disk and try again"
+                )
     finally:
         bar.close()
         if clip is not None:
@@ -310,24 +326,45 @@ def write_video(
     )
 
 
-def _targets(path: Path, kind: str) -> tuple[Path, str, bool]:
-    """(atomic target, file name inside it for sequences, whether it is a folder).
+def output_target(path: str | Path) -> tuple[Path, str, bool]:
+    """Where an output goes: (file or folder, file-name pattern inside a folder, is a folder).
 
-    A PNG sequence replaces its whole folder, so the folder must be new or hold
-    only PNG files, and may not be (or contain) the current directory.
+    Video files are their own target. A PNG sequence's target is its folder: the
+    path itself (``seq/``, ``seq``) or a pattern's parent (``seq/cut_%05d.png``);
+    frames are named ``%05d.png`` unless a pattern names them.
+
+    Raises:
+        VfxError: the format is unknown, or the sequence's folder is the current
+            folder or one above it (a folder output replaces its folder).
     """
-    if kind != "png":
+    path = Path(path)
+    if output_format(path) != "png":
         return path, "", False
     is_pattern = _PATTERN.search(path.name) is not None and path.suffix.lower() == ".png"
     folder, name = (path.parent, path.name) if is_pattern else (path, "%05d.png")
     resolved, here = folder.resolve(), Path.cwd().resolve()
     if resolved == here or resolved in here.parents:
-        raise VfxError(f"a PNG sequence replaces its folder {folder}; write it to a new sub-folder")
-    if folder.is_dir():
-        strays = [p.name for p in folder.iterdir() if p.suffix.lower() != ".png"]
-        if strays:
-            raise VfxError(
-                f"folder {folder} holds other files ({strays[0]}); "
-                "write the PNG sequence to a new folder"
-            )
+        stray = foreign_entry(folder)
+        held = f"holds other files ({stray}) and " if stray else ""
+        raise VfxError(
+            f"a PNG sequence is written into a folder of its own; {folder} {held}is the current "
+            f"folder or above it: name a new folder, e.g. -o seq/{name}"
+        )
     return folder, name, True
+
+
+def count_written_frames(path: Path, kind: str) -> int:
+    """Frames in a finished output: PNG files in a sequence folder, video packets in a file.
+
+    Counts packets without decoding, so it costs a read of the file's index only.
+    """
+    if kind == "png":
+        return sum(1 for p in path.iterdir() if p.suffix.lower() == ".png")
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            return sum(1 for packet in container.demux(stream) if packet.size > 0)
+    except (av.FFmpegError, IndexError):
+        return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vfx import limits
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.mask_formats.imported_masks import ImportedMasks
@@ -24,6 +25,7 @@ from vfx.mask_formats.job import ExportJob
 from vfx.mask_formats.rle_codec import decode_rle, encode_rle
 from vfx.mask_formats.sidecar import check_description, object_names
 from vfx.masks.morphology import support_box
+from vfx.safe_yaml import echo
 
 CUT = 0.5
 
@@ -84,26 +86,36 @@ def write_coco_rle(job: ExportJob, out: Path) -> int:
 
 
 def open_coco_masks(path: Path) -> ImportedMasks:
-    """Open a COCO RLE / YouTube-VIS JSON file as a mask source (one object per annotation)."""
+    """Open a COCO RLE / YouTube-VIS JSON file as a mask source (one object per annotation).
+
+    Every field is checked for type and range before anything is decoded, and each
+    RLE's declared size must be the video's, so a small file cannot claim a huge mask.
+    """
+    limits.METADATA_BYTES.check(path.stat().st_size, f"COCO file {path}")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        annotations = document["annotations"]
-        video = document["videos"][0]
-        width, height = int(video["width"]), int(video["height"])
-        tracks = {int(a["id"]): a["segmentations"] for a in annotations}
-    except (
-        OSError,
-        UnicodeDecodeError,
-        json.JSONDecodeError,
-        KeyError,
-        IndexError,
-        TypeError,
-    ) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise VfxError(
-            f"cannot read {path} as COCO RLE video masks ({exc}); pass a vfx export"
-        ) from exc
+            f"cannot read {path} as COCO RLE video masks ({echo(str(exc))[1:-1]}); "
+            "pass a vfx export"
+        ) from None
+    where = f"COCO file {path}"
+    video = _first_video(document, where)
+    width, height = (
+        _whole(video.get("width"), f"{where}: width", 1),
+        _whole(video.get("height"), f"{where}: height", 1),
+    )
+    annotations = document.get("annotations")
+    if not isinstance(annotations, list):
+        raise VfxError(f"{where} has no 'annotations' list; pass a vfx export")
+    tracks: dict[int, list] = {}
+    for n, entry in enumerate(annotations):
+        if not isinstance(entry, dict) or not isinstance(entry.get("segmentations"), list):
+            raise VfxError(f"{where}: annotation {n} needs an 'id' and a 'segmentations' list")
+        tracks[_whole(entry.get("id"), f"{where}: annotation {n} id", 1)] = entry["segmentations"]
     if not tracks:
         raise VfxError(f"{path} holds no annotations; export at least one object")
+    limits.IMAGE_PIXELS.check(width * height, f"{where} ({width}x{height})")
     meta = document.get("vfx")
     if meta is not None:
         meta = check_description(meta, f"{path} (vfx)")
@@ -121,11 +133,29 @@ def open_coco_masks(path: Path) -> ImportedMasks:
         masks = {}
         for obj, segs in tracks.items():
             rle = segs[index]
-            mask = empty.copy() if rle is None else decode_rle(rle).astype(np.float32)
-            if mask.shape != empty.shape:
-                raise VfxError(f"{path}: object {obj} frame {index} is not {width}x{height}")
-            masks[obj] = mask
+            where_rle = f"{path}: object {obj} frame {index}"
+            masks[obj] = (
+                empty.copy()
+                if rle is None
+                else decode_rle(rle, (height, width), where_rle).astype(np.float32)
+            )
         return masks
 
     fps = video.get("fps")
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0):
+        raise VfxError(f"{where}: fps {echo(fps)} is not a positive number; fix or re-export it")
     return ImportedMasks(path, names, lengths.pop(), (width, height), read, fps, meta)
+
+
+def _first_video(document: object, where: str) -> dict:
+    videos = document.get("videos") if isinstance(document, dict) else None
+    if not isinstance(videos, list) or not videos or not isinstance(videos[0], dict):
+        raise VfxError(f"{where} has no 'videos' list with width and height; pass a vfx export")
+    return videos[0]
+
+
+def _whole(value: object, what: str, low: int) -> int:
+    """``value`` when it is a whole number >= ``low`` (JSON ints only), else a one-line error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise VfxError(f"{what} is {echo(value)}; it must be a whole number >= {low}")
+    return value

@@ -19,7 +19,11 @@ import cv2
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.limits import check_range
 from vfx.mask_formats.choices import FRAME_MODES, SIDE_MODES
+
+MAX_FPS = 1000
+"""Highest frame rate a conformed export may ask for."""
 
 BLOCK = 16
 Item = TypeVar("Item")
@@ -47,8 +51,8 @@ class Conform:
             raise VfxError(f"unknown --frames {self.frames!r}; use one of {', '.join(FRAME_MODES)}")
         if self.sides not in SIDE_MODES:
             raise VfxError(f"unknown --sides {self.sides!r}; use one of {', '.join(SIDE_MODES)}")
-        if self.fps is not None and not self.fps > 0:
-            raise VfxError(f"target fps must be positive, got {self.fps}; try --fps 16")
+        if self.fps is not None:
+            check_range(self.fps, "--fps", 0.01, MAX_FPS, "try --fps 16")
 
     def plan(self, frame_count: int, width: int, height: int, fps: float | None) -> ConformPlan:
         """The plan for a clip of ``frame_count`` frames of ``width`` x ``height`` at ``fps``."""

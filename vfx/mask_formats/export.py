@@ -31,6 +31,7 @@ _CONFORMED: dict[str, Callable[[ExportJob, Path, Conform], int]] = {
 }
 if set(FORMATS) != {*_PLAIN, *_CONFORMED}:  # pragma: no cover - a format added in one place only
     raise ImportError("vfx.mask_formats.choices.FORMATS and the writers disagree")
+_FOLDER_FORMATS = ("png", "vace", "comfy")  # ffv1 too when OUT has no extension
 # Conform defaults per format: VACE must be conformed, ComfyUI only on request.
 _CONFORM_DEFAULTS = {"vace": ("pad", "pad"), "comfy": ("none", "none")}
 CONFORM_OPTIONS = ("frames", "sides", "fps")
@@ -112,7 +113,9 @@ def export_masks(
     if options and format not in _CONFORMED:
         given = ", ".join(f"--{k}" for k in options)
         raise VfxError(f"{given} apply to the vace and comfy formats only; drop them for {format}")
-    path = check_output_path(out, force=force, inputs=(video, getattr(source, "path", None)))
+    folder = format in _FOLDER_FORMATS or (format == "ffv1" and not Path(out).suffix)
+    inputs = (video, getattr(source, "path", None))
+    path = check_output_path(out, force=force, inputs=inputs, folder=folder)
     conform = None
     if format in _CONFORMED:
         frames_mode, sides_mode = _CONFORM_DEFAULTS[format]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vfx import limits
 from vfx.errors import VfxError
 
 Reader = Callable[[int], dict[int, np.ndarray]]
@@ -36,6 +37,8 @@ class ImportedMasks:
         fps: float | None = None,
         description: dict | None = None,
     ) -> None:
+        limits.IMAGE_PIXELS.check(size[0] * size[1], f"masks {path} ({size[0]}x{size[1]})")
+        limits.OBJECTS.check(len(names), f"masks {path}")
         self.path = path
         self.object_ids = sorted(names)
         self.names = {i: names[i] for i in self.object_ids}

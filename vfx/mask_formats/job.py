@@ -17,9 +17,11 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.reader import open_video
+from vfx.limits import check_range
 from vfx.mask_formats.choices import COMBINES
 from vfx.mask_formats.sidecar import FORMAT_TAG, VERSION
 from vfx.masks import feather_mask, grow_mask
+from vfx.masks.masklet_store import MAX_SIDE
 from vfx.sources.base import MaskSource
 
 if TYPE_CHECKING:
@@ -158,6 +160,13 @@ def _label_map(alphas: dict[int, np.ndarray]) -> np.ndarray:
     return labels
 
 
+def _source_size(source: MaskSource) -> tuple[int, int]:
+    size = getattr(source, "size", None)
+    if size is not None:
+        return int(size[0]), int(size[1])
+    return int(getattr(source, "width", 0)), int(getattr(source, "height", 0))
+
+
 def prepare_job(
     source: MaskSource,
     *,
@@ -172,9 +181,11 @@ def prepare_job(
     """Check the choices against ``source`` (and ``video``) and describe the export."""
     if combine not in COMBINES:
         raise VfxError(f"unknown --combine {combine!r}; use one of {', '.join(COMBINES)}")
-    if dilate < 0 or feather < 0:
-        raise VfxError(f"--dilate and --feather must be >= 0, got {dilate} and {feather}")
-    if threshold is not None and not 0.0 < threshold <= 1.0:
+    width, height = _source_size(source)
+    side = max(width, height) or MAX_SIDE  # more than the frame's side changes nothing more
+    check_range(dilate, "--dilate", 0, side, f"masks are {width}x{height}, try --dilate 4")
+    check_range(feather, "--feather", 0, side, f"masks are {width}x{height}, try --feather 4")
+    if threshold is not None and not 0.0 < threshold <= 1.0:  # False for nan
         raise VfxError(f"--threshold must be in (0, 1], got {threshold}; try 0.5")
     if invert and combine == "labels":
         raise VfxError("--invert does not apply to label maps; use --combine separate or union")

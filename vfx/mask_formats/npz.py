@@ -21,11 +21,13 @@ from typing import IO
 
 import numpy as np
 
+from vfx import limits
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.mask_formats.imported_masks import ImportedMasks
 from vfx.mask_formats.job import ExportJob
 from vfx.mask_formats.sidecar import check_description, object_names
+from vfx.safe_yaml import echo
 
 _MASKS = "masks.npy"
 _STORED = np.dtype("<f2")
@@ -74,14 +76,21 @@ class _FrameStream:
                 f"{path} uses .npy format {version}; save it with numpy's default format"
             )
         shape, fortran, dtype = read_header(self._member)
-        if fortran or len(shape) not in (3, 4) or dtype.hasobject:
+        if fortran or len(shape) not in (3, 4) or dtype.kind not in "buf":
             raise VfxError(
-                f"{path} 'masks' must be a [T, H, W] or [T, N, H, W] array; re-export it"
+                f"{path} 'masks' must be a [T, H, W] or [T, N, H, W] array of numbers "
+                f"(it is {echo(shape)} {dtype.str}); re-export it"
             )
         self.shape = shape if len(shape) == 4 else (shape[0], 1, *shape[1:])
         self.dtype = dtype
         self._start = self._member.tell()
         self._frame_bytes = dtype.itemsize * int(np.prod(self.shape[1:]))
+        held = self._archive.getinfo(_MASKS).file_size - self._start
+        if held != self._frame_bytes * self.shape[0]:
+            raise VfxError(
+                f"{path} 'masks' declares {echo(shape)} {dtype.str} but holds {held} bytes; "
+                "re-export it"
+            )
 
     def read(self, index: int) -> np.ndarray:
         """``[N, H, W]`` float32 probabilities of frame ``index``."""
@@ -93,19 +102,42 @@ class _FrameStream:
         return np.clip(frame.astype(np.float32), 0.0, 1.0)
 
 
+def _meta(archive: np.lib.npyio.NpzFile, path: Path) -> object:
+    array = archive["meta"]
+    if array.dtype.kind != "U" or array.ndim != 0:
+        raise VfxError(f"{path} 'meta' must be one JSON string; re-export it")
+    return json.loads(str(array))
+
+
+def _object_ids(archive: np.lib.npyio.NpzFile, path: Path) -> list[int]:
+    array = archive["object_ids"]
+    if array.ndim != 1 or array.dtype.kind not in "iu" or (array.size and array.min() < 1):
+        raise VfxError(
+            f"{path} 'object_ids' must be a 1-D array of whole numbers from 1 "
+            f"(it is {echo(array.shape)} {array.dtype.str}); re-export it"
+        )
+    return [int(i) for i in array]
+
+
 def open_npz_masks(path: Path) -> ImportedMasks:
     """Open a vfx ``.npz`` export (or a plain ``masks`` archive) as a mask source."""
     try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename != _MASKS:
+                    limits.METADATA_BYTES.check(info.file_size, f"{path} member {info.filename}")
         with np.load(path, allow_pickle=False) as archive:
             members = set(archive.files)
-            meta = json.loads(str(archive["meta"])) if "meta" in members else None
-            ids = [int(i) for i in archive["object_ids"]] if "object_ids" in members else None
+            meta = _meta(archive, path) if "meta" in members else None
+            ids = _object_ids(archive, path) if "object_ids" in members else None
         if "masks" not in members:
             raise VfxError(f"{path} has no 'masks' array; pass a vfx npz export")
         stream = _FrameStream(path)
     except (OSError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise VfxError(f"cannot read {path} ({exc}); pass a vfx npz export") from exc
     frames, count, height, width = stream.shape
+    limits.OBJECTS.check(count, f"masks {path}")
+    limits.IMAGE_PIXELS.check(height * width, f"masks {path} ({width}x{height})")
     if meta is not None:
         meta = check_description(meta, f"{path} (meta)")
         names = object_names(meta)

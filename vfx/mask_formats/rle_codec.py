@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vfx import limits
 from vfx.errors import VfxError
+from vfx.safe_yaml import echo
 
 
 def mask_runs(mask: np.ndarray) -> list[int]:
@@ -73,17 +75,41 @@ def encode_rle(mask: np.ndarray) -> dict:
     return {"size": [int(h), int(w)], "counts": compress_runs(mask_runs(mask))}
 
 
-def decode_rle(rle: dict) -> np.ndarray:
-    """``[H, W]`` bool mask from a COCO RLE with a string (or list) ``counts``."""
+def decode_rle(
+    rle: dict, shape: tuple[int, int] | None = None, where: str = "COCO RLE"
+) -> np.ndarray:
+    """``[H, W]`` bool mask from a COCO RLE with a string (or list) ``counts``.
+
+    ``shape`` is the ``(H, W)`` the caller expects (the video's); without it the
+    declared size must stay within :data:`vfx.limits.IMAGE_PIXELS`. The declared
+    size and the run lengths are checked before anything is allocated.
+    """
     try:
-        h, w = (int(v) for v in rle["size"])
-        counts = rle["counts"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise VfxError("COCO RLE entry lacks 'size' or 'counts'; re-export the masks") from exc
-    runs = decompress_runs(counts) if isinstance(counts, str) else [int(c) for c in counts]
+        size, counts = rle["size"], rle["counts"]
+    except (KeyError, TypeError):
+        raise VfxError(f"{where} lacks 'size' or 'counts'; re-export the masks") from None
+    if not isinstance(size, list) or [type(v) for v in size] != [int, int] or min(size) < 0:
+        raise VfxError(f"{where} has size {echo(size)}; it must be [height, width]")
+    if shape is None:
+        limits.IMAGE_PIXELS.check(size[0] * size[1], f"{where} ({size[1]}x{size[0]})")
+        shape = (size[0], size[1])
+    if tuple(size) != shape:
+        raise VfxError(
+            f"{where} has size {echo(size)}, not the video's [{shape[0]}, {shape[1]}]; "
+            "re-export the masks at the video's size"
+        )
+    if isinstance(counts, str):
+        runs = decompress_runs(counts)
+    elif isinstance(counts, list) and all(type(c) is int for c in counts):
+        runs = counts
+    else:
+        raise VfxError(f"{where} has counts that are neither a string nor whole numbers")
+    h, w = shape
+    if any(run < 0 for run in runs):
+        raise VfxError(f"{where} has negative run lengths; re-export the masks")
     if sum(runs) != h * w:
         raise VfxError(
-            f"COCO RLE covers {sum(runs)} pixels but its size is {h}x{w}; re-export the masks"
+            f"{where} covers {sum(runs)} pixels but its size is {h}x{w}; re-export the masks"
         )
     values = np.zeros(len(runs), dtype=bool)
     values[1::2] = True

@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from vfx.errors import VfxError
+from vfx.safe_yaml import echo
 
 SIDECAR_NAME = "vfx-masks.json"
 FORMAT_TAG = "vfx-masks"
@@ -54,7 +55,26 @@ def check_description(description: object, where: str) -> dict:
     objects = description.get("objects")
     if not isinstance(objects, list) or not all(isinstance(o, dict) and "id" in o for o in objects):
         raise VfxError(f"{where} lacks an 'objects' list of {{id, name}}; re-export the masks")
+    for obj in objects:
+        if not _whole(obj["id"], 1):
+            raise VfxError(
+                f"{where} has object id {echo(obj['id'])}; ids are whole numbers from 1, "
+                "fix or re-export the masks"
+            )
+    fps = description.get("fps")
+    if fps is not None and (
+        isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 1000
+    ):
+        raise VfxError(f"{where} has fps {echo(fps)}; it must be a number in (0, 1000]")
+    for key in ("width", "height", "frame_count"):
+        value = description.get(key)
+        if value is not None and not _whole(value, 0):
+            raise VfxError(f"{where} has {key} {echo(value)}; it must be a whole number >= 0")
     return description
+
+
+def _whole(value: object, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
 
 
 def object_names(description: dict) -> dict[int, str]:

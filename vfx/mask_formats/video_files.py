@@ -1,36 +1,28 @@
 """Lossless video files for masks and conformed source frames, written with PyAV.
 
-The general writer (``vfx.io.writer``) goes through moviepy, which rounds the
-frame rate to two decimals and always compresses; mask videos need the exact
-rational frame rate, the exact frame count and bit-exact values, so they are
-encoded here directly, one frame at a time.
+The general writer (``vfx.io.writer``) goes through moviepy's ffmpeg pipe, which
+always compresses; mask videos need the exact frame count and bit-exact values,
+so they are encoded here directly, one frame at a time.
 """
 
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 
 import av
 import numpy as np
 
+from vfx.io.frame_rate import exact_rate
 from vfx.mask_formats.mask_video import METADATA_KEY
 
-# Rates such as 30000/1001 arrive as floats; this denominator bound recovers them exactly.
-_RATE_DENOMINATOR = 1001
 # (codec, gray) -> (encoder, pixel format)
 _ENCODERS = {
     ("ffv1", True): ("ffv1", "gray"),
     ("h264", True): ("libx264", "yuv420p"),
     ("h264", False): ("libx264rgb", "rgb24"),
 }
-
-
-def exact_rate(fps: float) -> Fraction:
-    """The rational frame rate a float stands for (``29.97002997 -> 30000/1001``)."""
-    return Fraction(fps).limit_denominator(_RATE_DENOMINATOR)
 
 
 class LosslessVideoWriter:

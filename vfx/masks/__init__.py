@@ -21,7 +21,12 @@ from vfx.masks.guided_filter import guided_filter
 if TYPE_CHECKING:
     from vfx.masks import metrics
     from vfx.masks.cache_key import default_cache_root, masklet_cache_key, video_content_hash
-    from vfx.masks.masklet_store import MaskletStore, MaskletWriter, find_cached_store
+    from vfx.masks.masklet_store import (
+        MaskletStore,
+        MaskletWriter,
+        find_cached_store,
+        verify_store,
+    )
     from vfx.masks.morphology import (
         feather_mask,
         fill_holes,
@@ -41,6 +46,7 @@ _LAZY = {
     "MaskletStore": "vfx.masks.masklet_store",
     "MaskletWriter": "vfx.masks.masklet_store",
     "find_cached_store": "vfx.masks.masklet_store",
+    "verify_store": "vfx.masks.masklet_store",
     "feather_mask": "vfx.masks.morphology",
     "fill_holes": "vfx.masks.morphology",
     "grow_mask": "vfx.masks.morphology",
@@ -71,6 +77,7 @@ __all__ = [
     "remove_islands",
     "shrink_mask",
     "smooth",
+    "verify_store",
     "video_content_hash",
 ]
 

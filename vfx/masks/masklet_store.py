@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 import struct
 import zlib
 from collections.abc import Iterator, Mapping
@@ -58,6 +59,35 @@ def _encode_chunk(blobs: list[bytes]) -> bytes:
     offsets = np.cumsum([0] + [len(blob) for blob in blobs], dtype=np.uint64)
     header = _HEADER.pack(_MAGIC, len(blobs)) + offsets.astype("<u4").tobytes()
     return header + b"".join(blobs)
+
+
+def _chunk_offsets(data: bytes, expected_frames: int) -> np.ndarray:
+    """``[n + 1]`` int64 byte offsets of the frames in a chunk file's ``data``, from its start.
+
+    Raises ValueError when the header is not a chunk's, holds another frame count than
+    ``expected_frames``, or its offsets do not end exactly at the end of ``data``.
+    """
+    magic, count = _HEADER.unpack_from(data)
+    if magic != _MAGIC:
+        raise ValueError("bad magic")
+    if count != expected_frames:
+        raise ValueError(f"{count} frames where {expected_frames} belong")
+    body = _HEADER.size + 4 * (count + 1)
+    if len(data) < body:
+        raise ValueError("truncated header")
+    offsets = np.frombuffer(data, "<u4", count + 1, _HEADER.size).astype(np.int64)
+    if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or body + offsets[-1] != len(data):
+        raise ValueError(f"frame lengths do not add up to the file's {len(data)} bytes")
+    return offsets + body
+
+
+def _inflate_frame(blob: bytes, size: int) -> bytes:
+    """Inflate one frame to exactly ``size`` bytes; never more (a deflate bomb stops there)."""
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(blob, size)
+    if len(data) != size or inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError(f"a frame inflates to other than {size} bytes")
+    return data
 
 
 def _chunk_path(root: Path, obj_id: int, chunk: int) -> Path:
@@ -224,7 +254,46 @@ def _read_meta(directory: Path) -> dict[str, Any]:
             f"masklet store {directory} is incomplete (tracking was interrupted); "
             "delete it and run `vfx track` again"
         )
+    problem = _meta_problem(meta)
+    if problem is not None:
+        raise VfxError(
+            f"masklet store {directory} has a damaged {META_FILE} ({problem}); "
+            "delete it and run `vfx track` again"
+        )
     return meta
+
+
+MAX_SIDE = 16384
+"""Largest width or height a store may declare (a mask plane is width x height bytes)."""
+
+
+def _meta_problem(meta: dict[str, Any]) -> str | None:
+    """What is wrong with a complete store's metadata types and ranges, or None."""
+    for key, low, high in (
+        ("width", 1, MAX_SIDE),
+        ("height", 1, MAX_SIDE),
+        ("frame_count", 0, 1 << 31),
+        ("chunk_frames", 1, 1 << 20),
+    ):
+        value = meta.get(key)
+        if value is None:
+            return f"no {key!r}"
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"{key} must be a whole number in {low}..{high}, not {reprlib.repr(value)}"
+    fps = meta.get("fps")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < 1e6:
+        return f"fps must be a positive number, not {reprlib.repr(fps)}"
+    objects = meta.get("objects")
+    if not isinstance(objects, list) or not all(
+        isinstance(o, dict)
+        and isinstance(o.get("id"), int)
+        and not isinstance(o["id"], bool)
+        and 0 <= o["id"] < 1 << 31
+        and isinstance(o.get("name", ""), str)
+        for o in objects
+    ):
+        return "objects must be a list of {id: whole number >= 0, name: text}"
+    return None
 
 
 def is_complete_store(directory: str | Path) -> bool:
@@ -234,6 +303,14 @@ def is_complete_store(directory: str | Path) -> bool:
     except VfxError:
         return False
     return True
+
+
+def verify_store(directory: str | Path) -> str | None:
+    """What is damaged in the complete store at ``directory`` (metadata or chunks), or None."""
+    try:
+        return MaskletStore.open(directory).damage()
+    except VfxError as exc:
+        return str(exc)
 
 
 def find_cached_store(cache_root: str | Path, key: str) -> Path | None:
@@ -264,7 +341,7 @@ class MaskletStore:
         self.names: dict[int, str] = {
             int(item["id"]): str(item["name"]) for item in meta["objects"]
         }
-        self.frame_count: int = int(meta["frame_count"])
+        self.frame_count: int = int(meta["frame_count"])  # validated by _read_meta
         self.width: int = int(meta["width"])
         self.height: int = int(meta["height"])
         self.fps: float = float(meta["fps"])
@@ -309,25 +386,42 @@ class MaskletStore:
             path = _chunk_path(self.path, obj_id, chunk)
             try:
                 data = path.read_bytes()
-                magic, count = _HEADER.unpack_from(data)
-                if magic != _MAGIC:
-                    raise ValueError("bad magic")
-                offsets = np.frombuffer(data, "<u4", count + 1, _HEADER.size)
+                starts = _chunk_offsets(data, self._chunk_length(chunk))
             except (OSError, ValueError, struct.error) as exc:
                 raise VfxError(
                     f"masklet store {self.path} is damaged ({path.name} of object "
                     f"{obj_id}: {exc}); run `vfx track` again"
                 ) from None
-            cached = (chunk, data, offsets.astype(np.int64) + _HEADER.size + 4 * (count + 1))
+            cached = (chunk, data, starts)
             self._cache[obj_id] = cached
         _, data, starts = cached
         try:
-            return zlib.decompress(data[starts[offset] : starts[offset + 1]])
-        except (zlib.error, IndexError) as exc:
+            blob = data[starts[offset] : starts[offset + 1]]
+            return _inflate_frame(blob, self.width * self.height)
+        except (zlib.error, ValueError) as exc:
             raise VfxError(
                 f"masklet store {self.path} is damaged (frame {index} of object "
                 f"{obj_id}: {exc}); run `vfx track` again"
             ) from None
+
+    def _chunk_length(self, chunk: int) -> int:
+        return min(self._chunk_frames, self.frame_count - chunk * self._chunk_frames)
+
+    def damage(self) -> str | None:
+        """What is wrong with the store's chunk files (headers and lengths), or None.
+
+        Reads every chunk's header and size but inflates nothing, so it is cheap
+        enough to run on every cache hit.
+        """
+        chunks = -(-self.frame_count // self._chunk_frames)
+        for obj_id in self.object_ids:
+            for chunk in range(chunks):
+                path = _chunk_path(self.path, obj_id, chunk)
+                try:
+                    _chunk_offsets(path.read_bytes(), self._chunk_length(chunk))
+                except (OSError, ValueError, struct.error) as exc:
+                    return f"object {obj_id} {path.name}: {exc}"
+        return None
 
     def _check(self, index: int, obj_id: int | None = None) -> None:
         if not 0 <= index < self.frame_count:

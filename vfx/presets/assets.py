@@ -1,24 +1,31 @@
 """Preset assets that ship as text and are generated on first use.
 
-A parameter value ``asset:NAME`` in a preset names ``presets/assets/NAME.yaml``,
-a small description of a generated picture or video. The first time it is
-needed the asset is rendered into the vfx cache (named by a hash of its
-description, so an edited description renders anew) and the value becomes
-that file's path. Nothing binary ships in the package.
+A background source ``asset:NAME`` in a preset names ``presets/assets/NAME.yaml``,
+a small description of a generated picture or video. The first time a render
+opens it, the asset is rendered into ``<cache>/assets`` (named by a hash of its
+description, so an edited description renders anew). Nothing binary ships in
+the package.
+
+A preset is data from anywhere, so NAME must be one of the shipped asset names
+(no ``/``, no ``..``), and the generated path is checked to stay inside the
+assets cache folder. Validating or showing a preset only checks the name: it
+never writes a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import reprlib
+import threading
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from vfx.errors import VfxError
+from vfx.safe_yaml import load_yaml
 
 ASSET_PREFIX = "asset:"
 GENERATORS = ("drifting-lights",)
@@ -31,33 +38,41 @@ def assets_dir() -> Path:
     return shipped_dir() / "assets"
 
 
-def resolve_assets(params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with every ``asset:NAME`` string replaced by the generated file's path."""
-    return {
-        key: str(asset_path(value[len(ASSET_PREFIX) :]))
-        if isinstance(value, str) and value.startswith(ASSET_PREFIX)
-        else value
-        for key, value in params.items()
-    }
+def shipped_asset_names() -> list[str]:
+    """The names ``asset:NAME`` may use: the shipped descriptions, sorted."""
+    return sorted(p.stem for p in assets_dir().glob("*.yaml"))
+
+
+def check_asset_name(name: str) -> None:
+    """Raise :class:`VfxError` unless ``name`` is a shipped asset name (writes nothing)."""
+    known = shipped_asset_names()
+    if name not in known:
+        shown = reprlib.repr(name)
+        raise VfxError(f"unknown preset asset {shown}; shipped assets: {', '.join(known)}")
+
+
+_GENERATING = threading.Lock()  # effect workers may open the same asset at once
 
 
 def asset_path(name: str) -> Path:
     """The generated file for asset ``name``, rendering it first if it is not cached yet."""
     from vfx.masks import default_cache_root
 
+    check_asset_name(name)
     spec_file = assets_dir() / f"{name}.yaml"
-    if not spec_file.is_file():
-        known = ", ".join(sorted(p.stem for p in assets_dir().glob("*.yaml")))
-        raise VfxError(f"unknown preset asset '{name}'; shipped assets: {known}")
     text = spec_file.read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)
+    spec = load_yaml(text, f"asset {spec_file.name}")
     if not isinstance(spec, dict) or spec.get("generator") not in GENERATORS:
         raise VfxError(f"asset {spec_file.name} needs 'generator: ' one of {', '.join(GENERATORS)}")
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-    target = default_cache_root() / "assets" / f"{name}-{digest}.mp4"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_drifting_lights(target, spec)
+    folder = (default_cache_root() / "assets").resolve()
+    target = folder / f"{name}-{digest}.mp4"
+    if target.resolve().parent != folder:
+        raise VfxError(f"asset name {reprlib.repr(name)} leaves the assets cache; rename it")
+    with _GENERATING:
+        if not target.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            write_drifting_lights(target, spec)
     return target
 
 

@@ -1,6 +1,7 @@
 """Finding, reading and validating preset files.
 
-Presets are YAML read with ``yaml.safe_load`` and never evaluated. Validation
+Presets are YAML read with :func:`vfx.safe_yaml.load_yaml` (no aliases, bounded
+size) and never evaluated; validating one never writes a file. Validation
 collects every problem in a file (unknown keys, unknown effects, bad parameters,
 bad regions, bad smoothing or refinement settings) and reports them together in
 one :class:`VfxError`, each prefixed with where it is (``layer 1 (blur)``).
@@ -8,15 +9,15 @@ one :class:`VfxError`, each prefixed with where it is (``layer 1 (blur)``).
 
 from __future__ import annotations
 
+import copy
 import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vfx.errors import VfxError
 from vfx.presets.preset import LayerSpec, MaskSpec, OutputSpec, Preset
 from vfx.presets.shipped import shipped_dir
+from vfx.safe_yaml import echo, load_yaml
 
 PRESET_KEYS = ("name", "description", "masks", "layers", "output")
 MASK_KEYS = ("objects", "smooth", "refine")
@@ -63,8 +64,13 @@ def load_preset(name_or_path: str | Path, overrides: list[str] | tuple[str, ...]
             "see `vfx presets show background-blur` for an example"
         )
     data.setdefault("name", Path(label).name.rsplit(".", 1)[0])
+    if not overrides:
+        return validate_preset(data, label, path, base_dir)
+    # The file first, so that a problem the --set options bring is blamed on them.
+    validate_preset(copy.deepcopy(data), label, path, base_dir)
     apply_overrides(data, overrides)
-    return validate_preset(data, label, path, base_dir)
+    given = " ".join(f"--set {echo(text)[1:-1]}" for text in overrides)
+    return validate_preset(data, label, path, base_dir, blame=given)
 
 
 def _read_preset_text(name_or_path: str | Path) -> tuple[str, str, Path | None]:
@@ -97,15 +103,7 @@ def _read_preset_text(name_or_path: str | Path) -> tuple[str, str, Path | None]:
 
 
 def _parse_yaml(text: str, label: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise VfxError(
-            f"preset {label} has a YAML syntax error{where} ({problem}); fix the file"
-        ) from None
+    return load_yaml(text, f"preset {label}")
 
 
 SET_SYNTAX = "LAYER.PARAM=VALUE, MASK.smooth[.KEY]=VALUE or output.KEY=VALUE"
@@ -118,8 +116,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or len(path) < 2 or not all(path) or len(path) > 3:
         raise VfxError(f"--set expects {SET_SYNTAX} (e.g. --set 0.radius=31), got '{text}'")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
+        parsed = load_yaml(value, f"--set {echo(text)[1:-1]}") if value.strip() else ""
+    except VfxError:
         parsed = value
     return path, parsed
 
@@ -191,12 +189,19 @@ def _override_layer(layers: list[Any], target: str, text: str) -> dict[str, Any]
 
 
 def validate_preset(
-    data: dict[str, Any], label: str, path: Path | None = None, base_dir: Path | None = None
+    data: dict[str, Any],
+    label: str,
+    path: Path | None = None,
+    base_dir: Path | None = None,
+    *,
+    blame: str | None = None,
 ) -> Preset:
     """Check a raw preset mapping and build the :class:`Preset`; list every problem at once.
 
     ``label`` names the preset in messages; ``base_dir`` is where relative asset
-    paths in effect parameters resolve (the preset file's folder).
+    paths in effect parameters resolve (the preset file's folder); ``blame`` names
+    the ``--set`` options when the file itself was already found valid, so the
+    message points at them instead of the file.
     """
     problems: list[str] = []
     _unknown_keys(data, PRESET_KEYS, "the preset", problems)
@@ -210,6 +215,10 @@ def validate_preset(
         problems.append("'description' must be a string")
     if problems:
         count = f"{len(problems)} problems" if len(problems) > 1 else "a problem"
+        if blame is not None:
+            raise VfxError(
+                f"{blame} gives preset {label} {count}: " + "; ".join(problems) + "; fix the option"
+            )
         raise VfxError(
             f"preset {label} has {count}: " + "; ".join(problems) + "; fix the preset file"
         )
@@ -269,7 +278,7 @@ def _validate_objects(raw: Any, where: str, problems: list[str]) -> tuple[int, .
     ):
         return tuple(items)
     problems.append(
-        f"{where}: 'objects' must be 'all' or a list of positive object ids, got {raw!r}"
+        f"{where}: 'objects' must be 'all' or a list of positive object ids, got {echo(raw)}"
     )
     return None
 
@@ -304,7 +313,7 @@ def _validate_layers(
         effect_name = layer.get("effect") if isinstance(layer, dict) else None
         where = f"layer {index} ({effect_name})" if effect_name else f"layer {index}"
         try:
-            built = Layer.from_spec(_with_assets(layer), base_dir)
+            built = Layer.from_spec(layer, base_dir)
         except VfxError as exc:
             problems.append(f"{where}: {exc.message}")
             continue
@@ -328,14 +337,6 @@ def _validate_layers(
     return layers
 
 
-def _with_assets(layer: dict[str, Any]) -> dict[str, Any]:
-    """The layer with ``asset:NAME`` parameter values resolved to generated files."""
-    from vfx.presets.assets import resolve_assets
-
-    params = layer.get("params")
-    return {**layer, "params": resolve_assets(params)} if isinstance(params, dict) else layer
-
-
 def _validate_output(raw: Any, problems: list[str]) -> OutputSpec:
     if raw is None:
         return OutputSpec()
@@ -346,11 +347,13 @@ def _validate_output(raw: Any, problems: list[str]) -> OutputSpec:
     crf = raw.get("crf", OutputSpec.crf)
     preset = raw.get("preset", OutputSpec.preset)
     if not isinstance(crf, int) or isinstance(crf, bool) or not 0 <= crf <= 51:
-        problems.append(f"output: crf must be an integer from 0 to 51, got {crf!r}")
+        problems.append(f"output: crf must be an integer from 0 to 51, got {echo(crf)}")
         crf = OutputSpec.crf
     from vfx.io.writer import X264_PRESETS
 
     if preset not in X264_PRESETS:
-        problems.append(f"output: preset must be one of {', '.join(X264_PRESETS)}, got {preset!r}")
+        problems.append(
+            f"output: preset must be one of {', '.join(X264_PRESETS)}, got {echo(preset)}"
+        )
         preset = OutputSpec.preset
     return OutputSpec(crf=crf, preset=preset)

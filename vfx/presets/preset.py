@@ -7,9 +7,12 @@ turns its layers into the effects graph the renderer runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vfx.errors import VfxError
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
@@ -38,6 +41,22 @@ class MaskSpec:
         if self.objects is None:
             return list(object_ids)
         return [i for i in object_ids if i in self.objects]
+
+
+def check_mask_objects(specs: Mapping[str, MaskSpec], object_ids: list[int]) -> None:
+    """Raise :class:`VfxError` when a named mask lists objects the mask source does not hold.
+
+    Without this a typo (``--set subject.objects=5`` with only object 1 tracked)
+    renders an empty subject and exits 0.
+    """
+    for spec in specs.values():
+        missing = sorted(set(spec.objects or ()) - set(object_ids))
+        if missing:
+            have = ", ".join(map(str, object_ids)) or "none"
+            raise VfxError(
+                f"mask '{spec.name}' uses object {', '.join(map(str, missing))}, but the masks "
+                f"hold objects {have}; fix the preset or --set {spec.name}.objects"
+            )
 
 
 @dataclass(frozen=True)
@@ -82,14 +101,13 @@ class Preset:
     base_dir: Path | None = None
 
     def build_graph(self) -> Graph:
-        """The effects graph for these layers (``asset:NAME`` values become generated files)."""
+        """The effects graph for these layers."""
         from vfx.graph import Graph
-        from vfx.presets.assets import resolve_assets
 
         specs = [
             {
                 "effect": layer.effect,
-                "params": resolve_assets(dict(layer.params)),
+                "params": dict(layer.params),
                 "region": layer.region,
                 "blend": layer.blend,
                 "opacity": layer.opacity,

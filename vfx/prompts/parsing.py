@@ -18,10 +18,10 @@ from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.safe_yaml import echo, load_yaml
 
 POINT_SYNTAX = "--point FRAME:X,Y[:OBJ][:neg] (e.g. --point 0:320,240 or --point 12:80,60:2:neg)"
 BOX_SYNTAX = "--box FRAME:X0,Y0,X1,Y1[:OBJ] (e.g. --box 0:100,80,300,260:1)"
@@ -153,13 +153,10 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
     if not path.is_file():
         raise VfxError(f"{where} does not exist; check the path given to --prompts")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise VfxError(
-            f"{where} is not valid JSON or YAML{at}; fix the file (see `vfx render --help`)"
-        ) from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VfxError(f"cannot read {where} ({exc}); give a UTF-8 JSON or YAML file") from None
+    data = load_yaml(text, where, fix="fix the file (see `vfx render --help`)")
     objects = data.get("objects") if isinstance(data, dict) else None
     if not isinstance(objects, list) or not objects:
         raise VfxError(
@@ -171,7 +168,9 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
             raise VfxError(f"{where}: object {n} needs an 'id' and a 'prompts' list")
         obj_id = obj.get("id", n + 1)
         if not isinstance(obj_id, int) or isinstance(obj_id, bool) or obj_id < 1:
-            raise VfxError(f"{where}: object {n} has id {obj_id!r}; ids are whole numbers from 1")
+            raise VfxError(
+                f"{where}: object {n} has id {echo(obj_id)}; ids are whole numbers from 1"
+            )
         draft = drafts.setdefault(obj_id, _ObjectDraft())
         if obj.get("name") is not None:
             draft.name = str(obj["name"])
@@ -182,7 +181,7 @@ def _read_prompts_file(path: Path, drafts: dict[int, _ObjectDraft]) -> None:
 def _read_frame_entry(entry: Any, draft: _ObjectDraft, where: str, base: Path) -> None:
     if not isinstance(entry, dict) or not isinstance(entry.get("frame"), int) or entry["frame"] < 0:
         raise VfxError(
-            f"{where}: each prompt needs a 'frame' (a whole number from 0), got {entry!r}"
+            f"{where}: each prompt needs a 'frame' (a whole number from 0), got {echo(entry)}"
         )
     unknown = set(entry) - {"frame", "points", "labels", "box", "mask"}
     if unknown:

@@ -29,7 +29,7 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.video_source import Frame, VideoReader
-from vfx.presets.preset import MaskSpec, OutputSpec
+from vfx.presets.preset import MaskSpec, OutputSpec, check_mask_objects
 from vfx.rendering.stages import Stage, ThreadedStages, parallel_map
 from vfx.sources.base import MaskSource
 
@@ -323,6 +323,7 @@ def render_video(
             f"the graph's regions use mask {', '.join(missing)}, which is not defined; "
             f"define it (defined: {', '.join(sorted(specs)) or 'none'}) or use obj:N / all"
         )
+    check_mask_objects(specs, list(source.object_ids))
     encoder = OutputSpec() if encoder is None else encoder
     alpha = bool(graph.makes_alpha) and output_supports_alpha(output)
     if graph.makes_alpha and not alpha:

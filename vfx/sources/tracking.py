@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +21,13 @@ import numpy as np
 from sam2.precision import PRECISIONS
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
+from vfx.io.output_policy import remove_stale_temporaries
 from vfx.io.video_source import VideoInfo
 from vfx.masks import (
     MaskletStore,
     default_cache_root,
-    find_cached_store,
     masklet_cache_key,
+    verify_store,
     video_content_hash,
 )
 from vfx.prompts.model import ObjectPrompts
@@ -139,12 +139,14 @@ def track_cached(
     video = Path(info.path)
     video_hash = video_content_hash(video)
     store_dir = cached_store_dir(video_hash, prompts, tracker.model, tracker.settings, cache_dir)
-    if find_cached_store(store_dir.parent, store_dir.name) is not None:
-        return MaskletStore.open(store_dir)
     if store_dir.exists():
-        shutil.rmtree(store_dir)  # an interrupted run left it incomplete: track again
+        damage = verify_store(store_dir)
+        if damage is None:
+            return MaskletStore.open(store_dir)
+        print(f"vfx: cached masklets unusable, tracking again: {damage}", file=sys.stderr)
+        shutil.rmtree(store_dir)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(store_dir.parent)
+    remove_stale_temporaries(store_dir.parent, (".*.partial-*",))
     run = tracker.load()
     meta = {
         "width": info.width,
@@ -163,35 +165,46 @@ def track_cached(
     return MaskletStore.open(store_dir)
 
 
-STALE_PARTIAL_SECONDS = 24 * 3600
-"""A cache entry still being written whose folder has not changed for this long belongs to a
-run that was killed outright (SIGKILL, power loss); Ctrl-C and SIGTERM clean up after
-themselves."""
-
-
-def remove_stale_partials(cache_root: Path, max_age_s: float = STALE_PARTIAL_SECONDS) -> None:
-    """Delete unfinished stores (``.<key>.partial-*``) in ``cache_root`` untouched for
-    ``max_age_s`` seconds; younger ones may belong to a run in another process."""
-    now = time.time()
-    for entry in cache_root.glob(".*.partial-*"):
-        try:
-            stale = now - entry.stat().st_mtime > max_age_s
-        except FileNotFoundError:  # its run just finished or cleaned up
-            continue
-        if stale and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-
-
 def copy_store(store_dir: Path, output: Path) -> None:
-    """Copy a masklet store folder to ``output`` atomically."""
+    """Copy a masklet store folder to ``output`` atomically, checking the copy is whole."""
     with atomic_output(output, directory=True) as tmp:
-        shutil.copytree(store_dir, tmp, dirs_exist_ok=True)
+        for entry in sorted(store_dir.rglob("*")):  # parents sort before their children
+            target = tmp / entry.relative_to(store_dir)
+            if entry.is_dir():
+                target.mkdir()
+            else:
+                shutil.copyfile(entry, target)  # a full disk raises here, not in a summary
+        damage = verify_store(tmp)
+        if damage is not None:
+            raise VfxError(
+                f"the copy of the masklets to {output} is damaged ({damage}); "
+                "check the disk and run `vfx track` again"
+            )
 
 
 # SAM 2 arithmetic on the CPU (sam2.configs.PRECISIONS): ``fp32`` matches the official model;
 # ``bf16`` runs the image encoder and memory attention from bf16 matmuls (about 1.5x faster on
 # CPUs with avx512_bf16 or AMX, much slower on CPUs without them; masks agree with fp32 to IoU
 # ~0.999).
+
+
+def check_device(device: str) -> None:
+    """Raise :class:`VfxError` when ``device`` names an accelerator this PyTorch build lacks.
+
+    Runs before any model loads, so ``--device cuda`` on a CPU-only build is one line.
+    """
+    kind = device.split(":", 1)[0]
+    if kind not in ("cuda", "mps"):
+        return
+    import torch
+
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise VfxError(
+            "--device cuda: this PyTorch has no usable CUDA (a CPU-only build, or no GPU "
+            "driver); use --device cpu or auto"
+        )
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise VfxError("--device mps: Apple MPS is not available here; use --device cpu or auto")
 
 
 def check_precision(precision: str) -> None:
@@ -279,6 +292,7 @@ class TrackingOptions:
             raise VfxError("tracking needs a video file or frame folder, not frames in memory")
         tracker = self.tracker
         if tracker is None:
+            check_device(self.device)
             choice = choose_model(self.model, self.checkpoint)
             tracker = sam2_tracker(choice, self.device, self.progress, self.precision)
         return track_cached(info, prompts, tracker, self.cache_dir)
@@ -302,6 +316,7 @@ def predict_frame_masks(
     from sam2.sam2_image_predictor import SAM2ImagePredictor
     from vfx.checkpoints import resolve_model, verify_checkpoint
 
+    check_device(device)
     known = resolve_model(choice.name)
     verify_checkpoint(choice.checkpoint, known)
     model = build_sam2(

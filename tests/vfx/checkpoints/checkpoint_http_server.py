@@ -11,6 +11,7 @@ import re
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +26,9 @@ class LoopbackServer:
         cuts: like ``drops``, but the server closes the connection cleanly (early EOF).
         extra_length: bytes announced beyond the real file size (a truncated file).
         honour_range: answer ``Range`` requests with 206; ``False`` always sends the whole file.
+        content_length: a ``Content-Length`` header value sent instead of the true one
+            (``"abc"``, or a terabyte).
+        drip_s: seconds to wait before each byte of the body (a server that crawls).
     """
 
     def __init__(self, max_requests: int = 12, lifetime_s: float = 60.0) -> None:
@@ -34,6 +38,8 @@ class LoopbackServer:
         self.cuts: list[int] = []
         self.extra_length = 0
         self.honour_range = True
+        self.content_length: str | None = None
+        self.drip_s = 0.0
         self.max_requests = max_requests
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -97,13 +103,20 @@ class LoopbackServer:
                     self.send_header("Content-Range", f"bytes {start}-{total - 1}/{total}")
                 else:
                     self.send_response(200)
-                self.send_header("Content-Length", str(total - start))
+                length = server.content_length or str(total - start)
+                self.send_header("Content-Length", length)
                 self.end_headers()
                 body = data[start:]
                 limit = drop if drop is not None else cut
                 try:
-                    self.wfile.write(body if limit is None else body[:limit])
-                    self.wfile.flush()
+                    if server.drip_s:
+                        for byte in body:
+                            time.sleep(server.drip_s)
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                    else:
+                        self.wfile.write(body if limit is None else body[:limit])
+                        self.wfile.flush()
                 except OSError:
                     return  # the client hung up first
                 if drop is not None:

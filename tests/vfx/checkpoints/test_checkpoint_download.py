@@ -230,3 +230,75 @@ def test_missing_on_server(loopback_server: LoopbackServer, tmp_path: Path) -> N
     with pytest.raises(VfxError, match=r"could not be fetched \(HTTP 404"):
         _download(loopback_server, folder)
     assert _leftovers(folder) == []
+
+
+def _small_model(monkeypatch: pytest.MonkeyPatch, official_bytes: int) -> None:
+    tiny = dataclasses.replace(MODELS["sam2.1_hiera_tiny"], official_bytes=official_bytes)
+    monkeypatch.setitem(known_models.MODELS, "sam2.1_hiera_tiny", tiny)  # type: ignore[index]
+
+
+def test_mirror_announcing_a_terabyte_is_refused_before_writing(
+    loopback_server: LoopbackServer, tmp_path: Path
+) -> None:
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(100_000))
+    loopback_server.files[TINY] = payload
+    loopback_server.content_length = str(1 << 40)
+    folder = tmp_path / "out"
+    with pytest.raises(VfxError, match="is announced as 1,099,511,627,776 bytes, more than the"):
+        _download(loopback_server, folder)
+    assert _leftovers(folder) == []
+
+
+def test_mirror_sending_more_than_the_model_can_be_is_cut_off(
+    loopback_server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A malformed Content-Length counts as none, and the byte cap still holds."""
+    _small_model(monkeypatch, 50_000)
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(3 << 20))
+    loopback_server.files[TINY] = payload
+    loopback_server.content_length = "abc"
+    folder = tmp_path / "out"
+    with pytest.raises(VfxError, match="grew past the 1,103,576 bytes this model can be") as info:
+        _download(loopback_server, folder)
+    assert "\n" not in str(info.value)
+    assert _leftovers(folder) == []
+
+
+def test_malformed_content_length_still_downloads(
+    loopback_server: LoopbackServer, generated_checkpoints: dict[str, Path], tmp_path: Path
+) -> None:
+    source = generated_checkpoints["sam2.1_hiera_tiny"]
+    loopback_server.files[TINY] = source
+    loopback_server.content_length = "abc"
+    saved = _download(loopback_server, tmp_path / "out")
+    assert saved.read_bytes() == source.read_bytes()
+
+
+def test_dripping_server_is_given_up_on(
+    loopback_server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vfx.checkpoints import download
+
+    monkeypatch.setattr(download, "STALL_SECONDS", 1.0)
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(10_000))
+    loopback_server.files[TINY] = payload
+    loopback_server.drip_s = 0.05
+    folder = tmp_path / "out"
+    with pytest.raises(VfxError, match=r"bytes/s over 1 s, below 16,384") as info:
+        _download(loopback_server, folder, attempts=1)
+    assert "run the same command again to resume" in str(info.value)
+
+
+def test_overall_deadline(
+    loopback_server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VFX_DOWNLOAD_TIMEOUT", "1")
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(10_000))
+    loopback_server.files[TINY] = payload
+    loopback_server.drip_s = 0.02
+    with pytest.raises(VfxError, match=r"took longer than 1 s \(raise VFX_DOWNLOAD_TIMEOUT\)"):
+        _download(loopback_server, tmp_path / "out", attempts=1)

@@ -76,7 +76,7 @@ def test_conformed_frames_repeat_and_skip() -> None:
 def test_bad_conform_options() -> None:
     with pytest.raises(VfxError, match="unknown --frames 'double'"):
         Conform(frames="double")
-    with pytest.raises(VfxError, match="target fps must be positive"):
+    with pytest.raises(VfxError, match=r"--fps must be between 0\.01 and 1000, got 0"):
         Conform(fps=0)
     with pytest.raises(VfxError, match="no frame rate to resample"):
         Conform(fps=16).plan(10, 16, 16, None)

@@ -78,7 +78,7 @@ def test_lossless_formats_round_trip_exactly(
 
 def test_png_union_and_labels(store: MaskletStore, tmp_path: Path) -> None:
     export_masks(store, tmp_path / "u", "png", combine="union")
-    assert sorted(p.name for p in (tmp_path / "u").iterdir())[:2] == ["00000.png", "00001.png"]
+    assert sorted(p.name for p in (tmp_path / "u").glob("*.png"))[:2] == ["00000.png", "00001.png"]
     union = load_masks(tmp_path / "u")
     assert union.object_ids == [1] and union.names == {1: "disc+box"}
     for t in range(T):

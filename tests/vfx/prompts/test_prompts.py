@@ -110,7 +110,7 @@ def test_prompt_file_yaml_labels_default_to_positive(tmp_path):
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("objects: [", "not valid JSON or YAML"),
+        ("objects: [", "has a YAML syntax error at line 1"),
         ("{}", "needs an 'objects' list"),
         ('{"objects": [{"id": 0, "prompts": []}]}', "ids are whole numbers from 1"),
         ('{"objects": [{"id": 1, "prompts": [{"points": [[1, 2]]}]}]}', "needs a 'frame'"),

@@ -193,7 +193,7 @@ def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
     import os
     import time
 
-    from vfx.sources.tracking import STALE_PARTIAL_SECONDS
+    from vfx.io.output_policy import STALE_PARTIAL_SECONDS
 
     video, masks = scene
     cache = tmp_path / "cache"
@@ -210,3 +210,50 @@ def test_tracking_removes_stores_left_by_killed_runs(scene, tmp_path: Path):
               progress=False)
     assert not stale.exists()
     assert live.exists() and (live / "chunk.bin").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "missing", "bad-meta"])
+def test_damaged_cached_store_is_tracked_again(scene, tmp_path: Path, capsys, damage: str):
+    """Issue 14: a damaged cache entry is found on the hit, removed and recomputed (one line)."""
+    video, masks = scene
+    fake = FakeTracker(masks)
+    prompts = parse_prompts(points=["0:10,10"])
+    cache = tmp_path / "cache"
+    store = vfx.track(video, prompts, cache_dir=cache, tracker=fake.tracker(), progress=False)
+    chunk = next(store.path.glob("objects/1/*.bin"))
+    if damage == "truncate":
+        chunk.write_bytes(chunk.read_bytes()[:-7])
+    elif damage == "garbage":
+        chunk.write_bytes(b"VFXM" + bytes(40))
+    elif damage == "missing":
+        chunk.unlink()
+    else:
+        meta = store.path / "meta.json"
+        meta.write_text(meta.read_text().replace('"chunk_frames": 32', '"chunk_frames": 0'))
+    capsys.readouterr()
+    out = tmp_path / "copy"
+    again = vfx.track(video, prompts, out, cache_dir=cache, tracker=fake.tracker(), progress=False)
+    assert fake.loads == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unusable, tracking again" in err
+    tracked = np.stack([again.masks_at(i)[1] for i in range(len(masks))])  # [T, H, W]
+    assert np.array_equal(tracked > 0.5, masks[:, 0])
+
+
+def test_track_copy_onto_a_full_disk_leaves_nothing(scene, tmp_path: Path):
+    from tests.e2e.small_disk import small_disk
+    from vfx.errors import VfxError
+
+    video, masks = scene
+    fake = FakeTracker(masks)
+    with small_disk(tmp_path / "disk", "4k") as disk:
+        with pytest.raises(VfxError, match="no space left on the device"):
+            vfx.track(
+                video,
+                parse_prompts(points=["0:10,10"]),
+                disk / "masklets",
+                cache_dir=tmp_path / "cache",
+                tracker=fake.tracker(),
+                progress=False,
+            )
+        assert list(disk.iterdir()) == []
