@@ -32,11 +32,13 @@ def current_errors() -> collections.Counter[str]:
     """mypy's errors (config: pyproject.toml [tool.mypy]) counted by ``path: [code]`` (messages
     quote library types, which change with numpy/torch versions, so they are not compared)."""
     run = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-error-summary", "--no-pretty"],
+        [sys.executable, "-m", "mypy", "--no-pretty"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
-    if run.returncode not in (0, 1):
-        sys.exit(f"mypy failed to run:\n{run.stdout}{run.stderr}")
+    summary = run.stdout.strip().splitlines()[-1:] or [""]
+    if run.returncode not in (0, 1) or not summary[0].startswith(("Success:", "Found ")):
+        sys.exit(f"mypy did not run (is it installed? pip install -e '.[test]'):\n"
+                 f"{run.stdout}{run.stderr}")
     found: collections.Counter[str] = collections.Counter()
     for line in run.stdout.splitlines():
         match = _ERROR.match(line)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vfx.cli.options import quiet_option
+import vfx.cli.options as options
 
 
 @click.group()
@@ -48,7 +48,7 @@ def list_command() -> None:
     help="A mirror holding the files under their official names "
     "(default: $VFX_CHECKPOINT_URL_BASE, else Meta's download site).",
 )
-@quiet_option
+@options.quiet_option
 def download(
     names: tuple[str, ...], directory: Path | None, url_base: str | None, quiet: bool
 ) -> None:

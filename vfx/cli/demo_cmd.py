@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vfx.cli.options import force_option, quiet_option
+import vfx.cli.options as options
 
 
 @click.command()
@@ -19,7 +19,7 @@ from vfx.cli.options import force_option, quiet_option
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the sample clips, their masks and the renders.",
 )
-@force_option("Replace the folder if it exists.")
+@options.force_option("Replace the folder if it exists.")
 @click.option(
     "--sam2/--no-sam2",
     "use_sam2",
@@ -27,7 +27,7 @@ from vfx.cli.options import force_option, quiet_option
     help="Also track the objects with SAM 2 from one click each "
     "(default: when a checkpoint is found; minutes on a CPU).",
 )
-@quiet_option
+@options.quiet_option
 def demo(out_dir: Path, force: bool, use_sam2: bool | None, quiet: bool) -> None:
     """Generate a short clip with moving objects and a sound track, then render presets on it.
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import force_option, mask_source_options, range_options
+from vfx.cli.options import (
+    force_option,
+    mask_source_options,
+    range_options,
+)
 from vfx.errors import VfxError
 from vfx.mask_formats.choices import COMBINES, FORMATS, FRAME_MODES, SIDE_MODES
 

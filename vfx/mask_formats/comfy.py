@@ -43,15 +43,8 @@ def write_comfy(job: ExportJob, out: Path, conform: Conform) -> int:
             write_png_image(tmp / MASK_DIR / name, plan.image(to_uint8(alpha), mask=True))
             if with_video:
                 write_png_image(tmp / IMAGE_DIR / name, plan.image(frame.rgb, mask=False))
-        description = job.description(
-            "comfy",
-            mask_path=MASK_DIR,
-            image_path=IMAGE_DIR if with_video else None,
-            width=plan.size[0],
-            height=plan.size[1],
-            frame_count=plan.frame_count,
-            fps=plan.fps,
-            conform=plan.describe(),
+        description = job.conformed_description(
+            "comfy", plan, mask_path=MASK_DIR, image_path=IMAGE_DIR if with_video else None
         )
         write_sidecar(tmp, description)
     return plan.frame_count

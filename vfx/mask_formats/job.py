@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from vfx.mask_formats.sidecar import FORMAT_TAG, VERSION
 from vfx.masks import feather_mask, grow_mask, video_content_hash
 from vfx.masks.masklet_store import MAX_SIDE
 from vfx.sources.base import MaskSource
+
+if TYPE_CHECKING:
+    from vfx.mask_formats.conform import ConformPlan
 
 # A label map is one byte per pixel, so label ids must fit in it.
 MAX_LABEL_ID = 255
@@ -95,6 +99,19 @@ class ExportJob:
             "processing": self.settings,
             **extra,
         }
+
+    def conformed_description(self, export: str, plan: ConformPlan, **paths: object) -> dict:
+        """The description of a conformed export (vace, comfy): the plan's size, length and
+        rate replace the source's, and the conform steps are recorded."""
+        return self.description(
+            export,
+            **paths,
+            width=plan.size[0],
+            height=plan.size[1],
+            frame_count=plan.frame_count,
+            fps=plan.fps,
+            conform=plan.describe(),
+        )
 
     def require_fps(self, export: str) -> float:
         """The frame rate, or :class:`VfxError` for formats that must record one."""

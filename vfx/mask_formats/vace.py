@@ -59,16 +59,12 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
                 source[generate] = GRAY
                 mask_writer.write(np.where(generate, np.uint8(255), np.uint8(0)))
                 video_writer.write(source)
-        description = job.description(
+        description = job.conformed_description(
             "vace",
+            plan,
             mask_path=MASK_FILE,
             video_path=VIDEO_FILE,
             video_encoding={"codec": "h264", "pix_fmt": video_writer.pix_fmt, "qp": 0},
-            width=plan.size[0],
-            height=plan.size[1],
-            frame_count=plan.frame_count,
-            fps=plan.fps,
-            conform=plan.describe(),
         )
         write_sidecar(tmp, description)
     return plan.frame_count
