@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import model_options
+from vfx.cli.options import force_option, input_argument, model_options, output_option
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))
+@input_argument
 @click.option("--frame", type=int, default=0, show_default=True, help="Frame index.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=str),
-    help="The contact sheet, a .png file.",
-)
+@output_option("The contact sheet, a .png file.")
 @click.option(
     "--json",
     "json_path",
@@ -39,7 +33,7 @@ from vfx.cli.options import model_options
 @click.option("--min-mask-region-area", type=int, default=0, show_default=True,
               help="Fill holes and remove specks up to this area (low-res pixels).")  # fmt: skip
 @click.option("--use-m2m", is_flag=True, help="Refine each mask with a second decoder pass.")
-@click.option("--force", is_flag=True, help="Overwrite outputs that exist.")
+@force_option("Overwrite outputs that exist.")
 def segment(
     input_path: str,
     frame: int,
