@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,12 +142,14 @@ def find_entry(key: str, root: str | Path | None = None) -> CacheEntry:
     )
 
 
-def clear_entries(entries: list[CacheEntry], partials: list[Path] = ()) -> int:
-    """Delete ``entries`` (and unfinished stores ``partials``); returns the bytes freed."""
+def clear_entries(entries: Sequence[CacheEntry], partials: Sequence[Path] = ()) -> int:
+    """Delete ``entries`` (with their lock files) and unfinished stores ``partials``; returns
+    the bytes freed."""
     freed = 0
     for entry in entries:
         freed += entry.size
         shutil.rmtree(entry.path, ignore_errors=True)
+        (entry.path.parent / f".{entry.path.name}.lock").unlink(missing_ok=True)
     for path in partials:
         freed += _folder_size(path)
         shutil.rmtree(path, ignore_errors=True)

@@ -61,7 +61,7 @@ def test_render_a_segment_trims_the_audio_and_states_seconds_per_frame(scene, tm
     vfx.render(video, "full.mp4", preset="background-blur", masks=None,
                prompts=parse_prompts(points=["0:20,20"]), tracker=fake_tracker(masks, []),
                progress=False)  # fmt: skip
-    (store,) = (tmp_path / "cache").iterdir()
+    (store,) = (p for p in (tmp_path / "cache").iterdir() if not p.name.startswith("."))
     args = ["render", str(video), "-o", "seg.mp4", "--preset", "background-blur"]
     result = CliRunner().invoke(
         cli, [*args, "--masks", str(store), "--start", "0.25s", "--end", "18", "--quiet"]
@@ -203,7 +203,7 @@ def test_track_cli_prints_where_the_masks_are_and_the_speed(scene, tmp_path, mon
                                       "--point", "0:20,20"])  # fmt: skip
     assert result.exit_code == 0, result.output
     store = MaskletStore.open("a.masklets")
-    cached = tmp_path / "cache" / os.listdir(tmp_path / "cache")[0]
+    (cached,) = (p for p in (tmp_path / "cache").iterdir() if not p.name.startswith("."))
     assert f"masks cached in {cached}" in result.output
     assert "wrote a.masklets: 24 frames, objects 1 (obj1); tracked at" in result.output
     assert "s/frame" in result.output.splitlines()[-1]
