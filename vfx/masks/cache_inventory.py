@@ -141,7 +141,7 @@ def find_entry(key: str, root: str | Path | None = None) -> CacheEntry:
     )
 
 
-def clear_entries(entries: list[CacheEntry], partials: list[Path] = ()) -> int:
+def clear_entries(entries: list[CacheEntry], partials: tuple[Path, ...] | list[Path] = ()) -> int:
     """Delete ``entries`` (and unfinished stores ``partials``); returns the bytes freed."""
     freed = 0
     for entry in entries:
