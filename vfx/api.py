@@ -136,7 +136,7 @@ def render(
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
             check_prompts_in_range(prompts, frames)
-        inputs = (info.path, masks if isinstance(masks, (str, Path)) else None)
+        inputs: tuple = (info.path, masks if isinstance(masks, (str, Path)) else None)
         if isinstance(masks, MaskSource):
             inputs += (getattr(masks, "path", None),)
         target, _, folder = output_target(output)

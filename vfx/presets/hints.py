@@ -48,7 +48,7 @@ def set_examples(preset: Preset) -> list[str]:
             break
     smoothed = [spec for spec in preset.masks.values() if spec.smooth is not None]
     if smoothed:
-        window = int(smoothed[0].smooth.get("window", 5))
+        window = int((smoothed[0].smooth or {}).get("window", 5))
         examples.append(f"{smoothed[0].name}.smooth.window={window + 2}")
     examples.append(f"output.crf={preset.output.crf + 2}")
     return examples

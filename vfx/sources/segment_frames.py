@@ -28,6 +28,7 @@ def shift_prompts(prompts: list[ObjectPrompts], offset: int) -> list[ObjectPromp
 def _stream(info: VideoInfo, frames: FrameRange) -> Iterator[np.ndarray]:
     from vfx.io.reader import open_video
 
+    assert info.path is not None  # tracking reads a file (checked by TrackingOptions.masklets)
     with open_video(info.path) as reader:
         for frame in reader.frames(frames.start, frames.stop):
             yield frame.rgb  # [H, W, 3] uint8
