@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -124,6 +124,7 @@ class SAM2AutomaticMaskGenerator:
                 points_per_side, crop_n_layers, crop_n_points_downscale_factor
             )
         else:
+            assert point_grids is not None  # exactly one of the two, checked above
             grids = [np.asarray(grid, dtype=np.float64).reshape(-1, 2) for grid in point_grids]
         if len(grids) < crop_n_layers + 1:
             raise ValueError(
@@ -254,7 +255,8 @@ class SAM2AutomaticMaskGenerator:
         """Candidates from ``points [B, 2]`` (crop pixels): boxes and points still in crop
         pixels, RLEs already in the image frame."""
         device = self.predictor.device
-        coords = to_model_coords(points.to(device), self.predictor.model.image_size, crop_hw, True)
+        image_size = cast(int, self.predictor.model.image_size)
+        coords = to_model_coords(points.to(device), image_size, crop_hw, True)
         coords = coords[:, None, :]  # [B, 2] -> [B, 1 point, 2]
         labels = torch.ones(coords.shape[:2], dtype=torch.int, device=device)  # [B, 1]
         low_res, iou_preds = self.predictor._decode(

@@ -52,7 +52,7 @@ def resolve_preset(preset: str | Path | Preset, overrides: Sequence[str] = ()) -
                 "overrides apply to a preset name or file; edit the Preset object instead"
             )
         return preset
-    return load_preset(preset, overrides)
+    return load_preset(preset, tuple(overrides))
 
 
 def render(
@@ -151,6 +151,7 @@ def render(
                              frames=frames)
         if chosen is None:
             specs = DEFAULT_MASKS if mask_specs is None else mask_specs
+            assert graph is not None  # exactly one of preset and graph, checked above
             return render_video(reader, source, graph, specs, output, progress=progress,
                                 frames=frames, chunk=chunk, audio=audio)
         return render_video(
@@ -218,7 +219,7 @@ def track(
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)
-    store = tracking.masklets(info, prompts, frames)
+    store = tracking.masklets(info, prompts or [], frames)
     if output is None:
         return store
     copy_store(store.path, Path(output))

@@ -85,10 +85,14 @@ class RawPipeWriter:
             command += ["-threads", str(threads)]
         command.append(ffmpeg_escape_filename(self.filename))
         popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
-        self.proc = subprocess.Popen(command, **cross_platform_popen_params(popen))
+        self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            command, **cross_platform_popen_params(popen)
+        )
 
     def write_frame(self, img_array: object) -> None:
         """Send one frame; :class:`VfxError` when ffmpeg has stopped (disk full, encoder error)."""
+        if self.proc is None or self.proc.stdin is None:
+            raise VfxError(f"writing {self.shown_as}: the encoder is already closed")
         try:
             self.proc.stdin.write(img_array.tobytes())  # type: ignore[attr-defined]
         except OSError:
@@ -109,6 +113,8 @@ class RawPipeWriter:
 
     def _failure(self) -> VfxError:
         proc, self.proc = self.proc, None
+        if proc is None:
+            return VfxError(f"writing {self.shown_as}: the encoder is already closed")
         try:
             _, stderr = proc.communicate(timeout=30)
         except (OSError, subprocess.TimeoutExpired):

@@ -240,7 +240,9 @@ def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.nda
     """
     slack = (round(tolerance),) * 3
     # uint8 saturates, so the bounds widen by ``slack`` without wrapping around.
-    low = cv2.subtract(cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
+    low = cv2.subtract(  # type: ignore[call-overload]  # a tuple is OpenCV's per-channel scalar
+        cv2.erode(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack
+    )
     high = cv2.add(cv2.dilate(there, _SQUARE, borderType=cv2.BORDER_REPLICATE), slack)
     # inRange: 255 where every channel lies within its bounds.
     return cv2.inRange(here, low, high) > 0

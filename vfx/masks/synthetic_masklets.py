@@ -144,7 +144,7 @@ def mover_clip(
             radius = mover.radius * height * style.size
             cover = np.clip(0.5 - signed_distance(mover, (cx, cy), radius, width, height), 0, 1)
             # The texture moves with the object, to the sub-pixel.
-            shift = np.float32([[1, 0, width - cx], [0, 1, height - cy]])
+            shift = np.array([[1, 0, width - cx], [0, 1, height - cy]], np.float32)
             patch = cv2.warpAffine(
                 textures[k],
                 shift,

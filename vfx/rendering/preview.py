@@ -221,13 +221,13 @@ def preview(
 
     if masks is not None or chroma is not None:
         check_one_source(masks, chroma, None)
-    spec = check_auto(auto, masks, chroma, prompts, default_frame=frame)
     if Path(output).suffix.lower() != ".png":
         raise VfxError(f"preview output {output} must be a .png file, e.g. -o preview.png")
     notes: list[str] = []
     with open_video(input) as reader:
         info = reader.info
         frame = _chosen_frame(reader, frame, start, end)
+        spec = check_auto(auto, masks, chroma, prompts, default_frame=frame)
         if prompts:
             validate_prompts(prompts, info.width, info.height, info.frame_count)
         chosen = None if preset is None else resolve_preset(preset, overrides)
@@ -253,7 +253,7 @@ def preview(
             notes.append(
                 "no masks given: showing the frame only (add --point, --masks or --chroma)"
             )
-        if item is not None:
+        if item is not None and source is not None:
             panels += object_panels(rgb, item.objects, source.names)
             if chosen is not None:
                 renderer = FrameRenderer(

@@ -31,7 +31,8 @@ def candidate_color(number: int) -> tuple[int, int, int]:
     """A bright RGB colour per candidate number (golden-angle hues, so neighbours differ)."""
     hue = int((number * 137.508) % 180)  # OpenCV hue is 0..179
     hsv = np.array([[[hue, 200, 255]]], dtype=np.uint8)
-    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+    red, green, blue = (int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+    return red, green, blue
 
 
 def _label_point(mask: np.ndarray) -> tuple[int, int]:
@@ -42,7 +43,9 @@ def _label_point(mask: np.ndarray) -> tuple[int, int]:
     return int(x), int(y)
 
 
-def _number_tag(image: np.ndarray, text: str, center: tuple[int, int], color, scale: float) -> None:
+def _number_tag(
+    image: np.ndarray, text: str, center: tuple[int, int], color: tuple[int, int, int], scale: float
+) -> None:
     """``text`` in white on a dark tag edged in the candidate's ``color``, centred on ``center``."""
     font, weight = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(scale * 2))
     (width, height), base = cv2.getTextSize(text, font, scale, weight)
