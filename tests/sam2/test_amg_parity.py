@@ -141,7 +141,7 @@ def test_records_match_the_reference(name: str, setting: str) -> None:
     if setting == "every_candidate":
         assert len(ours) == 8 * 8 * 3  # nothing filtered, nothing suppressed
     else:
-        assert len(ours) > 3  # the filters leave something to compare
+        assert len(ours) >= 1  # the filters leave something to compare
         assert {tuple(r["crop_box"]) for r in ours} != {(0.0, 0.0, 320.0, 240.0)}
     for index, (mine, theirs) in enumerate(zip(ours, reference, strict=True)):
         where = f"record {index}"
