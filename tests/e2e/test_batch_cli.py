@@ -123,9 +123,10 @@ def test_ctrl_c_loses_only_the_jobs_in_flight_and_resume_finishes(clip: Clip, tm
     import sys
     import time
 
+    names = [f"clip{n:02d}" for n in range(12)]  # more than the workers finish in a moment
     jobs = "".join(
         f"  - {{input: {clip.video}, output: out/{name}.mp4, masks: {clip.masks_dir}}}\n"
-        for name in ("a", "b", "c")
+        for name in names
     )
     (tmp_path / "jobs.yaml").write_text(f"defaults: {{preset: background-blur}}\njobs:\n{jobs}")
     command = [sys.executable, "-c", "from vfx.cli import main; main()", "batch", "jobs.yaml"]
@@ -134,16 +135,22 @@ def test_ctrl_c_loses_only_the_jobs_in_flight_and_resume_finishes(clip: Clip, tm
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     assert batch.stderr is not None
-    assert "0/3 done" in batch.stderr.readline()  # submitted; the workers are starting
-    time.sleep(2)
+    assert f"0/{len(names)} done" in batch.stderr.readline()  # submitted; workers starting
+    # Ctrl-C as soon as the first job has finished: the others are queued or in flight.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = batch.stderr.readline()
+        if not line or f"1/{len(names)} done" in line or f"2/{len(names)} done" in line:
+            break
     os.killpg(batch.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
     rest = batch.communicate(timeout=120)[1]
     assert batch.returncode == 130 and "interrupted" in rest
     report = json.loads((tmp_path / "jobs.report.json").read_text())
     assert all(job["status"] == "done" or "interrupted" in job["error"] for job in report["jobs"])
+    assert any(job["status"] != "done" for job in report["jobs"])
     out = tmp_path / "out"
     assert not out.exists() or [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     done = subprocess.run([*command, "--resume", "--quiet"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+                          text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4", "b.mp4", "c.mp4"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}.mp4" for n in names]
