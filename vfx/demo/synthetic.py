@@ -144,9 +144,10 @@ def _write_tone(
 
 def write_union_mask_video(path: str | Path, masks: np.ndarray, fps: float) -> None:
     """Write the union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
-    from vfx.mask_formats.video_files import LosslessVideoWriter
+    from vfx.mask_formats.mask_video import mask_video_writer
 
     height, width = masks.shape[2:]
-    with LosslessVideoWriter(Path(path), size=(width, height), fps=fps) as writer:
+    with mask_video_writer(Path(path), size=(width, height), fps=fps) as writer:
         for frame_masks in masks:
-            writer.write(frame_masks.any(axis=0).astype(np.uint8) * 255)  # [N, H, W] -> [H, W]
+            union = frame_masks.any(axis=0)  # [N, H, W] -> [H, W]
+            writer.write_frame(union.astype(np.uint8) * 255)

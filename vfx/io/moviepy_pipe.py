@@ -1,4 +1,9 @@
-"""moviepy's ffmpeg pipe writer, told the pixel format the frames really arrive in.
+"""The one video encoder: moviepy's ffmpeg pipe, told the pixel format the frames arrive in.
+
+Renders (:func:`vfx.io.writer.write_video`) and lossless mask videos
+(:func:`vfx.io.writer.lossless_writer`: FFV1, ``qp 0`` H.264) both encode through
+:class:`RawPipeWriter`, so both get the exact rational frame rate, the same error
+lines and the same exit-status check.
 
 moviepy 2.2.1's ``FFMPEG_VideoWriter`` always declares its input as ``rgb24``
 (``rgba`` with a mask) and ignores its ``pixel_format`` argument. For H.264
@@ -9,7 +14,9 @@ matrix as ffmpeg's default, chroma averaged over 2x2 blocks), which also
 halves the bytes sent through the pipe. :class:`RawPipeWriter` builds
 moviepy's command with the input format as a parameter, from moviepy's own
 public helpers (its ffmpeg binary, Popen parameters and file-name escaping);
-tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them.
+tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them, and
+also once moviepy honours ``pixel_format`` and writes exact rates (then this
+workaround can go).
 
 moviepy's ``close`` ignores ffmpeg's exit status, so a full disk or a failing
 encoder used to pass as success. :class:`RawPipeWriter` waits for ffmpeg, and
@@ -22,9 +29,11 @@ Imported lazily: loading moviepy takes about a third of a second.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 from moviepy.config import FFMPEG_BINARY
 from moviepy.tools import cross_platform_popen_params, ffmpeg_escape_filename
 
@@ -50,7 +59,11 @@ class RawPipeWriter:
         preset: x264 preset, or None for encoders without one.
         audio: an audio file to mux in, with ``audio_codec``.
         threads: ``-threads`` for the encoder (None: ffmpeg's choice).
+        metadata: container tags (``-metadata KEY=VALUE``), e.g. a mask video's description.
         shown_as: the path error messages name (the final output, not its temporary).
+
+    Attributes:
+        frames: frames written so far.
     """
 
     def __init__(
@@ -66,6 +79,7 @@ class RawPipeWriter:
         audio: Path | None = None,
         audio_codec: str | None = None,
         threads: int | None = None,
+        metadata: Mapping[str, str] | None = None,
         shown_as: Path | None = None,
     ) -> None:
         self.shown_as = str(path if shown_as is None else shown_as)
@@ -83,20 +97,29 @@ class RawPipeWriter:
         command += params
         if threads is not None:
             command += ["-threads", str(threads)]
+        for key, value in (metadata or {}).items():
+            command += ["-metadata", f"{key}={value}"]
         command.append(ffmpeg_escape_filename(self.filename))
         popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
+        self.frames = 0
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, **cross_platform_popen_params(popen)
         )
 
-    def write_frame(self, img_array: object) -> None:
-        """Send one frame; :class:`VfxError` when ffmpeg has stopped (disk full, encoder error)."""
+    def write_frame(self, img_array: np.ndarray) -> None:
+        """Send one frame in ``pix_fmt``'s layout (uint8); :class:`VfxError` when ffmpeg has
+        stopped (disk full, encoder error).
+
+        The array's own buffer goes to the pipe (no ``tobytes()`` copy, unlike moviepy's
+        writer); only a non-contiguous view is made contiguous first.
+        """
         if self.proc is None or self.proc.stdin is None:
             raise VfxError(f"writing {self.shown_as}: the encoder is already closed")
         try:
-            self.proc.stdin.write(img_array.tobytes())  # type: ignore[attr-defined]
+            self.proc.stdin.write(np.ascontiguousarray(img_array))
         except OSError:
             raise self._failure() from None
+        self.frames += 1
 
     def close(self) -> None:
         """Finish the stream and wait for ffmpeg; :class:`VfxError` unless it exited cleanly."""

@@ -34,6 +34,9 @@ previous vfx output (with ``--force``), never one that holds other files.
 
 Nothing is renamed into place until ffmpeg has exited cleanly and the output
 holds all ``frame_count`` frames; a full disk is one error line and leaves nothing.
+
+:func:`lossless_writer` opens the same encoder for lossless videos written a frame at a
+time (mask videos: FFV1 gray, bit-exact; ``qp 0`` H.264 for tools that read ``.mp4``).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -53,6 +57,9 @@ from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.audio import extract_audio
 from vfx.io.output_policy import foreign_entry
+
+if TYPE_CHECKING:
+    from vfx.io.moviepy_pipe import RawPipeWriter
 
 _PATTERN = re.compile(r"%0?\d*d")
 _VIDEO_SUFFIXES = (".mp4", ".mov", ".webm")
@@ -71,6 +78,9 @@ _VP9_SPEED = {
 }
 X264_PRESETS = tuple(_VP9_SPEED)
 """The x264 speed/size presets, fastest first (VP9 outputs map each to a ``-cpu-used`` speed)."""
+LOSSLESS_H264_PIX_FMT = "yuv420p"
+"""What :func:`lossless_writer`'s H.264 stores: browsers, QuickTime, decord and Wan's own
+tools read yuv420p H.264; RGB H.264 (libx264rgb, gbrp) is opened by few of them."""
 
 
 @dataclass(frozen=True)
@@ -326,6 +336,52 @@ def write_video(
     seconds = time.perf_counter() - started
     return WriteResult(
         path=final, frames=frame_count, seconds=seconds, fps_achieved=frame_count / seconds
+    )
+
+
+def lossless_writer(
+    path: Path,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    codec: str = "ffv1",
+    gray: bool = True,
+    metadata: Mapping[str, str] | None = None,
+) -> RawPipeWriter:
+    """An encoder for lossless video, fed one frame at a time; use as a context manager.
+
+    Args:
+        path: output file (``.mkv`` for FFV1, ``.mp4`` for H.264); the caller makes it atomic.
+        size: ``(width, height)``.
+        fps: frame rate, written as the exact rational.
+        codec: ``"ffv1"`` (gray only, bit-exact) or ``"h264"``: ``qp 0`` H.264 in
+            :data:`LOSSLESS_H264_PIX_FMT` (masks: black and white exact, other levels
+            within 1; colour frames: lossless after the RGB to YUV conversion and
+            half-resolution chroma, so flat colours come back within 1-2 levels).
+        gray: frames are ``[H, W]`` uint8, else ``[H, W, 3]`` uint8 RGB (h264 only).
+        metadata: container tags (Matroska keeps any; MP4 drops unknown ones).
+
+    Returns:
+        a :class:`~vfx.io.moviepy_pipe.RawPipeWriter`: ``write_frame(image)``, ``frames``.
+    """
+    from vfx.io.moviepy_pipe import RawPipeWriter  # imported here: moviepy loads slowly
+
+    if codec == "ffv1" and gray:
+        encoder, params, preset = "ffv1", ["-pix_fmt", "gray"], None
+    elif codec == "h264":
+        params = ["-qp", "0", "-pix_fmt", LOSSLESS_H264_PIX_FMT]
+        encoder, preset = "libx264", "veryfast"
+    else:
+        raise ValueError(f"no lossless {'gray' if gray else 'RGB'} encoding for codec {codec!r}")
+    return RawPipeWriter(
+        path,
+        size=size,
+        fps=fps,
+        pix_fmt="gray" if gray else "rgb24",
+        codec=encoder,
+        params=params,
+        preset=preset,
+        metadata=metadata,
     )
 
 
