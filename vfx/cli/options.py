@@ -1,14 +1,24 @@
 """Click options shared by the commands: input, output, force, quiet, preset overrides,
-prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each)."""
+prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each).
+
+:func:`tracking_options` adds the prompt, ``--auto`` and model options at once and hands
+the command one :class:`TrackingArgs` instead of eight parameters.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sam2.precision import PRECISION_CHOICES
+from vfx.cli.auto_option import auto_option
+
+if TYPE_CHECKING:
+    from vfx.prompts.model import ObjectPrompts
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -74,6 +84,57 @@ def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+@dataclass(frozen=True)
+class TrackingArgs:
+    """What to track and with which model, as the command line gave it.
+
+    ``points``/``boxes``/``leaves``/``prompts_file`` are the raw ``--point``/``--box``/``--leave``/
+    ``--prompts`` values; ``auto`` is ``--auto``; ``model``/``checkpoint``/``device`` the model
+    options.
+    """
+
+    points: tuple[str, ...]
+    boxes: tuple[str, ...]
+    leaves: tuple[str, ...]
+    prompts_file: str | None
+    auto: str | None
+    model: str | None
+    checkpoint: str | None
+    device: str
+
+    def prompts(self) -> list[ObjectPrompts]:
+        """The parsed prompts (empty when none were given)."""
+        from vfx.prompts.parsing import parse_prompts
+
+        return parse_prompts(self.points, self.boxes, self.prompts_file, self.leaves)
+
+    def api_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`vfx.render`, :func:`vfx.track` and :func:`vfx.preview`:
+        ``prompts`` (None when there are none), ``auto``, ``model``, ``checkpoint``, ``device``."""
+        return {
+            "prompts": self.prompts() or None,
+            "auto": self.auto,
+            "model": self.model,
+            "checkpoint": self.checkpoint,
+            "device": self.device,
+        }
+
+
+_TRACKING_NAMES = tuple(field.name for field in fields(TrackingArgs))
+
+
+def tracking_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the prompt options, ``--auto`` and the model options; the command receives them as
+    one ``tracking:`` :class:`TrackingArgs`."""
+
+    @functools.wraps(fn)
+    def command(**params: Any) -> Any:
+        tracking = TrackingArgs(**{name: params.pop(name) for name in _TRACKING_NAMES})
+        return fn(tracking=tracking, **params)
+
+    return prompt_options(auto_option(model_options(command)))
 
 
 def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:

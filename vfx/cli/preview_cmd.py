@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
+    TrackingArgs,
     force_option,
     input_argument,
     mask_source_options,
-    model_options,
     output_option,
     overrides_option,
-    prompt_options,
     range_options,
+    tracking_options,
 )
 
 
@@ -28,10 +27,8 @@ from vfx.cli.options import (
 )
 @output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@prompt_options
-@auto_option
+@tracking_options
 @mask_source_options
-@model_options
 @range_options
 @overrides_option
 @force_option()
@@ -40,16 +37,9 @@ def preview(
     frame: str | None,
     output: str,
     preset: str | None,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
+    tracking: TrackingArgs,
     masks_path: str | None,
     chroma: str | None,
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -65,10 +55,8 @@ def preview(
     Example:
       vfx preview clip.mp4 --frame 0 -o check.png --point 0:320,240 --preset color-splash
     """
-    from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.preview import preview as write_preview
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     notes = write_preview(
         input_path,
         frame,
@@ -78,11 +66,7 @@ def preview(
         preset=preset,
         masks=masks_path,
         chroma=chroma,
-        prompts=prompts or None,
-        auto=auto,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
+        **tracking.api_kwargs(),
         overrides=overrides,
         force=force,
     )

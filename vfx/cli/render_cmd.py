@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
+    TrackingArgs,
     force_option,
     input_argument,
     mask_source_options,
-    model_options,
     output_option,
     overrides_option,
     precision_option,
-    prompt_options,
     quiet_option,
     range_options,
+    tracking_options,
 )
 
 
@@ -30,10 +29,8 @@ from vfx.cli.options import (
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@prompt_options
-@auto_option
+@tracking_options
 @mask_source_options
-@model_options
 @precision_option
 @range_options
 @overrides_option
@@ -43,16 +40,9 @@ def render(
     input_path: str,
     output: str,
     preset: str,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
+    tracking: TrackingArgs,
     masks_path: str | None,
     chroma: str | None,
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
     precision: str,
     start: str | None,
     end: str | None,
@@ -74,21 +64,15 @@ def render(
       vfx render clip.mp4 -o try.mp4 --preset background-blur --point 48:320,240 --start 2s --end 4s
     """
     from vfx.api import render as render_video
-    from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     result = render_video(
         input_path,
         output,
         preset=preset,
         overrides=overrides,
-        prompts=prompts or None,
-        auto=auto,
+        **tracking.api_kwargs(),
         masks=masks_path,
         chroma=chroma,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
         precision=precision,
         force=force,
         progress=not quiet,

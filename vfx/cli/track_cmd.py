@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
 from vfx.cli.options import (
+    TrackingArgs,
     force_option,
     input_argument,
-    model_options,
     output_option,
     precision_option,
-    prompt_options,
     quiet_option,
     range_options,
+    tracking_options,
 )
 
 
@@ -22,9 +21,7 @@ from vfx.cli.options import (
 @output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@prompt_options
-@auto_option
-@model_options
+@tracking_options
 @precision_option
 @range_options
 @force_option("Replace OUTPUT if it exists.")
@@ -32,14 +29,7 @@ from vfx.cli.options import (
 def track(
     input_path: str,
     output: str,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
+    tracking: TrackingArgs,
     precision: str,
     start: str | None,
     end: str | None,
@@ -57,17 +47,11 @@ def track(
     """
     from vfx.api import track as track_video
     from vfx.masks.cache_inventory import store_summary
-    from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     store = track_video(
         input_path,
-        prompts,
-        output,
-        auto=auto,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
+        output=output,
+        **tracking.api_kwargs(),
         precision=precision,
         force=force,
         progress=not quiet,

@@ -46,12 +46,8 @@ def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No checkpoint or masklet cache of the machine leaks into a test."""
-    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
-    monkeypatch.chdir(tmp_path)
+def _isolated(isolated_caches: None) -> None:
+    """Every test here runs with the shared ``isolated_caches`` (tests/conftest.py)."""
 
 
 @dataclass
