@@ -29,3 +29,13 @@ def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeded random ``sam2.1_hiera_tiny`` weights in the official layout, written once a session
+    (read-only: a test that changes a checkpoint writes its own)."""
+    from sam2.testing import write_random_checkpoint
+
+    folder = tmp_path_factory.mktemp("weights")
+    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")

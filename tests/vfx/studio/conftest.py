@@ -37,14 +37,6 @@ def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> StudioClip:
     return StudioClip(folder, video, masks)
 
 
-@pytest.fixture(scope="session")
-def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sam2.testing import write_random_checkpoint
-
-    folder = tmp_path_factory.mktemp("weights")
-    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
-
-
 @pytest.fixture(autouse=True)
 def _isolated(isolated_caches: None) -> None:
     """Every test here runs with the shared ``isolated_caches`` (tests/conftest.py)."""
