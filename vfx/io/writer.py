@@ -347,6 +347,7 @@ def lossless_writer(
     codec: str = "ffv1",
     gray: bool = True,
     metadata: Mapping[str, str] | None = None,
+    shown_as: Path | None = None,
 ) -> RawPipeWriter:
     """An encoder for lossless video, fed one frame at a time; use as a context manager.
 
@@ -360,6 +361,7 @@ def lossless_writer(
             half-resolution chroma, so flat colours come back within 1-2 levels).
         gray: frames are ``[H, W]`` uint8, else ``[H, W, 3]`` uint8 RGB (h264 only).
         metadata: container tags (Matroska keeps any; MP4 drops unknown ones).
+        shown_as: the path error messages name (the final output, not its temporary).
 
     Returns:
         a :class:`~vfx.io.moviepy_pipe.RawPipeWriter`: ``write_frame(image)``, ``frames``.
@@ -382,6 +384,7 @@ def lossless_writer(
         params=params,
         preset=preset,
         metadata=metadata,
+        shown_as=shown_as,
     )
 
 

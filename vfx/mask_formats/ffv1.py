@@ -38,7 +38,10 @@ def write_ffv1(job: ExportJob, out: Path) -> int:
                 "or pass --combine union or --combine labels"
             )
         with atomic_output(out) as tmp:
-            writer = mask_video_writer(tmp, size=size, fps=fps, description=job.description("ffv1"))
+            description = job.description("ffv1")
+            writer = mask_video_writer(
+                tmp, size=size, fps=fps, description=description, shown_as=out
+            )
             with writer:
                 for frame in job.frames():
                     if frame.labels is not None:
@@ -58,7 +61,11 @@ def write_ffv1(job: ExportJob, out: Path) -> int:
                 "ffv1", layout="mask", objects=[{"id": obj, "name": name}]
             )
             writer = mask_video_writer(
-                tmp / f"{obj}.mkv", size=size, fps=fps, description=description
+                tmp / f"{obj}.mkv",
+                size=size,
+                fps=fps,
+                description=description,
+                shown_as=out / f"{obj}.mkv",
             )
             writers[obj] = stack.enter_context(writer)
         for frame in job.frames():

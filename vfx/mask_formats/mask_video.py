@@ -42,11 +42,12 @@ def mask_video_writer(
     fps: float,
     codec: str = "ffv1",
     description: dict | None = None,
+    shown_as: Path | None = None,
 ) -> RawPipeWriter:
     """A lossless writer of ``[H, W]`` uint8 masks (see :func:`vfx.io.writer.lossless_writer`);
     ``description`` goes into the container tag :data:`METADATA_KEY` (kept by Matroska)."""
     tags = None if description is None else {METADATA_KEY: json.dumps(description)}
-    return lossless_writer(path, size=size, fps=fps, codec=codec, metadata=tags)
+    return lossless_writer(path, size=size, fps=fps, codec=codec, metadata=tags, shown_as=shown_as)
 
 
 def gray_to_alpha(gray: np.ndarray, *, lossless: bool, peak: int = 255) -> np.ndarray:

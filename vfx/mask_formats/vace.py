@@ -46,9 +46,16 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
         raise VfxError("VACE needs 4n+1 frames and sides divisible by 16; use pad, trim or resize")
     plan = conform.plan(job.frame_count, job.width, job.height, job.require_fps("vace"))
     with atomic_output(out, directory=True) as tmp:
-        mask_writer = mask_video_writer(tmp / MASK_FILE, size=plan.size, fps=plan.fps, codec="h264")
+        mask_writer = mask_video_writer(
+            tmp / MASK_FILE, size=plan.size, fps=plan.fps, codec="h264", shown_as=out / MASK_FILE
+        )
         video_writer = lossless_writer(
-            tmp / VIDEO_FILE, size=plan.size, fps=plan.fps, codec="h264", gray=False
+            tmp / VIDEO_FILE,
+            size=plan.size,
+            fps=plan.fps,
+            codec="h264",
+            gray=False,
+            shown_as=out / VIDEO_FILE,
         )
         with mask_writer, video_writer:
             for frame in conformed_frames(job.frames(with_video=True), plan):
