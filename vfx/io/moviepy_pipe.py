@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+import cv2
 import numpy as np
 from moviepy.config import FFMPEG_BINARY
 from moviepy.tools import cross_platform_popen_params, ffmpeg_escape_filename
@@ -52,8 +53,9 @@ class RawPipeWriter:
         path: the output file (or ``%05d.png`` pattern).
         size: ``(width, height)`` of the frames.
         fps: frame rate (passed to ``-r`` as the exact rational, see :mod:`vfx.io.frame_rate`).
-        pix_fmt: the raw input format: ``yuv420p`` (``[H * 3 / 2, W]`` I420
-            planes), ``rgb24`` (``[H, W, 3]``) or ``rgba`` (``[H, W, 4]``).
+        pix_fmt: the raw format on the pipe: ``yuv420p`` (``[H * 3 / 2, W]`` I420
+            planes), ``rgb24`` (``[H, W, 3]``), ``rgba`` (``[H, W, 4]``) or ``gray``
+            (``[H, W]``); :meth:`write_frame` converts RGB and RGBA frames to it.
         codec: ffmpeg video encoder.
         params: encoder options placed after the codec and preset.
         preset: x264 preset, or None for encoders without one.
@@ -84,6 +86,7 @@ class RawPipeWriter:
     ) -> None:
         self.shown_as = str(path if shown_as is None else shown_as)
         self.filename = str(path)
+        self.pix_fmt = pix_fmt
         command = [
             FFMPEG_BINARY, "-y", "-loglevel", "error",
             "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{size[0]}x{size[1]}",
@@ -107,16 +110,18 @@ class RawPipeWriter:
         )
 
     def write_frame(self, img_array: np.ndarray) -> None:
-        """Send one frame in ``pix_fmt``'s layout (uint8); :class:`VfxError` when ffmpeg has
-        stopped (disk full, encoder error).
+        """Send one uint8 frame: ``[H, W, 3]`` RGB or ``[H, W, 4]`` RGBA (converted to
+        ``pix_fmt`` by :func:`to_pipe_format`), or ``[H, W]`` for a ``gray`` pipe.
+        :class:`VfxError` when ffmpeg has stopped (disk full, encoder error).
 
         The array's own buffer goes to the pipe (no ``tobytes()`` copy, unlike moviepy's
         writer); only a non-contiguous view is made contiguous first.
         """
         if self.proc is None or self.proc.stdin is None:
             raise VfxError(f"writing {self.shown_as}: the encoder is already closed")
+        raw = np.ascontiguousarray(to_pipe_format(img_array, self.pix_fmt))
         try:
-            self.proc.stdin.write(np.ascontiguousarray(img_array))
+            self.proc.stdin.write(raw)
         except OSError:
             raise self._failure() from None
         self.frames += 1
@@ -160,6 +165,24 @@ class RawPipeWriter:
             self.proc.kill()
             self.proc.communicate()
             self.proc = None
+
+
+def to_pipe_format(frame: np.ndarray, pix_fmt: str) -> np.ndarray:
+    """A ``[H, W, 3]`` RGB or ``[H, W, 4]`` RGBA uint8 frame in the pipe's ``pix_fmt``.
+
+    ``yuv420p``: ``[H * 3 / 2, W]`` I420 planes (OpenCV, BT.601 limited range, chroma averaged
+    over 2x2 blocks; even sizes only); ``rgba``: opaque alpha added to RGB; ``rgb24``: alpha
+    dropped. A frame already in the pipe's layout (and any ``gray`` frame) passes unchanged.
+    """
+    rgba = frame.ndim == 3 and frame.shape[2] == 4
+    if pix_fmt == "yuv420p" and frame.ndim == 3:
+        code = cv2.COLOR_RGBA2YUV_I420 if rgba else cv2.COLOR_RGB2YUV_I420
+        return cv2.cvtColor(frame, code)  # [H, W, 3|4] -> [H * 3 / 2, W]
+    if pix_fmt == "rgba" and not rgba:
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)  # opaque alpha
+    if pix_fmt == "rgb24" and rgba:
+        return frame[:, :, :3]
+    return frame
 
 
 def _encoder_error(path: str, code: int | None, stderr: bytes) -> VfxError:
