@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.scene_clip import HEIGHT as HEIGHT
+from tests.scene_clip import WIDTH as WIDTH
+from tests.scene_clip import two_object_clip
 from vfx.cli import main
 from vfx.demo.run import write_mask_folders
-from vfx.demo.synthetic import write_scene_video
 
-WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 24, 24
+FRAMES, FPS = 24, 24
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,7 @@ class Clip:
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Clip:
     """A textured-background clip (so blur shows), 160x96, 24 frames at 24 fps, with sound."""
     folder = tmp_path_factory.mktemp("clip")
-    video = folder / "scene.mp4"
-    masks = write_scene_video(video, WIDTH, HEIGHT, FRAMES, FPS, objects=2, background=None)
+    video, masks = two_object_clip(folder, FRAMES, FPS)
     write_mask_folders(masks, folder / "masks")
     return Clip(video, folder / "masks", masks)
 

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    TrackingArgs,
-    force_option,
-    input_argument,
-    mask_source_options,
-    output_option,
-    overrides_option,
-    range_options,
-    tracking_options,
-)
+from vfx.cli import options
 
 
 @click.command()
-@input_argument
+@options.input_argument
 @click.option(
     "--frame",
     "frame",
@@ -25,19 +16,19 @@ from vfx.cli.options import (
     metavar="FRAME|SECONDSs",
     help="Frame index or time (2.5s) to show [default: 0, or --start].",
 )
-@output_option("The contact sheet, a .png file.")
+@options.output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@tracking_options
-@mask_source_options
-@range_options
-@overrides_option
-@force_option()
+@options.tracking_options
+@options.mask_source_options
+@options.range_options
+@options.overrides_option
+@options.force_option()
 def preview(
     input_path: str,
     frame: str | None,
     output: str,
     preset: str | None,
-    tracking: TrackingArgs,
+    tracking: options.TrackingArgs,
     masks_path: str | None,
     chroma: str | None,
     start: str | None,

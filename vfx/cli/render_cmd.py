@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    TrackingArgs,
-    force_option,
-    input_argument,
-    mask_source_options,
-    output_option,
-    overrides_option,
-    precision_option,
-    quiet_option,
-    range_options,
-    tracking_options,
-)
+from vfx.cli import options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension."
 )
 @click.option(
@@ -29,18 +18,18 @@ from vfx.cli.options import (
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@tracking_options
-@mask_source_options
-@precision_option
-@range_options
-@overrides_option
-@force_option()
-@quiet_option
+@options.tracking_options
+@options.mask_source_options
+@options.precision_option
+@options.range_options
+@options.overrides_option
+@options.force_option()
+@options.quiet_option
 def render(
     input_path: str,
     output: str,
     preset: str,
-    tracking: TrackingArgs,
+    tracking: options.TrackingArgs,
     masks_path: str | None,
     chroma: str | None,
     precision: str,

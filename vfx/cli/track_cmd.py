@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.options import (
-    TrackingArgs,
-    force_option,
-    input_argument,
-    output_option,
-    precision_option,
-    quiet_option,
-    range_options,
-    tracking_options,
-)
+from vfx.cli import options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@tracking_options
-@precision_option
-@range_options
-@force_option("Replace OUTPUT if it exists.")
-@quiet_option
+@options.tracking_options
+@options.precision_option
+@options.range_options
+@options.force_option("Replace OUTPUT if it exists.")
+@options.quiet_option
 def track(
     input_path: str,
     output: str,
-    tracking: TrackingArgs,
+    tracking: options.TrackingArgs,
     precision: str,
     start: str | None,
     end: str | None,

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
@@ -46,7 +47,7 @@ _NO_SPACE = ("No space left on device", "Disk quota exceeded", "File too large")
 _ERROR_LINE_MAX = 200
 
 
-class RawPipeWriter:
+class RawPipeWriter(AbstractContextManager["RawPipeWriter"]):
     """An ffmpeg process fed raw frames on stdin; use as a context manager.
 
     Args:
@@ -149,9 +150,6 @@ class RawPipeWriter:
             proc.kill()
             stderr = b""
         return _encoder_error(self.shown_as, proc.wait(), stderr or b"")
-
-    def __enter__(self) -> RawPipeWriter:
-        return self
 
     def __exit__(
         self,

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vfx.demo.synthetic import write_scene_video
+from tests.scene_clip import two_object_clip
 
-WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 12, 12
+FRAMES, FPS = 12, 12
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,7 @@ class StudioClip:
 @pytest.fixture(scope="session")
 def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> StudioClip:
     folder = tmp_path_factory.mktemp("clip")
-    video = folder / "scene.mp4"
-    masks = write_scene_video(video, WIDTH, HEIGHT, FRAMES, FPS, objects=2, background=None)
-    return StudioClip(folder, video, masks)
+    return StudioClip(folder, *two_object_clip(folder, FRAMES, FPS))
 
 
 @pytest.fixture(autouse=True)
