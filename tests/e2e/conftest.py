@@ -56,3 +56,16 @@ def run_vfx(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def render_args(
+    clip: Clip, out: Path | str, *extra: str, preset: str = "background-blur"
+) -> list[str]:
+    """``vfx render`` of the clip through its PNG masks, quietly: the arguments."""
+    return ["render", str(clip.video), "-o", str(out), "--preset", preset,
+            "--masks", str(clip.masks_dir), "--quiet", *extra]  # fmt: skip
+
+
+def export_args(masks: Path, out: Path, *extra: str) -> list[str]:
+    """``vfx masks export --format png`` of ``masks`` to ``out``: the arguments."""
+    return ["masks", "export", "--masks", str(masks), "-o", str(out), "--format", "png", *extra]

@@ -92,7 +92,7 @@ class TrackingArgs:
 
     ``points``/``boxes``/``leaves``/``prompts_file`` are the raw ``--point``/``--box``/``--leave``/
     ``--prompts`` values; ``auto`` is ``--auto``; ``model``/``checkpoint``/``device`` the model
-    options.
+    options; ``precision`` is ``--precision`` (None where the command has no such option).
     """
 
     points: tuple[str, ...]
@@ -103,6 +103,7 @@ class TrackingArgs:
     model: str | None
     checkpoint: str | None
     device: str
+    precision: str | None = None
 
     def prompts(self) -> list[ObjectPrompts]:
         """The parsed prompts (empty when none were given)."""
@@ -112,29 +113,37 @@ class TrackingArgs:
 
     def api_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`vfx.render`, :func:`vfx.track` and :func:`vfx.preview`:
-        ``prompts`` (None when there are none), ``auto``, ``model``, ``checkpoint``, ``device``."""
-        return {
+        ``prompts`` (None when there are none), ``auto``, ``model``, ``checkpoint``, ``device``
+        and, where the command has the option, ``precision``."""
+        kwargs = {
             "prompts": self.prompts() or None,
             "auto": self.auto,
             "model": self.model,
             "checkpoint": self.checkpoint,
             "device": self.device,
         }
+        if self.precision is not None:
+            kwargs["precision"] = self.precision
+        return kwargs
 
 
 _TRACKING_NAMES = tuple(field.name for field in fields(TrackingArgs))
 
 
-def tracking_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the prompt options, ``--auto`` and the model options; the command receives them as
-    one ``tracking:`` :class:`TrackingArgs`."""
+def tracking_options(*, precision: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the prompt options, ``--auto``, the model options and (``precision``) ``--precision``;
+    the command receives them as one ``tracking:`` :class:`TrackingArgs`."""
 
-    @functools.wraps(fn)
-    def command(**params: Any) -> Any:
-        tracking = TrackingArgs(**{name: params.pop(name) for name in _TRACKING_NAMES})
-        return fn(tracking=tracking, **params)
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def command(**params: Any) -> Any:
+            given = {name: params.pop(name) for name in _TRACKING_NAMES if name in params}
+            return fn(tracking=TrackingArgs(**given), **params)
 
-    return prompt_options(auto_option(model_options(command)))
+        with_model = model_options(precision_option(command) if precision else command)
+        return prompt_options(auto_option(with_model))
+
+    return decorate
 
 
 def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:

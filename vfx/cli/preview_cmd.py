@@ -18,7 +18,7 @@ from vfx.cli import options
 )
 @options.output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@options.tracking_options
+@options.tracking_options(precision=False)
 @options.mask_source_options
 @options.range_options
 @options.overrides_option

@@ -18,9 +18,8 @@ from vfx.cli import options
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@options.tracking_options
+@options.tracking_options(precision=True)
 @options.mask_source_options
-@options.precision_option
 @options.range_options
 @options.overrides_option
 @options.force_option()
@@ -32,7 +31,6 @@ def render(
     tracking: options.TrackingArgs,
     masks_path: str | None,
     chroma: str | None,
-    precision: str,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -62,7 +60,6 @@ def render(
         **tracking.api_kwargs(),
         masks=masks_path,
         chroma=chroma,
-        precision=precision,
         force=force,
         progress=not quiet,
         start=start,

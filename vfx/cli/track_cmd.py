@@ -12,8 +12,7 @@ from vfx.cli import options
 @options.output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@options.tracking_options
-@options.precision_option
+@options.tracking_options(precision=True)
 @options.range_options
 @options.force_option("Replace OUTPUT if it exists.")
 @options.quiet_option
@@ -21,7 +20,6 @@ def track(
     input_path: str,
     output: str,
     tracking: options.TrackingArgs,
-    precision: str,
     start: str | None,
     end: str | None,
     force: bool,
@@ -43,7 +41,6 @@ def track(
         input_path,
         output=output,
         **tracking.api_kwargs(),
-        precision=precision,
         force=force,
         progress=not quiet,
         start=start,
