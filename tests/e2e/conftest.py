@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.scene_clip import HEIGHT as HEIGHT
 from tests.scene_clip import WIDTH as WIDTH
-from tests.scene_clip import two_object_clip
+from tests.scene_clip import SceneClip, scene_clip
 from vfx.cli import main
-from vfx.demo.run import write_mask_folders
 
 FRAMES, FPS = 24, 24
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A generated clip: ``video`` (H.264 + AAC tone), ``masks_dir`` (one PNG folder per object)
-    and ``masks`` ``[T, N, H, W]`` bool."""
-
-    video: Path
-    masks_dir: Path
-    masks: np.ndarray
+Clip = SceneClip
+"""The end-to-end tests' clip (:class:`tests.scene_clip.SceneClip`)."""
 
 
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Clip:
-    """A textured-background clip (so blur shows), 160x96, 24 frames at 24 fps, with sound."""
-    folder = tmp_path_factory.mktemp("clip")
-    video, masks = two_object_clip(folder, FRAMES, FPS)
-    write_mask_folders(masks, folder / "masks")
-    return Clip(video, folder / "masks", masks)
+    """The shared clip (:func:`tests.scene_clip.scene_clip`): 24 frames at 24 fps, PNG masks."""
+    return scene_clip(tmp_path_factory.mktemp("clip"), FRAMES, FPS, mask_folders=True)
 
 
 @pytest.fixture(autouse=True)

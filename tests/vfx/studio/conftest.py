@@ -12,27 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from tests.scene_clip import two_object_clip
+from tests.scene_clip import SceneClip, scene_clip
 
 FRAMES, FPS = 12, 12
 
 
-@dataclass(frozen=True)
-class StudioClip:
-    """A clip (H.264 + AAC) in a workspace folder, with its exact masks ``[T, N, H, W]``."""
-
-    workspace: Path
-    video: Path
-    masks: np.ndarray
-
-
 @pytest.fixture(scope="session")
-def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> StudioClip:
-    folder = tmp_path_factory.mktemp("clip")
-    return StudioClip(folder, *two_object_clip(folder, FRAMES, FPS))
+def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> SceneClip:
+    """The shared clip (:func:`tests.scene_clip.scene_clip`), 12 frames at 12 fps."""
+    return scene_clip(tmp_path_factory.mktemp("clip"), FRAMES, FPS)
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +78,7 @@ def live_studio(workspace: Path, video: Path | None, **options: Any) -> Iterator
 
 
 @pytest.fixture
-def live(studio_clip: StudioClip, tmp_path: Path, random_checkpoint: Path) -> Iterator[LiveStudio]:
+def live(studio_clip: SceneClip, tmp_path: Path, random_checkpoint: Path) -> Iterator[LiveStudio]:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     with live_studio(workspace, studio_clip.video, checkpoint=str(random_checkpoint)) as server:
