@@ -1,8 +1,9 @@
 """Click options shared by the commands: input, output, force, quiet, preset overrides,
 prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each).
 
-:func:`tracking_options` adds the prompt, ``--auto`` and model options at once and hands
-the command one :class:`TrackingArgs` instead of eight parameters.
+:func:`source_options` adds the options that say where masks come from (prompts, ``--auto``,
+model options, ``--precision``, ``--masks``/``--chroma``) at once and hands the command one
+:class:`SourceArgs` instead of a dozen parameters.
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @dataclass(frozen=True)
-class TrackingArgs:
-    """What to track and with which model, as the command line gave it.
+class SourceArgs:
+    """Where the masks come from, as the command line gave it: objects to track and the model
+    that tracks them, or masks made elsewhere / a chroma key.
 
     ``points``/``boxes``/``leaves``/``prompts_file`` are the raw ``--point``/``--box``/``--leave``/
     ``--prompts`` values; ``auto`` is ``--auto``; ``model``/``checkpoint``/``device`` the model
-    options; ``precision`` is ``--precision`` (None where the command has no such option).
+    options; ``precision``, ``masks_path`` and ``chroma`` are ``--precision``, ``--masks`` and
+    ``--chroma`` (None where the command has no such option).
     """
 
     points: tuple[str, ...]
@@ -104,6 +107,9 @@ class TrackingArgs:
     checkpoint: str | None
     device: str
     precision: str | None = None
+    masks_path: str | None = None
+    chroma: str | None = None
+    has_mask_options: bool = False
 
     def prompts(self) -> list[ObjectPrompts]:
         """The parsed prompts (empty when none were given)."""
@@ -114,7 +120,7 @@ class TrackingArgs:
     def api_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`vfx.render`, :func:`vfx.track` and :func:`vfx.preview`:
         ``prompts`` (None when there are none), ``auto``, ``model``, ``checkpoint``, ``device``
-        and, where the command has the option, ``precision``."""
+        and, where the command has those options, ``precision``, ``masks`` and ``chroma``."""
         kwargs = {
             "prompts": self.prompts() or None,
             "auto": self.auto,
@@ -124,24 +130,31 @@ class TrackingArgs:
         }
         if self.precision is not None:
             kwargs["precision"] = self.precision
+        if self.has_mask_options:
+            kwargs["masks"], kwargs["chroma"] = self.masks_path, self.chroma
         return kwargs
 
 
-_TRACKING_NAMES = tuple(field.name for field in fields(TrackingArgs))
+_SOURCE_NAMES = tuple(field.name for field in fields(SourceArgs))
 
 
-def tracking_options(*, precision: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the prompt options, ``--auto``, the model options and (``precision``) ``--precision``;
-    the command receives them as one ``tracking:`` :class:`TrackingArgs`."""
+def source_options(
+    *, precision: bool, masks: bool
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the prompt options, ``--auto``, the model options and, when asked, ``--precision``
+    and ``--masks``/``--chroma``; the command receives them as one ``source:`` :class:`SourceArgs`.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def command(**params: Any) -> Any:
-            given = {name: params.pop(name) for name in _TRACKING_NAMES if name in params}
-            return fn(tracking=TrackingArgs(**given), **params)
+            given = {name: params.pop(name) for name in _SOURCE_NAMES if name in params}
+            return fn(source=SourceArgs(**given, has_mask_options=masks), **params)
 
-        with_model = model_options(precision_option(command) if precision else command)
-        return prompt_options(auto_option(with_model))
+        decorated = precision_option(command) if precision else command
+        decorated = model_options(decorated)
+        decorated = mask_source_options(decorated) if masks else decorated
+        return prompt_options(auto_option(decorated))
 
     return decorate
 

@@ -18,8 +18,7 @@ from vfx.cli import options
 )
 @options.output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@options.tracking_options(precision=False)
-@options.mask_source_options
+@options.source_options(precision=False, masks=True)
 @options.range_options
 @options.overrides_option
 @options.force_option()
@@ -28,9 +27,7 @@ def preview(
     frame: str | None,
     output: str,
     preset: str | None,
-    tracking: options.TrackingArgs,
-    masks_path: str | None,
-    chroma: str | None,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -55,9 +52,7 @@ def preview(
         start=start,
         end=end,
         preset=preset,
-        masks=masks_path,
-        chroma=chroma,
-        **tracking.api_kwargs(),
+        **source.api_kwargs(),
         overrides=overrides,
         force=force,
     )

@@ -18,8 +18,7 @@ from vfx.cli import options
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@options.tracking_options(precision=True)
-@options.mask_source_options
+@options.source_options(precision=True, masks=True)
 @options.range_options
 @options.overrides_option
 @options.force_option()
@@ -28,9 +27,7 @@ def render(
     input_path: str,
     output: str,
     preset: str,
-    tracking: options.TrackingArgs,
-    masks_path: str | None,
-    chroma: str | None,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -57,9 +54,7 @@ def render(
         output,
         preset=preset,
         overrides=overrides,
-        **tracking.api_kwargs(),
-        masks=masks_path,
-        chroma=chroma,
+        **source.api_kwargs(),
         force=force,
         progress=not quiet,
         start=start,

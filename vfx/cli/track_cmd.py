@@ -12,14 +12,14 @@ from vfx.cli import options
 @options.output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@options.tracking_options(precision=True)
+@options.source_options(precision=True, masks=False)
 @options.range_options
 @options.force_option("Replace OUTPUT if it exists.")
 @options.quiet_option
 def track(
     input_path: str,
     output: str,
-    tracking: options.TrackingArgs,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     force: bool,
@@ -40,7 +40,7 @@ def track(
     store = track_video(
         input_path,
         output=output,
-        **tracking.api_kwargs(),
+        **source.api_kwargs(),
         force=force,
         progress=not quiet,
         start=start,
