@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli import options
+import vfx.cli.options as options
 
 
 @click.command()

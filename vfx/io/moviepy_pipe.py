@@ -122,7 +122,7 @@ class RawPipeWriter(AbstractContextManager["RawPipeWriter"]):
             raise VfxError(f"writing {self.shown_as}: the encoder is already closed")
         raw = np.ascontiguousarray(to_pipe_format(img_array, self.pix_fmt))
         try:
-            self.proc.stdin.write(raw)
+            self.proc.stdin.write(raw.data)  # the buffer itself, no copy
         except OSError:
             raise self._failure() from None
         self.frames += 1

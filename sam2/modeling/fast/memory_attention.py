@@ -127,7 +127,7 @@ class FastMemoryAttention:
             curr = curr[:, :1]
             curr_pos = curr_pos[:, :1] if curr_pos is not None else None
         x, memory, memory_pos = batch_first(
-            curr, curr_pos, memory, memory_pos, self.module.pos_enc_at_input
+            curr, curr_pos, memory, memory_pos, bool(self.module.pos_enc_at_input)
         )  # [b, HW, C], [B, M, C_mem], [B, M, C_mem]
         x = x.float()
         keys = memory + memory_pos if memory_pos is not None else memory
