@@ -259,16 +259,22 @@ def smoothed_grey(grey: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(grey.astype(np.float32), (5, 5), 1.0)
 
 
-def reach_in_box(corr: Correspondence, factor: int, box: tuple[int, int, int, int]) -> float:
-    """Largest displacement (either axis, in full-res pixels) of the flow inside ``box``.
+def flow_range_in_box(
+    corr: Correspondence, factor: int, box: tuple[int, int, int, int]
+) -> tuple[float, float, float, float]:
+    """Smallest and largest x and y displacement (full-res pixels) of the flow inside ``box``.
 
-    ``box`` is ``(y0, y1, x0, x1)`` in full-res pixels.
+    ``box`` is ``(y0, y1, x0, x1)`` in full-res pixels. Returns
+    ``(x_min, x_max, y_min, y_max)``, each range widened to include 0.
     """
     y0, y1, x0, x1 = box
     cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
     if cells.size == 0:
-        return 0.0
-    return float(max(-cells.min(), cells.max())) * factor
+        return 0.0, 0.0, 0.0, 0.0
+    # [h, w, 2] -> [h * w, 2]: per axis at once.
+    low = np.minimum(cells.reshape(-1, 2).min(axis=0), 0.0) * factor
+    high = np.maximum(cells.reshape(-1, 2).max(axis=0), 0.0) * factor
+    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
 
 
 def flow_at(
