@@ -248,9 +248,8 @@ def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.nda
     return cv2.inRange(here, low, high) > 0
 
 
-def fine_colour(frame: np.ndarray, factor: int) -> np.ndarray:
-    """``[H, W, 3]`` uint8 RGB -> ``[h, w, 3]`` uint8 at 1/``factor`` size, lightly blurred."""
-    small = frame if factor <= 1 else area_downscale(frame, factor)
+def fine_colour(small: np.ndarray) -> np.ndarray:
+    """``[h, w, 3]`` uint8 RGB frame at the working resolution -> the same, lightly blurred."""
     return cv2.GaussianBlur(small, (3, 3), 0.8)
 
 
@@ -271,9 +270,8 @@ def flow_range_in_box(
     cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
     if cells.size == 0:
         return 0.0, 0.0, 0.0, 0.0
-    # [h, w, 2] -> [h * w, 2]: per axis at once.
-    low = np.minimum(cells.reshape(-1, 2).min(axis=0), 0.0) * factor
-    high = np.maximum(cells.reshape(-1, 2).max(axis=0), 0.0) * factor
+    low = np.minimum(cells.min(axis=(0, 1)), 0.0) * factor  # [2]: x, y
+    high = np.maximum(cells.max(axis=(0, 1)), 0.0) * factor
     return float(low[0]), float(high[0]), float(low[1]), float(high[1])
 
 

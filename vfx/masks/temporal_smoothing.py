@@ -169,11 +169,12 @@ class TemporalSmoother:
                     f"frame of shape {frame.shape} does not match masks of size "
                     f"{full_size}; pass [H, W, 3] uint8 RGB frames"
                 )
-            colour = fine_colour(frame, self._scale)
+            small = area_downscale(frame, self._scale)  # [h, w, 3] at the working resolution
+            colour = fine_colour(small)
             flow_shape = (-(-stack.shape[1] // self._factor), -(-stack.shape[2] // self._factor))
             if self.settings.motion and flow_possible(*flow_shape):
-                # The flow grid of the working resolution, straight from the full frame.
-                grey = grey_low_res(frame, self._factor * self._scale)
+                # The flow grid of the working resolution.
+                grey = grey_low_res(small, self._factor)
                 soft_grey = smoothed_grey(grey)
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
