@@ -403,6 +403,8 @@ def upsample_cells(cells: np.ndarray, factor: int, box: tuple[int, int, int, int
     """Nearest-neighbour full-res view of a low-res ``[h, w]`` map inside ``box``."""
     y0, y1, x0, x1 = box
     crop = cells[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
-    full = np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
+    size = (crop.shape[1] * factor, crop.shape[0] * factor)
+    # Nearest-neighbour resize by an integer factor repeats each cell factor x factor times.
+    full = cv2.resize(crop.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).view(bool)
     oy, ox = y0 % factor, x0 % factor
     return full[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]

@@ -379,6 +379,7 @@ class TemporalSmoother:
         centre = current.probs[obj, y0:y1, x0:x1]
         here = None if current.colour is None else current.colour[y0:y1, x0:x1]
         tolerance = self.settings.appearance_tolerance
+        mine = centre >= 0.5
         values, offsets = [centre], [0]
         votes, trusted = [], []
         for entry in window:
@@ -389,7 +390,7 @@ class TemporalSmoother:
             moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
             if corr is not None:
                 moved, valid = self._better_of_shift(
-                    (moved, valid), planes, current.probs[obj], box, centre
+                    (moved, valid), planes, current.probs[obj], box, mine
                 )
             if len(moved) > 1 and here is not None:
                 alike = looks_alike(here, moved[1], tolerance)
@@ -491,19 +492,18 @@ class TemporalSmoother:
         planes: list[np.ndarray],
         here: np.ndarray,
         box: Box,
-        centre: np.ndarray,
+        mine: np.ndarray,
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
         """The aligned vote, or the neighbour moved by the shift of its mask's centroid.
 
         Image flow says little inside flat, textureless objects, so a fast one can
         be misaligned. When the aligned ``[h, w]`` mask vote agrees poorly with the
-        current ``[h, w]`` ``centre``, the neighbour's ``[H, W]`` planes are also
-        shifted by the offset of its mask's (``planes[0]``) centroid to the current
-        ``[H, W]`` mask ``here``'s, and the shifted vote is returned when it agrees
-        with the current mask closely.
+        current ``[h, w]`` bool mask ``mine`` (inside ``box``), the neighbour's
+        ``[H, W]`` planes are also shifted by the offset of its mask's
+        (``planes[0]``) centroid to the current ``[H, W]`` mask ``here``'s, and the
+        shifted vote is returned when it agrees with the current mask closely.
         """
         value = candidate[0][0]
-        mine = centre >= 0.5
         agreement = _iou(value >= 0.5, mine)
         if agreement >= SHIFT_CHECK_IOU:
             return candidate
