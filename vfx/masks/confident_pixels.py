@@ -123,7 +123,8 @@ def guard(
     """
     out = np.empty_like(raw) if out is None else out
     np.copyto(out, raw)
-    side = cv2.compare(raw, 0.5, cv2.CMP_GE)  # 255 where the mask is on after overturning
+    # 255 where the mask is on (after overturning, below).
+    side = cv2.compare(raw, 0.5, cv2.CMP_GE)  # type: ignore[call-overload]  # a scalar operand
     flip8 = None
     if flip is not None and flip.any():
         flip8 = flip.view(np.uint8) * np.uint8(255)
