@@ -17,7 +17,9 @@ Four parts, each printed as a table:
    16x16 video): the worst-frame IoU after smoothing, and the occluder pixels
    the occluded object claims.
 3. **Cost.** Milliseconds per object per 1080p frame for smoothing alone and
-   with a typical refinement, wall and CPU time.
+   with a typical refinement, wall and CPU time, on two contents: textured
+   movers with SAM-like noisy masks (1 and 3 objects) and a large textured
+   subject (60% of the frame) with exact masks.
 
     python benchmarks/smoothing_quality.py                    # everything
     python benchmarks/smoothing_quality.py --no-timing --frames 24
@@ -186,39 +188,59 @@ def _alone(clip: tuple[np.ndarray, np.ndarray], k: int) -> tuple[np.ndarray, np.
 def timing(args: argparse.Namespace) -> None:
     """Per-frame cost of default smoothing, alone and with a typical refinement, at 1080p.
 
+    Two contents: the textured movers (SAM-like noisy masks of a fast object,
+    a large slow one and one crossing; 1 and 3 objects) and a large textured
+    subject covering 60% of the frame with exact masks (1 object, slow).
     Prints wall time and process CPU time (the latter is closer to the idle
     figure on a loaded machine when OpenCV runs single-threaded).
     """
     width, height, count = 1920, 1080, args.timing_frames
     frames, truth = mover_clip(width, height, count, args.seed)
     raw = np.stack([degrade(truth[k], args.seed + 1 + k) for k in (1, 0, 2)])  # fast first
+    big_frames, big_masks = big_subject_clip(width, height, count)
+    contents = [
+        ("textured movers", frames, raw, (1, 3)),
+        # [T, 1, H, W] bool -> [1, T, H, W] float32
+        ("60% subject", big_frames, big_masks.transpose(1, 0, 2, 3).astype(np.float32), (1,)),
+    ]
     refine_settings = {"feather": 2, "fill_holes": 400, "remove_islands": 400, "guided_radius": 8}
     print(
         f"== cost at 1080p, {count} frames, OpenCV threads {cv2.getNumThreads()}; "
         f"refinement {refine_settings}"
     )
-    for objects in (1, 3):
-        for with_refine in (False, True):
-            smoother = TemporalSmoother({})
-            wall = cpu = 0.0
-            measured = 0
-            for t in range(count):
-                started, started_cpu = time.perf_counter(), time.process_time()
-                for stack in smoother.push(raw[:objects, t], frames[t]):
-                    for plane in stack if with_refine else ():
-                        refine(plane, frames[t], **refine_settings)
-                if t >= 4:  # once results come out one per frame
-                    wall += time.perf_counter() - started
-                    cpu += time.process_time() - started_cpu
-                    measured += 1
-            smoother.flush()
-            wall_ms, cpu_ms = wall / measured * 1000, cpu / measured * 1000
-            what = "smoothing + refinement" if with_refine else "smoothing"
-            print(
-                f"  {objects} object{'s' if objects > 1 else ' '}, {what:<22}: "
-                f"{wall_ms / objects:6.1f} ms per object per frame wall, "
-                f"{cpu_ms / objects:6.1f} CPU"
-            )
+    for name, clip_frames, probs, counts in contents:
+        for objects in counts:
+            for with_refine in (False, True):
+                wall_ms, cpu_ms = _time_smoothing(
+                    clip_frames, probs[:objects], refine_settings if with_refine else None
+                )
+                what = "smoothing + refinement" if with_refine else "smoothing"
+                print(
+                    f"  {name:<15} {objects} object{'s' if objects > 1 else ' '}, {what:<22}: "
+                    f"{wall_ms / objects:6.1f} ms per object per frame wall, "
+                    f"{cpu_ms / objects:6.1f} CPU"
+                )
+
+
+def _time_smoothing(
+    frames: np.ndarray, probs: np.ndarray, refine_settings: dict | None
+) -> tuple[float, float]:
+    """Wall and CPU ms per frame of streaming ``[N, T, H, W]`` ``probs`` through the smoother
+    (and refinement, with ``refine_settings``), once results come out one per frame."""
+    smoother = TemporalSmoother({})
+    wall = cpu = 0.0
+    measured = 0
+    for t in range(len(frames)):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for stack in smoother.push(probs[:, t], frames[t]):
+            for plane in stack if refine_settings is not None else ():
+                refine(plane, frames[t], **refine_settings)
+        if t >= 4:  # once results come out one per frame
+            wall += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
+            measured += 1
+    smoother.flush()
+    return wall / measured * 1000, cpu / measured * 1000
 
 
 def main() -> None:

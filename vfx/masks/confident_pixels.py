@@ -19,7 +19,7 @@ Everything else keeps its raw value exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -96,48 +96,60 @@ def overturned(
 
 def guard(
     raw: np.ndarray,
-    smoothed: np.ndarray,
-    flip: np.ndarray,
-    others_hold: np.ndarray | None,
+    smoothed: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
+    flip: np.ndarray | None,
+    others: Sequence[np.ndarray],
     band: int,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Apply the rules of this module: the smoothed values where they may change the mask.
 
+    Only the pixels that the rules let change are evaluated (the uncertain
+    ones, the confident ones near the outline and the overturned ones); every
+    other pixel is copied from ``raw``.
+
     Args:
         raw: ``[h, w]`` float32 raw probabilities.
-        smoothed: ``[h, w]`` float32 values the window proposes.
-        flip: ``[h, w]`` bool, the overturned pixels (:func:`overturned`).
-        others_hold: ``[h, w]`` bool where another object's mask is confidently
-            on (``None``: nowhere).
+        smoothed: ``[h, w]`` float32 values the window proposes, or a function
+            ``(rows, cols) -> [K] float32`` giving them at ``K`` pixels.
+        flip: ``[h, w]`` bool, the overturned pixels (:func:`overturned`), or ``None``.
+        others: the other objects' ``[h, w]`` float32 raw probabilities; the
+            mask never rises where one of them is confidently on.
         band: confident pixels this close (in pixels) to the outline may soften.
+        out: ``[h, w]`` float32 to write into (may be a view); a new array by default.
 
     Returns:
-        A new ``[h, w]`` float32 array.
+        ``out``.
     """
-    side = (raw >= 0.5) ^ flip  # where the mask is on after overturning
-    side8 = side.view(np.uint8)
+    out = np.empty_like(raw) if out is None else out
+    np.copyto(out, raw)
+    # 255 where the mask is on (after overturning, below).
+    side = cv2.compare(raw, 0.5, cv2.CMP_GE)  # type: ignore[call-overload]  # a scalar operand
+    flip8 = None
+    if flip is not None and flip.any():
+        flip8 = flip.view(np.uint8) * np.uint8(255)
+        np.bitwise_xor(side, flip8, out=side)
+    settle = cv2.inRange(raw, *_UNCERTAIN)  # 255 where uncertain
     if band > 0:
         size = 2 * band + 1
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        edge = cv2.dilate(side8, kernel) != cv2.erode(side8, kernel)
-    else:
-        edge = np.zeros(raw.shape, bool)
-    changing = edge | flip  # confident pixels here soften (or flip) but keep their side
-    out = raw.copy()
-    np.copyto(out, cv2.max(smoothed, 0.5), where=changing & side)
-    np.copyto(out, cv2.min(smoothed, _BELOW_HALF), where=changing & ~side)
-    np.copyto(out, smoothed, where=uncertain(raw))
-    if others_hold is not None:
-        np.copyto(out, cv2.min(out, raw), where=others_hold)
+        # Dilation minus erosion: nonzero within ``band`` of the outline.
+        cv2.bitwise_or(settle, cv2.morphologyEx(side, cv2.MORPH_GRADIENT, kernel), dst=settle)
+    if flip8 is not None:
+        cv2.bitwise_or(settle, flip8, dst=settle)
+    points = cv2.findNonZero(settle)  # (x, y) int32 pairs; far faster than np.nonzero
+    if points is None:
+        return out
+    points = points.reshape(-1, 2)  # [K, 1, 2] or [K, 2] -> [K, 2]
+    cols, rows = points[:, 0], points[:, 1]
+    values = smoothed(rows, cols) if callable(smoothed) else smoothed[rows, cols]
+    here = raw[rows, cols]
+    # Confident pixels soften (or flip) but keep their side; uncertain ones take the proposal.
+    kept = np.where(side[rows, cols] > 0, np.maximum(values, 0.5), np.minimum(values, _BELOW_HALF))
+    certain = (here < np.float32(_UNCERTAIN[0])) | (here > np.float32(_UNCERTAIN[1]))
+    values = np.where(certain, kept, values)
+    for plane in others:
+        held = plane[rows, cols] > np.float32(_UNCERTAIN[1])
+        values = np.where(held, np.minimum(values, here), values)
+    out[rows, cols] = values
     return out
-
-
-def others_confident(stack: np.ndarray, obj: int) -> np.ndarray | None:
-    """``[N, h, w]`` probabilities -> ``[h, w]`` bool where an object other than ``obj``
-    is confidently on (``None`` when there is no other object)."""
-    held = None
-    for index, plane in enumerate(stack):
-        if index != obj:
-            mine = plane > _UNCERTAIN[1]
-            held = mine if held is None else np.logical_or(held, mine, out=held)
-    return held

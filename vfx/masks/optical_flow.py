@@ -248,9 +248,8 @@ def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.nda
     return cv2.inRange(here, low, high) > 0
 
 
-def fine_colour(frame: np.ndarray, factor: int) -> np.ndarray:
-    """``[H, W, 3]`` uint8 RGB -> ``[h, w, 3]`` uint8 at 1/``factor`` size, lightly blurred."""
-    small = frame if factor <= 1 else area_downscale(frame, factor)
+def fine_colour(small: np.ndarray) -> np.ndarray:
+    """``[h, w, 3]`` uint8 RGB frame at the working resolution -> the same, lightly blurred."""
     return cv2.GaussianBlur(small, (3, 3), 0.8)
 
 
@@ -259,16 +258,21 @@ def smoothed_grey(grey: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(grey.astype(np.float32), (5, 5), 1.0)
 
 
-def reach_in_box(corr: Correspondence, factor: int, box: tuple[int, int, int, int]) -> float:
-    """Largest displacement (either axis, in full-res pixels) of the flow inside ``box``.
+def flow_range_in_box(
+    corr: Correspondence, factor: int, box: tuple[int, int, int, int]
+) -> tuple[float, float, float, float]:
+    """Smallest and largest x and y displacement (full-res pixels) of the flow inside ``box``.
 
-    ``box`` is ``(y0, y1, x0, x1)`` in full-res pixels.
+    ``box`` is ``(y0, y1, x0, x1)`` in full-res pixels. Returns
+    ``(x_min, x_max, y_min, y_max)``, each range widened to include 0.
     """
     y0, y1, x0, x1 = box
     cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
     if cells.size == 0:
-        return 0.0
-    return float(max(-cells.min(), cells.max())) * factor
+        return 0.0, 0.0, 0.0, 0.0
+    low = np.minimum(cells.min(axis=(0, 1)), 0.0) * factor  # [2]: x, y
+    high = np.maximum(cells.max(axis=(0, 1)), 0.0) * factor
+    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
 
 
 def flow_at(
@@ -399,6 +403,8 @@ def upsample_cells(cells: np.ndarray, factor: int, box: tuple[int, int, int, int
     """Nearest-neighbour full-res view of a low-res ``[h, w]`` map inside ``box``."""
     y0, y1, x0, x1 = box
     crop = cells[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
-    full = np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
+    size = (crop.shape[1] * factor, crop.shape[0] * factor)
+    # Nearest-neighbour resize by an integer factor repeats each cell factor x factor times.
+    full = cv2.resize(crop.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).view(bool)
     oy, ox = y0 % factor, x0 % factor
     return full[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]

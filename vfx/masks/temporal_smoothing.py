@@ -43,19 +43,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import cv2
 import numpy as np
 
 from vfx.errors import VfxError
-from vfx.masks.confident_pixels import (
-    guard,
-    others_confident,
-    overturned,
-    votes_needed,
-)
+from vfx.masks.confident_pixels import guard, overturned, votes_needed
 from vfx.masks.optical_flow import (
     Correspondence,
     FlowEstimator,
@@ -65,10 +62,10 @@ from vfx.masks.optical_flow import (
     flow_at,
     flow_factor,
     flow_possible,
+    flow_range_in_box,
     grey_low_res,
     looks_alike,
     model_unexplained,
-    reach_in_box,
     sample_points,
     smoothed_grey,
     upsample_box,
@@ -172,11 +169,12 @@ class TemporalSmoother:
                     f"frame of shape {frame.shape} does not match masks of size "
                     f"{full_size}; pass [H, W, 3] uint8 RGB frames"
                 )
-            colour = fine_colour(frame, self._scale)
+            small = area_downscale(frame, self._scale)  # [h, w, 3] at the working resolution
+            colour = fine_colour(small)
             flow_shape = (-(-stack.shape[1] // self._factor), -(-stack.shape[2] // self._factor))
             if self.settings.motion and flow_possible(*flow_shape):
-                # The flow grid of the working resolution, straight from the full frame.
-                grey = grey_low_res(frame, self._factor * self._scale)
+                # The flow grid of the working resolution.
+                grey = grey_low_res(small, self._factor)
                 soft_grey = smoothed_grey(grey)
         low = self.settings.low
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
@@ -256,24 +254,12 @@ class TemporalSmoother:
         }
         window = [self._entry(i) for i in sorted(corrs)]
         raw = current.raw if current.raw is not None else current.probs
-        height, width = current.probs.shape[1:]
         out = np.zeros(raw.shape, np.float32)
         for obj in range(out.shape[0]):
-            regions = []
-            for box in current.boxes[obj] + [b for entry in window for b in entry.boxes[obj]]:
-                reach = max(
-                    (reach_in_box(c, self._factor, box) for c in corrs.values() if c is not None),
-                    default=0.0,
-                )
-                margin = math.ceil(reach) + 1
-                regions.append(
-                    (
-                        max(0, box[0] - margin),
-                        min(height, box[1] + margin),
-                        max(0, box[2] - margin),
-                        min(width, box[3] + margin),
-                    )
-                )
+            regions = [self._region(box, None) for box in current.boxes[obj]]
+            for entry in window:
+                corr = corrs[entry.index]
+                regions.extend(self._region(box, corr) for box in entry.boxes[obj])
             models = self._object_models(current, obj, corrs, regions) if regions else {}
             for box in merge_boxes(regions):
                 proposed, flip = self._vote_box(obj, box, current, window, corrs, models)
@@ -283,6 +269,27 @@ class TemporalSmoother:
         while self._entries and self._entries[0].index < self._emitted - self._span:
             self._entries.popleft()
         return out[0] if len(self._shape or ()) == 2 else out
+
+    def _region(self, box: Box, corr: Correspondence | None) -> Box:
+        """The work-res pixels of the current frame whose votes can come from ``box``.
+
+        ``box`` holds part of a mask of the frame that ``corr`` (current ->
+        that frame) leads to, or of the current frame itself (``corr`` is
+        ``None``); a pixel lands in it when the flow takes it there, so the box
+        is moved back by the range of the flow inside it, plus a pixel (and
+        the outline band) of slack.
+        """
+        height, width = self._entries[0].probs.shape[1:]
+        x_min, x_max, y_min, y_max = (
+            (0.0,) * 4 if corr is None else flow_range_in_box(corr, self._factor, box)
+        )
+        margin = EDGE_BAND + 1
+        return (
+            max(0, box[0] - math.ceil(y_max) - margin),
+            min(height, box[1] - math.floor(y_min) + margin),
+            max(0, box[2] - math.ceil(x_max) - margin),
+            min(width, box[3] - math.floor(x_min) + margin),
+        )
 
     def _settle(
         self,
@@ -297,25 +304,25 @@ class TemporalSmoother:
 
         ``proposed`` (``[h, w]`` float32) and ``flip`` (``[h, w]`` bool) are the
         window's values and overturned pixels at the working resolution; they
-        are scaled up (bilinear; nearest) and checked against the
-        full-resolution raw masks ``raw`` (``[N, H, W]``) of all the objects.
+        are scaled up (bilinear, only at the pixels the rules let change;
+        nearest) and checked against the full-resolution raw masks ``raw``
+        (``[N, H, W]``) of all the objects.
         """
         scale = self._scale
         height, width = raw.shape[1:]
         y0, y1, x0, x1 = box
         top, left = y0 * scale, x0 * scale
         bottom, right = min(height, y1 * scale), min(width, x1 * scale)
+        smoothed: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray] = proposed
         if scale > 1:
-            size = ((x1 - x0) * scale, (y1 - y0) * scale)
-            # Bilinear: the outline itself comes from the full-resolution raw mask.
-            proposed = cv2.resize(proposed, size, interpolation=cv2.INTER_LINEAR)
-            flip = cv2.resize(flip.view(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-            proposed = proposed[: bottom - top, : right - left]
-            flip = flip[: bottom - top, : right - left].view(bool)
-        mine = raw[obj, top:bottom, left:right]
-        others = others_confident(raw[:, top:bottom, left:right], obj)
-        alpha = guard(mine, proposed, flip, others, EDGE_BAND * scale)
-        out[obj, top:bottom, left:right] = hysteresis(alpha, self.settings.low, self.settings.high)
+            smoothed = partial(bilinear_up, proposed, scale)
+            if flip.any():
+                flip = np.repeat(np.repeat(flip, scale, axis=0), scale, axis=1)
+                flip = flip[: bottom - top, : right - left]
+        others = [plane[top:bottom, left:right] for k, plane in enumerate(raw) if k != obj]
+        alpha = out[obj, top:bottom, left:right]
+        guard(raw[obj, top:bottom, left:right], smoothed, flip, others, EDGE_BAND * scale, alpha)
+        hysteresis(alpha, self.settings.low, self.settings.high)
 
     def _object_models(
         self,
@@ -372,6 +379,7 @@ class TemporalSmoother:
         centre = current.probs[obj, y0:y1, x0:x1]
         here = None if current.colour is None else current.colour[y0:y1, x0:x1]
         tolerance = self.settings.appearance_tolerance
+        mine = centre >= 0.5
         values, offsets = [centre], [0]
         votes, trusted = [], []
         for entry in window:
@@ -382,7 +390,7 @@ class TemporalSmoother:
             moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
             if corr is not None:
                 moved, valid = self._better_of_shift(
-                    (moved, valid), planes, current.probs[obj], box, centre
+                    (moved, valid), planes, current.probs[obj], box, mine
                 )
             if len(moved) > 1 and here is not None:
                 alike = looks_alike(here, moved[1], tolerance)
@@ -484,19 +492,18 @@ class TemporalSmoother:
         planes: list[np.ndarray],
         here: np.ndarray,
         box: Box,
-        centre: np.ndarray,
+        mine: np.ndarray,
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
         """The aligned vote, or the neighbour moved by the shift of its mask's centroid.
 
         Image flow says little inside flat, textureless objects, so a fast one can
         be misaligned. When the aligned ``[h, w]`` mask vote agrees poorly with the
-        current ``[h, w]`` ``centre``, the neighbour's ``[H, W]`` planes are also
-        shifted by the offset of its mask's (``planes[0]``) centroid to the current
-        ``[H, W]`` mask ``here``'s, and the shifted vote is returned when it agrees
-        with the current mask closely.
+        current ``[h, w]`` bool mask ``mine`` (inside ``box``), the neighbour's
+        ``[H, W]`` planes are also shifted by the offset of its mask's
+        (``planes[0]``) centroid to the current ``[H, W]`` mask ``here``'s, and the
+        shifted vote is returned when it agrees with the current mask closely.
         """
         value = candidate[0][0]
-        mine = centre >= 0.5
         agreement = _iou(value >= 0.5, mine)
         if agreement >= SHIFT_CHECK_IOU:
             return candidate
@@ -535,6 +542,34 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two same-shape bool arrays (1.0 when both are empty)."""
     union = np.count_nonzero(a | b)
     return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def bilinear_up(image: np.ndarray, scale: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values at pixels ``(rows, cols)`` (``[K]`` each) of ``[h, w]`` float32 ``image``
+    scaled up ``scale`` times bilinearly, as ``cv2.resize`` with ``INTER_LINEAR``
+    gives them (edges replicated).
+
+    Returns:
+        ``[K]`` float32.
+    """
+    height, width = image.shape
+
+    def axis(index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Pixel centres line up: full-res i sits at low-res (i + 0.5) / scale - 0.5.
+        at = (index.astype(np.float32) + np.float32(0.5)) / np.float32(scale) - np.float32(0.5)
+        first = np.floor(at)
+        weight = at - first
+        first = first.astype(np.intp)
+        outside = (first < 0) | (first >= size - 1)
+        weight[outside] = 0.0
+        first = np.clip(first, 0, size - 1)
+        return first, np.minimum(first + 1, size - 1), weight
+
+    r0, r1, wy = axis(rows, height)
+    c0, c1, wx = axis(cols, width)
+    upper = image[r0, c0] + wx * (image[r0, c1] - image[r0, c0])
+    lower = image[r1, c0] + wx * (image[r1, c1] - image[r1, c0])
+    return upper + wy * (lower - upper)
 
 
 def dependence_reach(settings: SmoothSettings) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vfx.masks.confident_pixels import guard, others_confident, overturned, votes_needed
+from vfx.masks.confident_pixels import guard, overturned, votes_needed
 from vfx.masks.optical_flow import looks_alike, sample_points
 
 
@@ -21,7 +21,7 @@ def test_votes_needed_is_three_quarters_and_never_one() -> None:
 def test_confident_pixels_keep_their_side_and_interior_keeps_its_value() -> None:
     raw = square_mask()
     smoothed = np.full_like(raw, 0.3)  # the window says "mostly off" everywhere
-    out = guard(raw, smoothed, np.zeros(raw.shape, bool), None, band=1)
+    out = guard(raw, smoothed, np.zeros(raw.shape, bool), (), band=1)
     np.testing.assert_array_equal(out >= 0.5, raw >= 0.5)  # nothing crosses 0.5
     assert out[6, 6] == 1.0  # deep inside: the raw value
     assert out[0, 0] == 0.0  # far outside: the raw value
@@ -32,7 +32,7 @@ def test_confident_pixels_keep_their_side_and_interior_keeps_its_value() -> None
 def test_uncertain_pixels_follow_the_window() -> None:
     raw = np.full((4, 4), 0.6, np.float32)
     smoothed = np.full_like(raw, 0.2)
-    out = guard(raw, smoothed, np.zeros(raw.shape, bool), None, band=1)
+    out = guard(raw, smoothed, np.zeros(raw.shape, bool), (), band=1)
     np.testing.assert_array_equal(out, smoothed)
 
 
@@ -47,7 +47,7 @@ def test_overturn_needs_enough_trusted_votes_over_a_solid_area() -> None:
     sliver = np.zeros_like(raw)
     sliver[2:10, 5:7] = 1.0  # two pixels wide: misalignment, not evidence
     assert not overturned(raw, [sliver] * 4, [None] * 4, needed=3).any()
-    out = guard(raw, vote * 0.9, flip, None, band=1)
+    out = guard(raw, vote * 0.9, flip, (), band=1)
     np.testing.assert_array_equal(out >= 0.5, vote >= 0.5)
 
 
@@ -55,15 +55,39 @@ def test_a_mask_never_grows_where_another_object_is_confident() -> None:
     raw = np.zeros((12, 12), np.float32)
     raw[:, 5] = 0.4  # uncertain strip
     smoothed = np.ones_like(raw)
-    others = np.zeros(raw.shape, bool)
-    others[:6] = True
-    out = guard(raw, smoothed, np.zeros(raw.shape, bool), others, band=1)
+    other = np.zeros_like(raw)
+    other[:6] = 0.95  # confidently on
+    faint = np.full_like(raw, 0.8)  # on, but not confidently: it does not hold pixels
+    out = guard(raw, smoothed, np.zeros(raw.shape, bool), [faint, other], band=1)
     np.testing.assert_array_equal(out[:6], raw[:6])
     assert (out[6:, 5] == 1.0).all()
-    stack = np.stack([square_mask(), square_mask(lo=5, hi=11), np.full((12, 12), 0.5)])
-    held = others_confident(stack, 0)  # objects 2 and 3 as seen by object 1
-    assert held[6, 6] and held[10, 10] and not held[4, 4] and not held[0, 0]
-    assert others_confident(stack[:1], 0) is None
+
+
+def test_guard_takes_the_proposal_as_a_function_of_the_pixels_it_needs() -> None:
+    raw = square_mask()
+    raw[0, :] = 0.4  # an uncertain row
+    smoothed = np.linspace(0.0, 1.0, raw.size, dtype=np.float32).reshape(raw.shape)
+    asked = []
+
+    def at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        asked.append((rows, cols))
+        return smoothed[rows, cols]
+
+    flip = np.zeros(raw.shape, bool)
+    flip[5:8, 5:8] = True  # an overturned area inside
+    whole = guard(raw, smoothed, flip, (), band=1)
+    into = np.full((14, 14), -1.0, np.float32)
+    lazy = guard(raw, at, flip, (), band=1, out=into[1:13, 1:13])
+    np.testing.assert_array_equal(lazy, whole)
+    np.testing.assert_array_equal(into[1:13, 1:13], whole)
+    assert (into[0] == -1.0).all()  # only the view is written
+    # Asked once, for every pixel that changed, and not for those far from any outline.
+    assert len(asked) == 1
+    seen = np.zeros(raw.shape, bool)
+    seen[asked[0]] = True
+    assert seen[whole != raw].all() and seen[0].all()
+    assert not seen[11, 11] and not seen[4:10, 10:].any() and seen[6, 6]
+    assert whole[11, 11] == raw[11, 11] and whole[6, 6] < 0.5
 
 
 def test_sample_points_takes_any_number_of_points() -> None:
