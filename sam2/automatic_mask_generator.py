@@ -346,4 +346,5 @@ class SAM2AutomaticMaskGenerator:
         flat = logits.reshape(len(logits), -1)  # [k, H, W] -> [k, H*W]
         inner = np.count_nonzero(flat > self.mask_threshold + self.stability_score_offset, axis=1)
         outer = np.count_nonzero(flat > self.mask_threshold - self.stability_score_offset, axis=1)
-        return inner.astype(np.float32) / outer.astype(np.float32)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty mask: NaN, as upstream
+            return inner.astype(np.float32) / outer.astype(np.float32)
