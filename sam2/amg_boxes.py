@@ -16,8 +16,8 @@ def masks_to_boxes(masks: np.ndarray) -> np.ndarray:
     """Tight boxes of ``[N, H, W]`` bool masks -> ``[N, 4]`` int64 inclusive xyxy; an empty mask
     gets ``[0, 0, 0, 0]``."""
     height, width = masks.shape[1:]
-    rows = masks.any(axis=2)  # [N, H]: rows holding any mask pixel
-    cols = masks.any(axis=1)  # [N, W]
+    rows: np.ndarray = np.any(masks, axis=2)  # [N, H]: rows holding any mask pixel
+    cols: np.ndarray = np.any(masks, axis=1)  # [N, W]
     boxes = np.stack(
         [
             cols.argmax(axis=1),
@@ -27,7 +27,7 @@ def masks_to_boxes(masks: np.ndarray) -> np.ndarray:
         ],
         axis=1,
     ).astype(np.int64)  # [N, 4]
-    return boxes * rows.any(axis=1, keepdims=True)
+    return boxes * np.any(rows, axis=1, keepdims=True)
 
 
 def box_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
