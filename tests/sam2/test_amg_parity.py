@@ -188,10 +188,14 @@ def test_records_match_the_reference(name: str, setting: str) -> None:
     assert len(ours) == len(reference)
     if setting == "every_candidate":
         assert len(ours) == 8 * 8 * 3  # nothing filtered, nothing suppressed
-    else:
+    elif name == "sam2.1_hiera_tiny":
         # records from the crop layer and from the whole image survive the filters and NMS
+        # (the setting was chosen on this model's random weights; with sam2_hiera_tiny's, no
+        # crop record survives, so the slow models compare what their weights leave)
         on_crops = [r for r in ours if r["crop_box"] != FULL_FRAME]
         assert len(on_crops) >= CROP_RECORDS and len(ours) - len(on_crops) >= 1
+    else:
+        assert len(ours) >= 1
     for index, (mine, theirs) in enumerate(zip(ours, reference, strict=True)):
         where = f"record {index}"
         assert set(mine) == set(theirs), where
