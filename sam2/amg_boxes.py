@@ -12,20 +12,22 @@ import torch
 NMS_BLOCK = 512  # IoU rows computed at once by box_nms (memory: NMS_BLOCK x N float32)
 
 
-def masks_to_boxes(masks: torch.Tensor) -> torch.Tensor:
+def masks_to_boxes(masks: np.ndarray) -> np.ndarray:
     """Tight boxes of ``[N, H, W]`` bool masks -> ``[N, 4]`` int64 inclusive xyxy; an empty mask
     gets ``[0, 0, 0, 0]``."""
-    if masks.shape[0] == 0:
-        return torch.zeros(0, 4, dtype=torch.int64, device=masks.device)
-    height, width = masks.shape[-2:]
-    rows = masks.any(dim=-1)  # [N, H]: rows holding any mask pixel
-    cols = masks.any(dim=-2)  # [N, W]
-    top = rows.to(torch.uint8).argmax(dim=-1)
-    bottom = height - 1 - rows.flip(-1).to(torch.uint8).argmax(dim=-1)
-    left = cols.to(torch.uint8).argmax(dim=-1)
-    right = width - 1 - cols.flip(-1).to(torch.uint8).argmax(dim=-1)
-    boxes = torch.stack([left, top, right, bottom], dim=-1).to(torch.int64)  # [N, 4]
-    return boxes * rows.any(dim=-1, keepdim=True)
+    height, width = masks.shape[1:]
+    rows: np.ndarray = np.any(masks, axis=2)  # [N, H]: rows holding any mask pixel
+    cols: np.ndarray = np.any(masks, axis=1)  # [N, W]
+    boxes = np.stack(
+        [
+            cols.argmax(axis=1),
+            rows.argmax(axis=1),
+            width - 1 - cols[:, ::-1].argmax(axis=1),
+            height - 1 - rows[:, ::-1].argmax(axis=1),
+        ],
+        axis=1,
+    ).astype(np.int64)  # [N, 4]
+    return boxes * np.any(rows, axis=1, keepdims=True)
 
 
 def box_nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:

@@ -24,7 +24,7 @@ import torch
 from sam2.amg_boxes import box_nms, masks_to_boxes, near_crop_edge, xyxy_to_xywh
 from sam2.amg_point_grids import crop_boxes, layer_point_grids
 from sam2.image_transforms import image_to_array, to_model_coords
-from sam2.mask_rle import coco_rle, crop_masks_to_rles, rle_area, rle_to_mask
+from sam2.mask_rle import coco_rle, crop_masks_to_rles, plain_rle, rle_area, rle_to_mask
 from sam2.modeling.sam2_base import SAM2Base
 from sam2.sam2_image_predictor import SAM2ImagePredictor
 
@@ -37,7 +37,8 @@ LOW_RES_CLAMP = 32.0  # mask prompts for the refinement pass are clamped like pr
 class MaskCandidates:
     """Masks kept so far, as parallel arrays (N candidates).
 
-    ``rles``: N uncompressed RLEs in the whole image's frame; ``boxes [N, 4]`` int64 inclusive
+    ``rles``: N uncompressed RLEs in the whole image's frame (counts as int arrays: compact
+    while a crop's candidates wait for suppression); ``boxes [N, 4]`` int64 inclusive
     xyxy; ``iou_preds [N]``, ``stability [N]`` float32; ``points [N, 2]`` float32 (x, y) prompt;
     ``crop_boxes [N, 4]`` int64 xyxy of the crop the mask came from.
     """
@@ -197,7 +198,7 @@ class SAM2AutomaticMaskGenerator:
             return rle_to_mask(rle)
         if self.output_mode == "coco_rle":
             return coco_rle(rle)
-        return rle
+        return plain_rle(rle)
 
     # ------------------------------------------------------------------ crops
 
@@ -315,34 +316,35 @@ class SAM2AutomaticMaskGenerator:
         for start in range(0, len(low_res), chunk):
             part = slice(start, start + chunk)
             logits = self.predictor._postprocess_masks(low_res[part, None], crop_hw)[:, 0]
-            logits = logits.cpu()  # [k, H_crop, W_crop]
-            stability = self._stability(logits)
-            keep = torch.ones_like(stability, dtype=torch.bool)
+            logits_np = logits.float().cpu().numpy()  # [k, H_crop, W_crop]
+            stability = self._stability(logits_np)
+            keep = np.ones(len(stability), dtype=bool)
             if self.stability_score_thresh > 0.0:
                 keep = stability >= self.stability_score_thresh
-            masks = logits[keep] > self.mask_threshold
-            del logits
-            boxes = masks_to_boxes(masks)
-            inside = ~near_crop_edge(boxes, crop_box, [0, 0, width, height])
+            masks = (logits_np > self.mask_threshold)[keep]  # [k', H_crop, W_crop] bool
+            del logits, logits_np
+            boxes = torch.from_numpy(masks_to_boxes(masks))
+            inside = ~near_crop_edge(boxes, crop_box, [0, 0, width, height]).numpy()
             masks = masks[inside]
+            kept = torch.from_numpy(np.flatnonzero(keep)[inside])  # positions in this chunk
             parts.append(
                 MaskCandidates(
-                    rles=crop_masks_to_rles(masks.numpy(), crop_box, image_hw),
+                    rles=crop_masks_to_rles(masks, crop_box, image_hw),
                     boxes=boxes[inside],
-                    iou_preds=iou_preds[part][keep][inside],
-                    stability=stability[keep][inside],
-                    points=points[part][keep][inside].cpu(),
+                    iou_preds=iou_preds[part][kept],
+                    stability=torch.from_numpy(stability[keep][inside]),
+                    points=points[part][kept].cpu(),
                     crop_boxes=torch.tensor([crop_box], dtype=torch.int64).repeat(len(masks), 1),
                 )
             )
         return MaskCandidates.concat(parts) if parts else MaskCandidates.empty()
 
-    def _stability(self, logits: torch.Tensor) -> torch.Tensor:
+    def _stability(self, logits: np.ndarray) -> np.ndarray:
         """``[k, H, W]`` logits -> ``[k]`` float32 IoU of the masks thresholded at
         ``mask_threshold`` plus and minus ``stability_score_offset`` (the first lies inside
         the second, so the IoU is a ratio of areas)."""
-        high = self.mask_threshold + self.stability_score_offset
-        low = self.mask_threshold - self.stability_score_offset
-        inner = (logits > high).sum(dim=(-2, -1), dtype=torch.int64)
-        outer = (logits > low).sum(dim=(-2, -1), dtype=torch.int64)
-        return inner.float() / outer.float()
+        flat = logits.reshape(len(logits), -1)  # [k, H, W] -> [k, H*W]
+        inner = np.count_nonzero(flat > self.mask_threshold + self.stability_score_offset, axis=1)
+        outer = np.count_nonzero(flat > self.mask_threshold - self.stability_score_offset, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty mask: NaN, as upstream
+            return inner.astype(np.float32) / outer.astype(np.float32)

@@ -3,7 +3,9 @@
 An uncompressed RLE is ``{"size": [H, W], "counts": [run, run, ...]}``: the mask flattened
 column by column, described by the lengths of its alternating runs starting with background
 (a leading 0 when the first pixel is set). ``coco_rle`` packs the counts into pycocotools'
-string form.
+string form. :func:`crop_masks_to_rles` gives the counts as a compact integer array (a mask
+kept for later costs 4 bytes a run, not a Python int each); :func:`plain_rle` makes the
+list form the official generator returns.
 """
 
 from __future__ import annotations
@@ -15,22 +17,23 @@ def crop_masks_to_rles(
     masks: np.ndarray, crop_box: list[int], image_hw: tuple[int, int]
 ) -> list[dict]:
     """Uncompressed RLEs, in the whole image's frame, of ``[K, h, w]`` bool masks predicted on
-    the crop ``[x0, y0, x1, y1]`` of an image of ``image_hw`` (pixels outside the crop are 0).
+    the crop ``[x0, y0, x1, y1]`` of an image of ``image_hw`` (pixels outside the crop are 0);
+    ``counts`` are ``[R]`` int32 arrays (int64 for images of 2**31 pixels or more).
 
     The runs come straight from the crop: the full-size masks are never built.
     """
     height, width = image_hw
     x0, y0 = crop_box[0], crop_box[1]
-    count = masks.shape[0]
-    columns = np.ascontiguousarray(masks.transpose(0, 2, 1))  # [K, h, w] -> [K, w, h]
-    padded = np.zeros((*columns.shape[:2], columns.shape[2] + 2), dtype=np.int8)
-    padded[:, :, 1:-1] = columns
-    steps = np.diff(padded, axis=-1)  # [K, w, h + 1]: +1 where a run starts, -1 after it ends
-    mask_id, col, row = np.nonzero(steps == 1)
-    starts = (x0 + col).astype(np.int64) * height + y0 + row  # pixel index, column-major
-    ends = np.flatnonzero((steps == -1).ravel())
-    _, end_col, end_row = np.unravel_index(ends, steps.shape)
-    ends = (x0 + end_col).astype(np.int64) * height + y0 + end_row
+    count, crop_h, crop_w = masks.shape
+    # Columns framed by a background pixel at each end, so that changes come in pairs: the
+    # first pixel of a run, then the pixel after its last.
+    padded = np.zeros((count, crop_w, crop_h + 2), dtype=bool)
+    padded[:, :, 1:-1] = masks.transpose(0, 2, 1)  # [K, h, w] -> [K, w, h]
+    changes = np.flatnonzero(padded[:, :, 1:] != padded[:, :, :-1])  # in [K, w, h + 1]
+    mask_id, within = np.divmod(changes, crop_w * (crop_h + 1))
+    col, row = np.divmod(within, crop_h + 1)
+    pixel = (x0 + col) * height + y0 + row  # the change's pixel index in the image, column-major
+    starts, ends, mask_id = pixel[0::2], pixel[1::2], mask_id[0::2]
     # A run that reaches the bottom of a column continues at the top of the next one when the
     # crop spans the full height: join such pairs.
     if len(starts):
@@ -41,14 +44,20 @@ def crop_masks_to_rles(
     bounds = np.stack([starts, ends], axis=1).ravel()  # [2R]: start, end, start, end, ...
     first = np.searchsorted(mask_id, np.arange(count + 1))  # runs of mask k: first[k]:first[k+1]
     total = height * width
+    dtype = np.int32 if total < 2**31 else np.int64
     rles = []
     for k in range(count):
         own = bounds[2 * first[k] : 2 * first[k + 1]]
-        counts = np.diff(np.concatenate(([0], own, [total]))).tolist()
+        counts = np.diff(np.concatenate(([0], own, [total]))).astype(dtype)
         if len(own) and own[-1] == total:
-            counts.pop()  # the mask runs to the last pixel: no trailing background run
+            counts = counts[:-1]  # the mask runs to the last pixel: no trailing background run
         rles.append({"size": [height, width], "counts": counts})
     return rles
+
+
+def plain_rle(rle: dict) -> dict:
+    """The RLE with ``counts`` as a list of Python ints (the official uncompressed form)."""
+    return {"size": [int(v) for v in rle["size"]], "counts": np.asarray(rle["counts"]).tolist()}
 
 
 def rle_to_mask(rle: dict) -> np.ndarray:
@@ -62,7 +71,7 @@ def rle_to_mask(rle: dict) -> np.ndarray:
 
 def rle_area(rle: dict) -> int:
     """Number of set pixels of an uncompressed RLE."""
-    return int(sum(rle["counts"][1::2]))
+    return int(np.asarray(rle["counts"])[1::2].sum())
 
 
 def compress_runs(runs: list[int]) -> str:
@@ -85,4 +94,5 @@ def compress_runs(runs: list[int]) -> str:
 
 def coco_rle(rle: dict) -> dict:
     """pycocotools' compressed form ``{"size": [H, W], "counts": str}`` of an uncompressed RLE."""
-    return {"size": list(rle["size"]), "counts": compress_runs(rle["counts"])}
+    plain = plain_rle(rle)
+    return {"size": plain["size"], "counts": compress_runs(plain["counts"])}

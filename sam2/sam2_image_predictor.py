@@ -300,6 +300,10 @@ class SAM2ImagePredictor:
             else:
                 points = (boxes, corner_labels)
         sparse, dense = model.sam_prompt_encoder(points=points, boxes=None, masks=mask_input)
+        if mask_input is None:
+            # The no-mask embedding, the same for every prompt set: the decoder then attends
+            # all sets to one image instead of a copy per set.
+            dense = dense[:1]  # [B, C, h, w] -> [1, C, h, w]
         several_prompts = points is not None and points[0].shape[0] > 1
         high_res = [level[img_idx].unsqueeze(0) for level in self._features["high_res_feats"]]
         low_res, iou_predictions, _, _ = model.sam_mask_decoder(

@@ -143,7 +143,8 @@ def render(
         check_output_path(target, force=force, inputs=inputs, folder=folder)
         if spec is not None:
             prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
-                                   device=device, generator_options=auto_options)
+                                   device=device, generator_options=auto_options,
+                                   cache_dir=cache_dir)
         tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                    precision=precision, progress=progress, cache_dir=cache_dir,
                                    tracker=tracker)
@@ -215,7 +216,8 @@ def track(
             check_output_path(output, force=force, inputs=(info.path,), folder=True)
         if spec is not None:
             prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
-                                   device=device, generator_options=auto_options)
+                                   device=device, generator_options=auto_options,
+                                   cache_dir=cache_dir)
     tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
                                precision=precision, progress=progress, cache_dir=cache_dir,
                                tracker=tracker)

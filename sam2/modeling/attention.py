@@ -74,6 +74,8 @@ class Attention(nn.Module):
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         dropout = self.dropout_p if self.training else 0.0
+        if q.shape[0] == 1 < k.shape[0]:
+            q = q.expand(k.shape[0], -1, -1, -1)  # one query set (a shared image) for every batch
         out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout)  # [B, heads, Nq, D]
         out = out.transpose(1, 2).flatten(2)  # [B, heads, Nq, D] -> [B, Nq, heads * D]
         return self.out_proj(out)

@@ -91,7 +91,8 @@ class MaskDecoder(nn.Module):
         high_res_features: list[torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``image_embeddings [B or 1, C, h, w]`` (repeated to the prompt batch when
-        ``repeat_image``), ``image_pe [1, C, h, w]``, ``sparse [B, N, C]``, ``dense [B, C, h, w]``,
+        ``repeat_image``, unless ``dense`` is ``[1, C, h, w]`` too: then one image serves every
+        prompt set), ``image_pe [1, C, h, w]``, ``sparse [B, N, C]``, ``dense [B or 1, C, h, w]``,
         ``high_res_features`` = ``[feat_s0 [B, C/8, 4h, 4w], feat_s1 [B, C/4, 2h, 2w]]``."""
         masks, iou_pred, mask_tokens_out, object_score_logits = self.predict_masks(
             image_embeddings,
@@ -133,19 +134,22 @@ class MaskDecoder(nn.Module):
         output_tokens = torch.cat(token_weights, dim=0).unsqueeze(0).expand(batch, -1, -1)
         tokens = torch.cat((output_tokens, sparse_prompt_embeddings), dim=1)  # [B, T + N, C]
 
-        if repeat_image:
+        if repeat_image and dense_prompt_embeddings.shape[0] == 1:
+            # The same image and dense prompt for every prompt set: the transformer shares them.
+            src = image_embeddings + dense_prompt_embeddings  # [1, C, h, w]
+        elif repeat_image:
             src = torch.repeat_interleave(image_embeddings, batch, dim=0)
+            src = src + dense_prompt_embeddings
         else:
             if image_embeddings.shape[0] != batch:
                 raise ValueError("image and prompt batch sizes differ; pass repeat_image=True")
-            src = image_embeddings
-        src = src + dense_prompt_embeddings
-        b, c, h, w = src.shape
+            src = image_embeddings + dense_prompt_embeddings
+        c, h, w = src.shape[1:]
         hs, src = self.transformer(src, image_pe, tokens)
         iou_token_out = hs[:, first]
         mask_tokens_out = hs[:, first + 1 : first + 1 + self.num_mask_tokens]
 
-        src = src.transpose(1, 2).reshape(b, c, h, w)  # [B, h*w, C] -> [B, C, h, w]
+        src = src.transpose(1, 2).reshape(batch, c, h, w)  # [B, h*w, C] -> [B, C, h, w]
         if self.use_high_res_features:
             deconv1, norm1, act1, deconv2, act2 = self.output_upscaling
             feat_s0, feat_s1 = high_res_features

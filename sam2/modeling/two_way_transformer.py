@@ -12,7 +12,11 @@ from sam2.modeling.layers import MLP
 
 
 class TwoWayAttentionBlock(nn.Module):
-    """One round of two-way attention on ``queries [B, Nq, C]`` and ``keys [B, Nk, C]``."""
+    """One round of two-way attention on ``queries [B, Nq, C]`` and ``keys [B, Nk, C]``.
+
+    ``keys`` may be ``[1, Nk, C]``, one image shared by B prompt sets: its attention projections
+    are then computed once, and the keys returned are ``[B, Nk, C]``.
+    """
 
     def __init__(
         self,
@@ -54,7 +58,16 @@ class TwoWayAttentionBlock(nn.Module):
 
         keys_with_pe = keys + key_pe
         q = queries + query_pe
-        queries = self.norm2(queries + self.cross_attn_token_to_image(q=q, k=keys_with_pe, v=keys))
+        if keys.shape[0] == 1 < queries.shape[0]:
+            # One image for every prompt set: its projections are computed once, and every
+            # set's tokens attend to it as one long query list (softmax is per query row).
+            batch, tokens, width = q.shape
+            folded = q.reshape(1, batch * tokens, width)  # [B, Nq, C] -> [1, B*Nq, C]
+            attended = self.cross_attn_token_to_image(q=folded, k=keys_with_pe, v=keys)
+            attended = attended.reshape(batch, tokens, width)  # [1, B*Nq, C] -> [B, Nq, C]
+        else:
+            attended = self.cross_attn_token_to_image(q=q, k=keys_with_pe, v=keys)
+        queries = self.norm2(queries + attended)
         queries = self.norm3(queries + self.mlp(queries))
 
         q = queries + query_pe
@@ -65,8 +78,9 @@ class TwoWayAttentionBlock(nn.Module):
 class TwoWayTransformer(nn.Module):
     """``depth`` two-way blocks plus a final token->image attention.
 
-    ``forward(image_embedding [B, C, h, w], image_pe [B or 1, C, h, w], point_embedding [B, N, C])``
-    returns ``(queries [B, N, C], keys [B, h*w, C])``.
+    ``forward(image_embedding [B or 1, C, h, w], image_pe [B or 1, C, h, w], point_embedding
+    [B, N, C])`` returns ``(queries [B, N, C], keys [B, h*w, C])``; one image embedding is
+    shared by all B prompt sets (no copy per set).
     """
 
     def __init__(

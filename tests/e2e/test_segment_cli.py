@@ -18,6 +18,7 @@ from pycocotools import mask as coco_mask
 import sam2.automatic_mask_generator as amg
 from tests.e2e.conftest import HEIGHT, WIDTH, Clip, file_digest, run_vfx
 from vfx.masks import MaskletStore
+from vfx.sources.auto_candidates import CACHE_FOLDER
 
 SHORT_FRAMES = 6
 
@@ -42,10 +43,17 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _SmallGrid(amg.SAM2AutomaticMaskGenerator):
-    """The generator with a 4x4 default grid (what `--auto` builds, made cheap for CI)."""
+    """The generator with a 4x4 default grid (what `--auto` builds, made cheap for CI), counting
+    its ``generate`` calls."""
+
+    calls = 0
 
     def __init__(self, model, points_per_side=4, **kwargs):
         super().__init__(model, points_per_side=points_per_side, **kwargs)
+
+    def generate(self, image):
+        type(self).calls += 1
+        return super().generate(image)
 
 
 def _segment(video: Path, checkpoint: Path, folder: Path, capsys, *extra: str) -> dict:
@@ -83,7 +91,10 @@ def test_segment_writes_a_numbered_sheet_and_json(clip: Clip, checkpoint, tmp_pa
     assert sheet is not None
     assert sheet.shape[1] > 2 * WIDTH  # two panels, enlarged so the numbers read
     # the outlines are drawn: the left panel differs from the plain, enlarged frame
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["candidates.json", "candidates.png"]
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name != "cache")
+    assert written == ["candidates.json", "candidates.png"]
+    # the candidates were cached for `--auto` (the masklet cache root, VFX_CACHE_DIR here)
+    assert len(list((tmp_path / "cache" / CACHE_FOLDER).glob("*.npz"))) == 1
 
 
 def test_segment_refuses_a_frame_outside_the_video(clip: Clip, checkpoint, tmp_path, capsys):
@@ -101,15 +112,24 @@ def _cached_store(tmp_path: Path) -> MaskletStore:
     return MaskletStore.open(stores[0])
 
 
-def _auto_tracks_the_largest_candidate(video, checkpoint, tmp_path, capsys, grid_args):
-    data = _segment(video, checkpoint, tmp_path, capsys, *grid_args)
-    largest = _decode(data["candidates"][0])
-    out = tmp_path / "out.mp4"
+def _render_auto(video: Path, checkpoint: Path, out: Path, capsys) -> None:
     code, _, err = run_vfx(["render", str(video), "-o", str(out), "--preset",
                             "background-blur", "--auto", "largest", "--checkpoint",
                             str(checkpoint), "--quiet"], capsys)  # fmt: skip
     assert code == 0, err
     assert out.stat().st_size > 0
+
+
+def _auto_tracks_the_largest_candidate(video, checkpoint, tmp_path, capsys, grid_args):
+    """Render with ``--auto largest`` twice (the second from the caches: same file), then
+    `vfx segment` the auto frame with the same settings: the tracked mask of object 1 there is
+    its largest candidate."""
+    out, again = tmp_path / "out.mp4", tmp_path / "again.mp4"
+    _render_auto(video, checkpoint, out, capsys)
+    _render_auto(video, checkpoint, again, capsys)
+    assert file_digest(again) == file_digest(out)
+    data = _segment(video, checkpoint, tmp_path, capsys, *grid_args)
+    largest = _decode(data["candidates"][0])
     store = _cached_store(tmp_path)
     assert store.object_ids == [1] and store.names[1] == "auto1"
     tracked = store.masks_at(0)[1] > 0.5  # [H, W] on the auto frame
@@ -124,10 +144,15 @@ def test_render_auto_largest_tracks_the_largest_candidate(
     short_clip: Path, checkpoint, tmp_path, capsys, monkeypatch
 ):
     monkeypatch.setattr(amg, "SAM2AutomaticMaskGenerator", _SmallGrid)
+    monkeypatch.setattr(_SmallGrid, "calls", 0)
     store = _auto_tracks_the_largest_candidate(
         short_clip, checkpoint, tmp_path, capsys, ("--points-per-side", "4")
     )
     assert store.frame_count == SHORT_FRAMES
+    # Only the first render ran the generator: the second render and `vfx segment` (same
+    # settings) found its candidates in the cache.
+    assert _SmallGrid.calls == 1
+    assert len(list((tmp_path / "cache" / CACHE_FOLDER).glob("*.npz"))) == 1
 
 
 def test_auto_with_other_prompts_is_refused(clip: Clip, tmp_path, capsys):

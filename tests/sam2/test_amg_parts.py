@@ -51,10 +51,11 @@ def test_box_nms_drops_boxes_above_the_threshold_and_keeps_ties_in_order():
 
 
 def test_masks_to_boxes_are_inclusive_and_zero_for_empty_masks():
-    masks = torch.zeros(3, 6, 8, dtype=torch.bool)
+    masks = np.zeros((3, 6, 8), dtype=bool)
     masks[0, 1:4, 2:7] = True
     masks[2, 5, 7] = True
     assert masks_to_boxes(masks).tolist() == [[2, 1, 6, 3], [0, 0, 0, 0], [7, 5, 7, 5]]
+    assert masks_to_boxes(np.zeros((0, 6, 8), dtype=bool)).shape == (0, 4)
     assert xyxy_to_xywh(np.array([2.0, 1.0, 6.0, 3.0])).tolist() == [2.0, 1.0, 4.0, 2.0]
 
 

@@ -22,7 +22,7 @@ from sam2.mask_rle import coco_rle, crop_masks_to_rles
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output, check_output_path
 from vfx.rendering.preview import Panel, contact_sheet
-from vfx.sources.auto_objects import Candidate, segment_frame
+from vfx.sources.auto_candidates import Candidate, frame_candidates
 
 MIN_DRAW_SIDE = 480  # small frames are enlarged so numbers stay legible
 
@@ -166,9 +166,14 @@ def segment(
             if path is not None:
                 check_output_path(path, force=force, inputs=(info.path,))
         rgb = reader.read(frame)
-    candidates = segment_frame(
-        rgb, model=model, checkpoint=checkpoint, device=device, generator_options=generator_options
-    )
+        candidates = frame_candidates(
+            reader,
+            frame,
+            model=model,
+            checkpoint=checkpoint,
+            device=device,
+            generator_options=generator_options,
+        )
     title = f"frame {frame}: {len(candidates)} candidates, numbered largest first"
     write_sheet(output, candidate_sheet(rgb, candidates, title))
     if json_path is not None:

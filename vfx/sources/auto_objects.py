@@ -11,13 +11,14 @@ numbers the candidates by area (largest is 1, as ``vfx segment`` shows them) and
 - ``ids:3,5``: those candidates.
 
 The chosen masks become mask prompts on FRAME for objects 1, 2, ... in that order, so the
-masklet cache keys on them like on any prompts.
+masklet cache keys on them like on any prompts. The candidates themselves are cached too
+(:mod:`vfx.sources.auto_candidates`): a second run finds them without the generator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
+from vfx.sources.auto_candidates import Candidate, frame_candidates
 
 AUTO_SYNTAX = "--auto [FRAME:]largest|center|all[:MIN_AREA]|ids:N,N (e.g. --auto 12:ids:3,5)"
 MODES = ("largest", "center", "all", "ids")
@@ -45,27 +47,6 @@ class AutoSpec:
     mode: str = "largest"
     min_area: float = 0.0
     ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One automatic mask, numbered by area (1 = largest).
-
-    Attributes:
-        id: the number ``vfx segment`` shows.
-        mask: ``[H, W]`` bool.
-        bbox: ``[x, y, w, h]`` pixels (as the generator reports it).
-        area: pixels in the mask.
-        score: the model's predicted IoU.
-        stability: the stability score.
-    """
-
-    id: int
-    mask: np.ndarray = field(repr=False)
-    bbox: list[float]
-    area: int
-    score: float
-    stability: float
 
 
 def _bad(text: str, why: str) -> VfxError:
@@ -105,23 +86,6 @@ def parse_auto(text: str, default_frame: int = 0) -> AutoSpec:
     if min(ids) < 1 or len(set(ids)) != len(ids):
         raise _bad(text, "candidate numbers start at 1 and may not repeat")
     return AutoSpec(frame, mode, ids=ids)
-
-
-def number_candidates(records: list[dict[str, Any]]) -> list[Candidate]:
-    """Generator records (``output_mode="binary_mask"``) as candidates numbered by area, largest
-    first (ties keep the generator's order)."""
-    order = sorted(range(len(records)), key=lambda i: -records[i]["area"])
-    return [
-        Candidate(
-            id=number,
-            mask=np.asarray(records[i]["segmentation"], dtype=bool),
-            bbox=[float(v) for v in records[i]["bbox"]],
-            area=int(records[i]["area"]),
-            score=float(records[i]["predicted_iou"]),
-            stability=float(records[i]["stability_score"]),
-        )
-        for number, i in enumerate(order, start=1)
-    ]
 
 
 def choose_candidates(candidates: list[Candidate], spec: AutoSpec) -> list[Candidate]:
@@ -176,42 +140,6 @@ def candidate_prompts(chosen: list[Candidate], frame: int) -> list[ObjectPrompts
     ]
 
 
-def segment_frame(
-    rgb: np.ndarray,
-    *,
-    model: str | None = None,
-    checkpoint: str | Path | None = None,
-    device: str = "auto",
-    generator_options: Mapping[str, Any] | None = None,
-) -> list[Candidate]:
-    """Automatic masks of one ``[H, W, 3]`` uint8 frame, numbered by area.
-
-    ``generator_options`` are :class:`~sam2.automatic_mask_generator.SAM2AutomaticMaskGenerator`
-    keyword arguments (the official defaults otherwise; ``output_mode`` is fixed).
-    """
-    import torch
-
-    from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
-    from sam2.build_sam import build_sam2
-    from vfx.checkpoints import resolve_model, verify_checkpoint
-    from vfx.sources.tracking import choose_model
-
-    options = dict(generator_options or {})
-    options.pop("output_mode", None)
-    choice = choose_model(model, checkpoint)
-    known = resolve_model(choice.name)
-    verify_checkpoint(choice.checkpoint, known)
-    sam = build_sam2(
-        known.config_file, str(choice.checkpoint), device=None if device == "auto" else device
-    )
-    try:
-        generator = SAM2AutomaticMaskGenerator(sam, output_mode="binary_mask", **options)
-    except (TypeError, ValueError) as exc:
-        raise VfxError(f"bad automatic mask settings: {exc}") from None
-    with torch.inference_mode():
-        return number_candidates(generator.generate(rgb))
-
-
 def check_auto(
     auto: str | AutoSpec | None, *others: object, default_frame: int = 0
 ) -> AutoSpec | None:
@@ -235,21 +163,26 @@ def auto_prompts(
     checkpoint: str | Path | None = None,
     device: str = "auto",
     generator_options: Mapping[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> list[ObjectPrompts]:
     """Mask prompts for the objects ``auto`` picks on an open video (a
     :class:`~vfx.io.video_source.VideoReader`). The frame index is checked before any model
-    loads."""
+    loads; the candidates come from the candidate cache under ``cache_dir`` (the masklet cache
+    root) when an earlier run made them (:func:`~vfx.sources.auto_candidates.frame_candidates`).
+    """
     spec = parse_auto(auto) if isinstance(auto, str) else auto
     count = video.info.frame_count
     if not 0 <= spec.frame < count:
         raise VfxError(
             f"--auto frame {spec.frame} is outside this {count}-frame video; use 0 to {count - 1}"
         )
-    candidates = segment_frame(
-        video.read(spec.frame),
+    candidates = frame_candidates(
+        video,
+        spec.frame,
         model=model,
         checkpoint=checkpoint,
         device=device,
         generator_options=generator_options,
+        cache_dir=cache_dir,
     )
     return candidate_prompts(choose_candidates(candidates, spec), spec.frame)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from vfx.errors import VfxError
+from vfx.sources.auto_candidates import number_candidates
 from vfx.sources.auto_objects import (
     AutoSpec,
     candidate_prompts,
     check_auto,
     choose_candidates,
-    number_candidates,
     parse_auto,
 )
 
