@@ -18,7 +18,7 @@ from pycocotools import mask as coco_mask
 import sam2.automatic_mask_generator as amg
 from tests.e2e.conftest import HEIGHT, WIDTH, Clip, file_digest, run_vfx
 from vfx.masks import MaskletStore
-from vfx.sources.auto_candidates import CACHE_FOLDER
+from vfx.masks.cache_inventory import AUTO_CANDIDATES_FOLDER
 
 SHORT_FRAMES = 6
 
@@ -94,7 +94,7 @@ def test_segment_writes_a_numbered_sheet_and_json(clip: Clip, checkpoint, tmp_pa
     written = sorted(p.name for p in tmp_path.iterdir() if p.name != "cache")
     assert written == ["candidates.json", "candidates.png"]
     # the candidates were cached for `--auto` (the masklet cache root, VFX_CACHE_DIR here)
-    assert len(list((tmp_path / "cache" / CACHE_FOLDER).glob("*.npz"))) == 1
+    assert len(list((tmp_path / "cache" / AUTO_CANDIDATES_FOLDER).glob("*.npz"))) == 1
 
 
 def test_segment_refuses_a_frame_outside_the_video(clip: Clip, checkpoint, tmp_path, capsys):
@@ -152,7 +152,7 @@ def test_render_auto_largest_tracks_the_largest_candidate(
     # Only the first render ran the generator: the second render and `vfx segment` (same
     # settings) found its candidates in the cache.
     assert _SmallGrid.calls == 1
-    assert len(list((tmp_path / "cache" / CACHE_FOLDER).glob("*.npz"))) == 1
+    assert len(list((tmp_path / "cache" / AUTO_CANDIDATES_FOLDER).glob("*.npz"))) == 1
 
 
 def test_auto_with_other_prompts_is_refused(clip: Clip, tmp_path, capsys):

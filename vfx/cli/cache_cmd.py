@@ -58,6 +58,7 @@ def clear_cmd(keys: tuple[str, ...], everything: bool) -> None:
     from vfx.masks import default_cache_root
     from vfx.masks.cache_inventory import (
         clear_entries,
+        derived_folders,
         find_entry,
         human_size,
         list_entries,
@@ -70,6 +71,7 @@ def clear_cmd(keys: tuple[str, ...], everything: bool) -> None:
     if everything:
         entries = list_entries(root)
         stale = [p for p in partial_stores(root) if time.time() - p.stat().st_mtime > 3600]
+        stale += derived_folders(root)
     else:
         chosen = {entry.key: entry for entry in (find_entry(key, root) for key in keys)}
         entries = list(chosen.values())

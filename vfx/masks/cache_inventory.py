@@ -117,6 +117,17 @@ def list_entries(root: str | Path | None = None) -> list[CacheEntry]:
     return sorted(entries, key=lambda entry: entry.created, reverse=True)
 
 
+AUTO_CANDIDATES_FOLDER = ".auto-candidates"
+"""Where ``--auto`` keeps the automatic mask generator's candidates, inside the cache root."""
+
+
+def derived_folders(root: str | Path | None = None) -> list[Path]:
+    """Folders under ``root`` derived from videos but not masklet stores (``--auto``'s candidates);
+    ``vfx cache clear --all`` removes them too."""
+    folder = (default_cache_root() if root is None else Path(root)) / AUTO_CANDIDATES_FOLDER
+    return [folder] if folder.is_dir() else []
+
+
 def partial_stores(root: str | Path | None = None) -> list[Path]:
     """Unfinished stores under ``root`` (a tracker running now, or one that was killed)."""
     folder = default_cache_root() if root is None else Path(root)
@@ -143,8 +154,8 @@ def find_entry(key: str, root: str | Path | None = None) -> CacheEntry:
 
 
 def clear_entries(entries: Sequence[CacheEntry], partials: Sequence[Path] = ()) -> int:
-    """Delete ``entries`` (with their lock files) and unfinished stores ``partials``; returns
-    the bytes freed."""
+    """Delete ``entries`` (with their lock files) and the folders ``partials`` (unfinished
+    stores, derived folders); returns the bytes freed."""
     freed = 0
     for entry in entries:
         freed += entry.size

@@ -24,9 +24,8 @@ import numpy as np
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.masks import default_cache_root, masklet_cache_key, video_content_hash
+from vfx.masks.cache_inventory import AUTO_CANDIDATES_FOLDER
 
-CACHE_FOLDER = ".auto-candidates"
-"""Folder under the masklet cache root holding cached candidates (a dot name: not a store)."""
 CACHE_FORMAT = 1
 """Version of the cache files and keys: bumped when the layout or the generator's output changes."""
 
@@ -189,7 +188,7 @@ def candidate_cache_file(
     what = {"auto_frame": frame, "generator": generator_settings(generator_options)}
     key = masklet_cache_key(video_hash, what, choice.identity, arithmetic)
     root = default_cache_root() if cache_dir is None else Path(cache_dir)
-    return root / CACHE_FOLDER / f"{key}.npz"
+    return root / AUTO_CANDIDATES_FOLDER / f"{key}.npz"
 
 
 def write_candidates(path: Path, candidates: list[Candidate]) -> None:

@@ -188,7 +188,11 @@ def test_cache_list_show_clear(scene, tmp_path: Path):
     cleared = runner.invoke(cli, ["cache", "clear", one.path.name])
     assert cleared.output.startswith("removed 1 entry") and not one.path.exists()
     assert two.path.exists()
+    candidates = tmp_path / "cache" / ".auto-candidates"  # what `--auto` keeps
+    candidates.mkdir()
+    (candidates / "k.npz").write_bytes(b"x" * 10)
     assert "removed 1 entry" in runner.invoke(cli, ["cache", "clear", "--all"]).output
+    assert not candidates.exists() and not two.path.exists()
     assert not two.path.exists()
 
 

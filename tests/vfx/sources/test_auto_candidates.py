@@ -93,7 +93,7 @@ def _key(checkpoint: Path, **changes) -> Path:
 
 def test_the_key_holds_video_frame_model_device_and_settings(checkpoint: Path) -> None:
     base = _key(checkpoint)
-    assert base.parent == Path("/cache") / auto_candidates.CACHE_FOLDER
+    assert base.parent == Path("/cache") / AUTO_CANDIDATES_FOLDER
     assert base.suffix == ".npz"
     # the defaults written out, or a different output mode, are the same candidates
     assert _key(checkpoint, generator_options={"points_per_side": 32}) == base
@@ -141,4 +141,4 @@ def test_frame_candidates_generate_once_then_read_the_cache(
         frame_candidates(reader, 2, **options)  # another frame: generated
         frame_candidates(reader, 1, generator_options={"points_per_side": 8}, **options)
     assert len(calls) == 3
-    assert len(list((tmp_path / "cache" / auto_candidates.CACHE_FOLDER).glob("*.npz"))) == 3
+    assert len(list((tmp_path / "cache" / AUTO_CANDIDATES_FOLDER).glob("*.npz"))) == 3
