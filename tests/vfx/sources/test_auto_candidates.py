@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import vfx.sources.auto_candidates as auto_candidates
+from vfx.masks.cache_inventory import AUTO_CANDIDATES_FOLDER
 from vfx.sources.auto_candidates import (
     CACHE_FORMAT,
     Candidate,
