@@ -77,8 +77,9 @@ from vfx.masks.window_rules import combine, hysteresis
 
 EDGE_BAND = 1
 """Confident pixels this close (working-resolution pixels) to an outline may soften."""
-FLOW_MARGIN = 32
-"""Flow-grid cells around the objects' boxes in which the flow is estimated."""
+FLOW_MARGIN = 0.18
+"""Margin around the objects' boxes in which the flow is estimated, a share of the flow
+grid's shorter side (for motion over the window and for context)."""
 FLOW_CROP_SHARE = 0.7
 """The flow is estimated on the whole grid when the objects' part would cover more than this."""
 
@@ -202,7 +203,7 @@ class TemporalSmoother:
         """Flow-grid cells worth estimating the flow between two frames in (``None``: all).
 
         Flows are only read around the objects, so they are estimated inside
-        the union of both frames' boxes, grown by ``FLOW_MARGIN`` cells for
+        the union of both frames' boxes, grown by a ``FLOW_MARGIN`` share of the grid for
         motion and context; the whole ``grid`` (``(h, w)`` cells) when that saves little.
         Only the grid's shorter side is cut: DIS sizes its pyramid by the longer
         side, and a shallower one would lose fast motion.
@@ -212,11 +213,12 @@ class TemporalSmoother:
         if not boxes:
             return None
         f = self._factor
+        margin = math.ceil(FLOW_MARGIN * min(height, width))
         cells = (
-            max(0, min(b[0] for b in boxes) // f - FLOW_MARGIN),
-            min(height, -(-max(b[1] for b in boxes) // f) + FLOW_MARGIN),
-            max(0, min(b[2] for b in boxes) // f - FLOW_MARGIN),
-            min(width, -(-max(b[3] for b in boxes) // f) + FLOW_MARGIN),
+            max(0, min(b[0] for b in boxes) // f - margin),
+            min(height, -(-max(b[1] for b in boxes) // f) + margin),
+            max(0, min(b[2] for b in boxes) // f - margin),
+            min(width, -(-max(b[3] for b in boxes) // f) + margin),
         )
         if width >= height:
             cells = (cells[0], cells[1], 0, width)
