@@ -176,7 +176,11 @@ class FlowEstimator:
         return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
 
     def pair(
-        self, first: np.ndarray, second: np.ndarray, check: bool = True
+        self,
+        first: np.ndarray,
+        second: np.ndarray,
+        check: bool = True,
+        cells: tuple[int, int, int, int] | None = None,
     ) -> tuple[Correspondence, Correspondence]:
         """Flows ``first -> second`` and ``second -> first`` between ``[h, w]`` uint8 grey frames.
 
@@ -186,12 +190,28 @@ class FlowEstimator:
         consistency (pixels that the forward flow sends where another one goes,
         i.e. that get hidden, fail it) and staying inside the image; without
         it, only the latter.
+
+        ``cells`` (``(y0, y1, x0, x1)``, end-exclusive) limits the estimate to
+        that part of the frames: outside it both flows are zero and invalid,
+        and a match that leaves it is invalid.
         """
-        forward = self._dis.calc(first, second, None)
+        height, width = first.shape
+        y0, y1, x0, x1 = cells or (0, height, 0, width)
+        # DIS takes contiguous images only.
+        part = [np.ascontiguousarray(grey[y0:y1, x0:x1]) for grey in (first, second)]
+        forward = self._dis.calc(part[0], part[1], None)
         backward = -forward
         for _ in range(_INVERSE_STEPS):
             backward = -self.sample(forward, backward)
-        return self._validate(forward, backward, check), self._validate(backward, forward, check)
+        flows = self._validate(forward, backward, check), self._validate(backward, forward, check)
+        if (y1 - y0, x1 - x0) == (height, width):
+            return flows
+        pasted = []
+        for corr in flows:
+            field = np.zeros((height, width, 3), np.float32)
+            field[y0:y1, x0:x1] = corr.field
+            pasted.append(Correspondence(field))
+        return pasted[0], pasted[1]
 
     def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:
         valid = self._inside(flow)

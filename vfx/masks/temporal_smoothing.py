@@ -77,6 +77,11 @@ from vfx.masks.window_rules import combine, hysteresis
 
 EDGE_BAND = 1
 """Confident pixels this close (working-resolution pixels) to an outline may soften."""
+FLOW_MARGIN = 0.18
+"""Margin around the objects' boxes in which the flow is estimated, a share of the flow
+grid's shorter side (for motion over the window and for context)."""
+FLOW_CROP_SHARE = 0.7
+"""The flow is estimated on the whole grid when the objects' part would cover more than this."""
 
 
 @dataclass
@@ -182,8 +187,9 @@ class TemporalSmoother:
         entry = _Entry(self._pushed, stack, raw, boxes, grey, soft_grey, colour)
         if self._entries and grey is not None and self._entries[-1].grey is not None:
             previous = self._entries[-1]
+            cells = self._flow_cells(previous, entry, grey.shape)
             previous.to_next, entry.to_prev = self._flow.pair(
-                previous.grey, grey, self.settings.occlusion
+                previous.grey, grey, self.settings.occlusion, cells
             )
         self._entries.append(entry)
         self._pushed += 1
@@ -192,6 +198,38 @@ class TemporalSmoother:
         while self._pushed - 1 >= max(self._emitted + self._reach, self._span):
             ready.append(self._emit())
         return ready
+
+    def _flow_cells(self, previous: _Entry, entry: _Entry, grid: tuple[int, ...]) -> Box | None:
+        """Flow-grid cells worth estimating the flow between two frames in (``None``: all).
+
+        Flows are only read around the objects, so they are estimated inside
+        the union of both frames' boxes, grown by a ``FLOW_MARGIN`` share of the grid for
+        motion and context; the whole ``grid`` (``(h, w)`` cells) when that saves little.
+        Only the grid's shorter side is cut: DIS sizes its pyramid by the longer
+        side, and a shallower one would lose fast motion.
+        """
+        height, width = grid
+        boxes = [box for frame in (previous, entry) for parts in frame.boxes for box in parts]
+        if not boxes:
+            return None
+        f = self._factor
+        margin = math.ceil(FLOW_MARGIN * min(height, width))
+        cells = (
+            max(0, min(b[0] for b in boxes) // f - margin),
+            min(height, -(-max(b[1] for b in boxes) // f) + margin),
+            max(0, min(b[2] for b in boxes) // f - margin),
+            min(width, -(-max(b[3] for b in boxes) // f) + margin),
+        )
+        if width >= height:
+            cells = (cells[0], cells[1], 0, width)
+        else:
+            cells = (0, height, cells[2], cells[3])
+        area = (cells[1] - cells[0]) * (cells[3] - cells[2])
+        if area > FLOW_CROP_SHARE * height * width or not flow_possible(
+            cells[1] - cells[0], cells[3] - cells[2]
+        ):
+            return None
+        return cells
 
     def flush(self) -> list[np.ndarray]:
         """Return the remaining smoothed masks and reset the smoother for a new sequence."""
