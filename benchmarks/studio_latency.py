@@ -123,7 +123,7 @@ def main() -> None:
         figures("    of which the object's mask", decoder_ms)
         figures("  frame with the mask (JPEG)", frame_ms)
 
-        proxy = studio.frames.proxy
+        proxy = getattr(studio.frames, "proxy", None)  # None: a studio without a proxy
         waited = time.perf_counter()
         while proxy is not None and not proxy.done and time.perf_counter() - waited < 600:
             time.sleep(0.1)

@@ -249,7 +249,9 @@ class Studio:
         folder = self._click_dir()
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_output(folder / f"{obj_id}-{frame}-{key}.png") as tmp:
-            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            # 1 bit per pixel, light deflate: a 1080p mask in a few milliseconds
+            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255,
+                        [cv2.IMWRITE_PNG_BILEVEL, 1, cv2.IMWRITE_PNG_COMPRESSION, 1])  # fmt: skip
         self.session.touch()
         return iou
 
