@@ -190,6 +190,7 @@ class SAM2ImagePredictor:
                 raise ValueError("predict_best takes one prompt set; use predict for several")
             best = int(torch.argmax(ious[0]))
             chosen = low_res[:, best : best + 1]  # [1, 1, 4h, 4w]
+            assert self._orig_hw is not None  # set with the image (checked above)
             mask = self._postprocess_masks(chosen, self._orig_hw[-1]) > self.mask_threshold
             low = torch.clamp(chosen, -32.0, 32.0)
         return (mask[0, 0].cpu().numpy(), float(ious[0, best]),

@@ -79,7 +79,7 @@ def save_mask(state_dir: Path, mask: np.ndarray) -> str:
     bits = np.packbits(mask)
     folder = state_dir / "masks"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{hashlib.sha256(bits).hexdigest()[:24]}.png"
+    path = folder / f"{hashlib.sha256(bits.tobytes()).hexdigest()[:24]}.png"
     if not path.is_file():
         tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp.png")
         cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255)

@@ -313,6 +313,7 @@ class Studio:
         if self._candidates is None:
             raise VfxError("no candidates yet: press Segment everything")
         frame, found = self._candidates
+        chosen: Candidate | None
         if point is not None:
             x, y = (int(v) for v in _numbers(point, 2, "point"))
             covering = [c for c in found if 0 <= y < c.mask.shape[0] and 0 <= x < c.mask.shape[1]
@@ -322,8 +323,8 @@ class Studio:
             chosen = min(covering, key=lambda c: c.area)
         else:
             chosen = next((c for c in found if c.id == number), None)
-            if chosen is None:
-                raise VfxError(f"there is no candidate {number}; pick one from the list")
+        if chosen is None:
+            raise VfxError(f"there is no candidate {number}; pick one from the list")
         obj = self.session.add_object(f"candidate {chosen.id}")
         self.session.add_action(obj.id, {"frame": frame,
                                          "mask": save_mask(self.session.state_dir, chosen.mask)})
