@@ -104,6 +104,15 @@ def main() -> None:
         print(f"first click on a new frame (one encoder pass, model loaded): "
               f"{1000 * (time.perf_counter() - started):.0f} ms")
         del first
+        proxy = getattr(studio.frames, "proxy", None)  # None: a studio without a proxy
+        waited = time.perf_counter()
+        while proxy is not None and not proxy.done and time.perf_counter() - waited < 600:
+            time.sleep(0.1)
+        if proxy is not None:
+            print(f"frame proxy: {proxy.written}/{proxy.frame_count} frames written "
+                  f"{time.perf_counter() - opened:.1f} s after the video opened "
+                  f"(waited {time.perf_counter() - waited:.1f} s here)")
+
         rng = random.Random(0)
         click_ms, request_ms, decoder_ms, frame_ms = [], [], [], []
         for n in range(args.clicks):
@@ -122,15 +131,6 @@ def main() -> None:
         figures("  prompt request (whole)", request_ms)
         figures("    of which the object's mask", decoder_ms)
         figures("  frame with the mask (JPEG)", frame_ms)
-
-        proxy = getattr(studio.frames, "proxy", None)  # None: a studio without a proxy
-        waited = time.perf_counter()
-        while proxy is not None and not proxy.done and time.perf_counter() - waited < 600:
-            time.sleep(0.1)
-        if proxy is not None:
-            print(f"frame proxy: {proxy.written}/{proxy.frame_count} frames written "
-                  f"{time.perf_counter() - opened:.1f} s after the video opened "
-                  f"(waited {time.perf_counter() - waited:.1f} s here)")
 
         count = args.frames
         sequential, jumps = [], []

@@ -15,7 +15,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import cv2
@@ -44,6 +44,10 @@ class FrameProxy:
         self.video, self.folder, self.frame_count = video, folder, frame_count
         self.written = 0
         self._stop = threading.Event()
+        self._resume = threading.Event()  # clear while interactive work runs
+        self._resume.set()
+        self._pausing = 0
+        self._pause_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="studio-proxy", daemon=True)
 
     def start(self) -> FrameProxy:
@@ -60,6 +64,21 @@ class FrameProxy:
     def done(self) -> bool:
         return self.written >= self.frame_count
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the proxy back (between two frames) while the block runs: a click's decoder
+        gets the CPU first."""
+        with self._pause_lock:
+            self._pausing += 1
+            self._resume.clear()
+        try:
+            yield
+        finally:
+            with self._pause_lock:
+                self._pausing -= 1
+                if self._pausing == 0:
+                    self._resume.set()
+
     def _run(self) -> None:
         from vfx.errors import VfxError
         from vfx.io.reader import open_video
@@ -73,6 +92,9 @@ class FrameProxy:
         try:
             with open_video(self.video) as reader:
                 for frame in reader.frames(missing[0]):
+                    while not self._resume.wait(0.5):
+                        if self._stop.is_set():
+                            return
                     if self._stop.is_set():
                         return
                     if self.path(frame.index) is None:
@@ -123,6 +145,10 @@ class FrameCache:
                     self._frames.popitem(last=False)
             self._frames.move_to_end(index)
             return frame
+
+    def interactive(self) -> contextlib.AbstractContextManager:
+        """A block of interactive work (a click): the proxy waits until it ends."""
+        return contextlib.nullcontext() if self.proxy is None else self.proxy.paused()
 
     def jpeg(self, index: int) -> bytes:
         """Frame ``index`` as JPEG: the proxy's file, or encoded now."""

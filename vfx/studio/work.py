@@ -229,7 +229,8 @@ class Studio:
         if action.get("leave"):
             return {}
         started = time.perf_counter()
-        iou = self.refresh_click(obj_id, action["frame"])
+        with self.frames.interactive():
+            iou = self.refresh_click(obj_id, action["frame"])
         return {"iou": iou, "ms": round(1000 * (time.perf_counter() - started), 1)}
 
     def _segmenter_or_fail(self) -> ClickSegmenter:
