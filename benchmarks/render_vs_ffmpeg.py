@@ -104,21 +104,16 @@ def content_frames(kind: str, width: int, height: int, frames: int) -> Iterator[
 
 def write_content(path: Path, kind: str, width: int, height: int, frames: int, fps: int) -> list:
     """Write one content kind as near-lossless yuv444p H.264 with a tone; return its masks."""
-    from vfx.demo.synthetic import _write_tone
+    from vfx.demo.synthetic import write_source_clip
 
     masks = []
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv444p"
-        stream.options = {"crf": "4", "preset": "ultrafast"}
-        audio = container.add_stream("aac", rate=48000)
-        audio.layout = "stereo"
+
+    def rgb_frames() -> Iterator[np.ndarray]:
         for rgb, frame_masks in content_frames(kind, width, height, frames):
             masks.append(frame_masks)
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        container.mux(stream.encode())
-        _write_tone(container, audio, frames / fps)
+            yield rgb
+
+    write_source_clip(path, rgb_frames(), width, height, fps, x264_preset="ultrafast")
     return masks
 
 

@@ -429,40 +429,19 @@ def background_image_20000_square(root, work, video, masks):
                "--masks", str(masks), "--quiet")  # fmt: skip
 
 
+def _png_export(masks: Path) -> tuple[str, ...]:
+    """``masks export`` of ``masks`` to ``x`` as PNG: the arguments."""
+    return ("masks", "export", "--masks", str(masks), "-o", "x", "--format", "png")
+
+
 @case
 def export_dilate_1e9(root, work, video, masks):
-    return vfx(
-        root,
-        work,
-        "masks",
-        "export",
-        "--masks",
-        str(masks),
-        "-o",
-        "x",
-        "--format",
-        "png",
-        "--dilate",
-        "1e9",
-    )
+    return vfx(root, work, *_png_export(masks), "--dilate", "1e9")
 
 
 @case
 def export_feather_inf(root, work, video, masks):
-    return vfx(
-        root,
-        work,
-        "masks",
-        "export",
-        "--masks",
-        str(masks),
-        "-o",
-        "x",
-        "--format",
-        "png",
-        "--feather",
-        "inf",
-    )
+    return vfx(root, work, *_png_export(masks), "--feather", "inf")
 
 
 @case

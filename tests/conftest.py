@@ -19,3 +19,23 @@ def scene_clip(tmp_path: Path) -> tuple[Path, np.ndarray]:
     path = tmp_path / "scene.mp4"
     masks = write_scene_video(path)
     return path, masks
+
+
+@pytest.fixture
+def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No checkpoint or masklet cache of the machine leaks into a test: the caches live under
+    ``tmp_path``, which is also the working folder."""
+    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeded random ``sam2.1_hiera_tiny`` weights in the official layout, written once a session
+    (read-only: a test that changes a checkpoint writes its own)."""
+    from sam2.testing import write_random_checkpoint
+
+    folder = tmp_path_factory.mktemp("weights")
+    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 
 from vfx.errors import VfxError
+from vfx.whole_numbers import whole_number
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,7 @@ class Limit:
         raw = os.environ.get(self.env)
         if raw is None:
             return self.default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise VfxError(f"{self.env}={raw[:40]!r} is not a whole number; unset it") from None
-        if value < 1:
-            raise VfxError(f"{self.env} must be at least 1, got {value}; unset it")
-        return value
+        return whole_number(raw, self.env, "unset it", minimum=1)
 
     def check(self, amount: int, subject: str) -> None:
         """Raise :class:`VfxError` when ``amount`` exceeds the bound; ``subject`` says whose."""

@@ -24,6 +24,24 @@ def single_level(
     return curr, curr_pos
 
 
+def batch_first(
+    curr: torch.Tensor,
+    curr_pos: torch.Tensor | None,
+    memory: torch.Tensor,
+    memory_pos: torch.Tensor | None,
+    pos_enc_at_input: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The layers' inputs from sequence-first ones: ``curr [HW, B, C]`` (plus ``0.1 * curr_pos``
+    when ``pos_enc_at_input``), ``memory``/``memory_pos`` ``[M, B, C_mem]`` -> ``[B, HW, C]``,
+    ``[B, M, C_mem]``, ``[B, M, C_mem]`` (views)."""
+    if pos_enc_at_input and curr_pos is not None:
+        curr = curr + 0.1 * curr_pos
+    if memory_pos is not None:
+        memory_pos = memory_pos.transpose(0, 1)  # [M, B, C_mem] -> [B, M, C_mem]
+    # [HW, B, C] -> [B, HW, C]; [M, B, C_mem] -> [B, M, C_mem]
+    return curr.transpose(0, 1), memory.transpose(0, 1), memory_pos
+
+
 class MemoryAttentionLayer(nn.Module):
     """Pre-norm self-attention, cross-attention to memory, and feed-forward on ``[B, N, d_model]``.
 
@@ -126,13 +144,9 @@ class MemoryAttention(nn.Module):
         curr, curr_pos = single_level(curr, curr_pos)
         if curr.shape[1] != memory.shape[1]:
             raise ValueError("current features and memory must have the same batch size")
-        output = curr
-        if self.pos_enc_at_input and curr_pos is not None:
-            output = output + 0.1 * curr_pos
-        output = output.transpose(0, 1)  # [HW, B, C] -> [B, HW, C]
-        memory = memory.transpose(0, 1)  # [M, B, C_mem] -> [B, M, C_mem]
-        if memory_pos is not None:
-            memory_pos = memory_pos.transpose(0, 1)  # [M, B, C_mem] -> [B, M, C_mem]
+        output, memory, memory_pos = batch_first(
+            curr, curr_pos, memory, memory_pos, self.pos_enc_at_input
+        )
         for layer in self.layers:
             output = layer(output, memory, pos=memory_pos, num_k_exclude_rope=num_obj_ptr_tokens)
         return self.norm(output).transpose(0, 1)  # [B, HW, C] -> [HW, B, C]

@@ -3,46 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.scene_clip import HEIGHT as HEIGHT
+from tests.scene_clip import WIDTH as WIDTH
+from tests.scene_clip import SceneClip, scene_clip
 from vfx.cli import main
-from vfx.demo.run import write_mask_folders
-from vfx.demo.synthetic import write_scene_video
 
-WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 24, 24
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A generated clip: ``video`` (H.264 + AAC tone), ``masks_dir`` (one PNG folder per object)
-    and ``masks`` ``[T, N, H, W]`` bool."""
-
-    video: Path
-    masks_dir: Path
-    masks: np.ndarray
+FRAMES, FPS = 24, 24
+Clip = SceneClip
+"""The end-to-end tests' clip (:class:`tests.scene_clip.SceneClip`)."""
 
 
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Clip:
-    """A textured-background clip (so blur shows), 160x96, 24 frames at 24 fps, with sound."""
-    folder = tmp_path_factory.mktemp("clip")
-    video = folder / "scene.mp4"
-    masks = write_scene_video(video, WIDTH, HEIGHT, FRAMES, FPS, objects=2, background=None)
-    write_mask_folders(masks, folder / "masks")
-    return Clip(video, folder / "masks", masks)
+    """The shared clip (:func:`tests.scene_clip.scene_clip`): 24 frames at 24 fps, PNG masks."""
+    return scene_clip(tmp_path_factory.mktemp("clip"), FRAMES, FPS, mask_folders=True)
 
 
 @pytest.fixture(autouse=True)
-def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No checkpoint or masklet cache of the machine leaks into a test."""
-    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
-    monkeypatch.chdir(tmp_path)
+def _isolated(isolated_caches: None) -> None:
+    """Every test here runs with the shared ``isolated_caches`` (tests/conftest.py)."""
 
 
 def file_digest(path: Path) -> str:
@@ -59,3 +42,16 @@ def run_vfx(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def render_args(
+    clip: Clip, out: Path | str, *extra: str, preset: str = "background-blur"
+) -> list[str]:
+    """``vfx render`` of the clip through its PNG masks, quietly: the arguments."""
+    return ["render", str(clip.video), "-o", str(out), "--preset", preset,
+            "--masks", str(clip.masks_dir), "--quiet", *extra]  # fmt: skip
+
+
+def export_args(masks: Path, out: Path, *extra: str) -> list[str]:
+    """``vfx masks export --format png`` of ``masks`` to ``out``: the arguments."""
+    return ["masks", "export", "--masks", str(masks), "-o", str(out), "--format", "png", *extra]

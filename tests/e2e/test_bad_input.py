@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Clip, file_digest, run_vfx
+from tests.e2e.conftest import Clip, file_digest, render_args, run_vfx
 
 
 def _check_refused(
@@ -68,8 +68,7 @@ def test_files_that_are_not_videos(capsys, tmp_path, out_dir, content, label):
 
 
 def test_unknown_preset(capsys, clip: Clip, out_dir):
-    args = ["render", str(clip.video), "-o", str(out_dir / "o.mp4"), "--preset", "bakground-blur",
-            "--masks", str(clip.masks_dir)]  # fmt: skip
+    args = render_args(clip, out_dir / "o.mp4", preset="bakground-blur")
     _check_refused(
         capsys, args, ["unknown preset 'bakground-blur'", "vfx presets list"], [clip.video], out_dir
     )
@@ -78,8 +77,7 @@ def test_unknown_preset(capsys, clip: Clip, out_dir):
 def test_preset_with_yaml_syntax_error(capsys, clip: Clip, tmp_path, out_dir):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nlayers:\n  - effect: blur\n     region: ~subject\n")
-    args = ["render", str(clip.video), "-o", str(out_dir / "o.mp4"), "--preset", str(bad),
-            "--masks", str(clip.masks_dir)]  # fmt: skip
+    args = render_args(clip, out_dir / "o.mp4", preset=str(bad))
     _check_refused(
         capsys, args, ["bad.yaml", "YAML syntax error at line 4"], [clip.video, bad], out_dir
     )
@@ -92,8 +90,7 @@ def test_preset_with_unknown_effect_and_parameter_lists_all(capsys, clip: Clip, 
         "  - {effect: blurr, region: ~subject}\n"
         "  - {effect: blur, region: ~subject, params: {radius: 5, strength: 2}}\n"
     )
-    args = ["render", str(clip.video), "-o", str(out_dir / "o.mp4"), "--preset", str(bad),
-            "--masks", str(clip.masks_dir)]  # fmt: skip
+    args = render_args(clip, out_dir / "o.mp4", preset=str(bad))
     _check_refused(
         capsys,
         args,
@@ -104,24 +101,18 @@ def test_preset_with_unknown_effect_and_parameter_lists_all(capsys, clip: Clip, 
     )  # fmt: skip
 
 
-def test_point_outside_the_frame(capsys, clip: Clip, out_dir):
-    _check_refused(
-        capsys,
-        _render(clip.video, out_dir / "o.mp4", "--point", "0:500,20"),
-        ["point (500, 20)", "outside the 160x96 frame", "x from 0 to 159"],
-        [clip.video],
-        out_dir,
-    )
-
-
-def test_prompt_beyond_the_last_frame(capsys, clip: Clip, out_dir):
-    _check_refused(
-        capsys,
-        _render(clip.video, out_dir / "o.mp4", "--point", "99:10,10"),
-        ["beyond the last frame (23)", "from 0 to 23"],
-        [clip.video],
-        out_dir,
-    )
+@pytest.mark.parametrize(
+    ("point", "fragments"),
+    [
+        ("0:500,20", ["point (500, 20)", "outside the 160x96 frame", "x from 0 to 159"]),
+        ("99:10,10", ["beyond the last frame (23)", "from 0 to 23"]),
+        ("0:40,40", ["not found", "vfx checkpoints download sam2.1-tiny"]),  # no checkpoint
+    ],
+    ids=["outside-the-frame", "beyond-the-last-frame", "no-checkpoint"],
+)
+def test_point_prompts_that_cannot_be_tracked(capsys, clip: Clip, out_dir, point, fragments):
+    args = _render(clip.video, out_dir / "o.mp4", "--point", point)
+    _check_refused(capsys, args, fragments, [clip.video], out_dir)
 
 
 def test_output_equal_to_input(capsys, tmp_path):
@@ -146,16 +137,6 @@ def test_existing_output_without_force(capsys, clip: Clip, out_dir):
         _render(clip.video, existing, "--masks", str(clip.masks_dir)),
         ["already exists", "--force"],
         [clip.video, existing],
-        out_dir,
-    )
-
-
-def test_sam2_without_a_checkpoint_says_how_to_get_one(capsys, clip: Clip, out_dir):
-    _check_refused(
-        capsys,
-        _render(clip.video, out_dir / "o.mp4", "--point", "0:40,40"),
-        ["not found", "vfx checkpoints download sam2.1-tiny"],
-        [clip.video],
         out_dir,
     )
 

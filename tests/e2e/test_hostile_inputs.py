@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -20,9 +18,9 @@ import numpy as np
 import pytest
 
 from tests.e2e.conftest import FRAMES, HEIGHT, WIDTH, Clip, run_vfx
+from tests.measured_cli import measured_vfx
 from vfx.masks import MaskletStore
 
-ROOT = Path(__file__).resolve().parents[2]
 BOMB_SECONDS = 15.0
 BOMB_PEAK_MB = 300  # the CLI process alone peaks at about 85 MB (VmHWM) on these refusals
 
@@ -171,29 +169,6 @@ def test_named_mask_with_an_absent_object_is_refused(clip: Clip, tmp_path: Path,
     assert not Path("out.mp4").exists()
 
 
-_MEASURED = """
-import json, sys, time
-started = time.perf_counter()
-from vfx.cli import main
-try:
-    main(sys.argv[1:])
-    code = 0
-except SystemExit as exc:
-    code = exc.code
-# VmHWM is this process's own peak; ru_maxrss would carry over the forking parent's.
-status = open("/proc/self/status").read()
-peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
-print(json.dumps({"code": code, "seconds": time.perf_counter() - started, "peak_mb": peak}))
-"""
-
-
-def _measured(args: list[str], cwd: Path) -> tuple[dict, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", _MEASURED, *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=300)  # fmt: skip
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
-
-
 def _label_bomb(folder: Path) -> Path:
     """Label maps (16-bit PNG) where every pixel is its own object id: 15360 objects."""
     folder.mkdir()
@@ -249,7 +224,7 @@ def test_size_bombs_end_fast_in_bounded_memory(clip: Clip, tmp_path: Path, bomb:
     args = ["render", str(clip.video), "-o", str(tmp_path / "out.mp4"), "--masks", str(masks),
             "--preset", str(preset) if bomb == "background" else "background-blur",
             "--quiet"]  # fmt: skip
-    result, err = _measured(args, tmp_path)
+    result, err = measured_vfx(args, tmp_path)
     assert result["code"] == 1, err
     assert fragment in err, err
     assert err.count("\n") == 1, err

@@ -13,7 +13,7 @@ import av
 import numpy as np
 import pytest
 
-from tests.e2e.conftest import Clip, run_vfx
+from tests.e2e.conftest import Clip, export_args, render_args, run_vfx
 from tests.e2e.small_disk import read_only_folder, small_disk
 from tests.vfx.io.clip_makers import write_clip
 from vfx.io.output_policy import OUTPUT_MARKER, STALE_PARTIAL_SECONDS
@@ -44,25 +44,10 @@ def _refused(capsys, args: list[str], *fragments: str) -> str:
     return err
 
 
-def _render(clip: Clip, out: Path | str, *extra: str) -> list[str]:
-    return [
-        "render",
-        str(clip.video),
-        "-o",
-        str(out),
-        "--preset",
-        "background-blur",
-        "--masks",
-        str(clip.masks_dir),
-        "--quiet",
-        *extra,
-    ]
-
-
 def test_render_force_onto_a_user_folder_named_like_a_file(clip: Clip, tmp_path: Path, capsys):
     some = tmp_path / "some.mov"
     before = _user_folder(some, clip.video)
-    _refused(capsys, _render(clip, some, "--force"), "is a folder", "previous file output")
+    _refused(capsys, render_args(clip, some, "--force"), "is a folder", "previous file output")
     assert _contents(some) == before
 
 
@@ -89,49 +74,13 @@ def test_masks_export_force_onto_the_folder_holding_the_masks(clip: Clip, tmp_pa
     folder = tmp_path / "work"
     shutil.copytree(clip.masks_dir, folder / "masks")
     before = _user_folder(folder)
-    args = [
-        "masks",
-        "export",
-        "--masks",
-        str(folder / "masks"),
-        "-o",
-        str(folder),
-        "--format",
-        "png",
-        "--force",
-    ]
-    _refused(capsys, args, "contains the input")
+    _refused(capsys, export_args(folder / "masks", folder, "--force"), "contains the input")
     assert _contents(folder) == before
     # an export folder the user put their own files into is theirs now
     export = tmp_path / "export"
-    assert (
-        run_vfx(
-            [
-                "masks",
-                "export",
-                "--masks",
-                str(clip.masks_dir),
-                "-o",
-                str(export),
-                "--format",
-                "png",
-            ],
-            capsys,
-        )[0]
-        == 0
-    )
+    assert run_vfx(export_args(clip.masks_dir, export), capsys)[0] == 0
     (export / "keep.txt").write_text("mine")
-    args = [
-        "masks",
-        "export",
-        "--masks",
-        str(clip.masks_dir),
-        "-o",
-        str(export),
-        "--format",
-        "png",
-        "--force",
-    ]
+    args = export_args(clip.masks_dir, export, "--force")
     _refused(capsys, args, "holds other files (keep.txt)")
     assert (export / "keep.txt").read_text() == "mine"
 
@@ -155,21 +104,21 @@ def test_demo_force_onto_a_user_folder(tmp_path: Path, capsys):
 
 def test_force_replaces_a_previous_png_sequence(clip: Clip, tmp_path: Path, capsys):
     out = tmp_path / "seq"
-    assert run_vfx(_render(clip, out), capsys)[0] == 0
+    assert run_vfx(render_args(clip, out), capsys)[0] == 0
     assert (out / OUTPUT_MARKER).is_file()
-    assert run_vfx(_render(clip, out, "--force"), capsys)[0] == 0
+    assert run_vfx(render_args(clip, out, "--force"), capsys)[0] == 0
     assert len(list(out.glob("*.png"))) == 24
 
 
 def test_png_sequence_outputs_follow_one_rule(clip: Clip, tmp_path: Path, capsys):
     """Issue 21: the folder the user names is created; only a folder of other files is refused."""
-    assert run_vfx(_render(clip, tmp_path / "seq" / "cut_%05d.png"), capsys)[0] == 0
+    assert run_vfx(render_args(clip, tmp_path / "seq" / "cut_%05d.png"), capsys)[0] == 0
     assert (tmp_path / "seq" / "cut_00023.png").is_file()
-    assert run_vfx(_render(clip, "seq2/"), capsys)[0] == 0
+    assert run_vfx(render_args(clip, "seq2/"), capsys)[0] == 0
     assert len(list((tmp_path / "seq2").glob("*.png"))) == 24
     (tmp_path / "notes.txt").write_text("mine")  # the current folder holds the user's files
     _refused(
-        capsys, _render(clip, "cut_%05d.png"), "holds other files", "-o seq/cut_%05d.png"
+        capsys, render_args(clip, "cut_%05d.png"), "holds other files", "-o seq/cut_%05d.png"
     )
 
 
@@ -177,24 +126,24 @@ def test_unwritable_or_odd_output_folders_are_found_before_rendering(
     clip: Clip, tmp_path: Path, capsys
 ):
     (tmp_path / "afile").write_text("x")
-    _refused(capsys, _render(clip, tmp_path / "afile" / "out.mp4"), "is not a folder")
+    _refused(capsys, render_args(clip, tmp_path / "afile" / "out.mp4"), "is not a folder")
     (tmp_path / "existing").write_text("x")  # a file where a PNG-folder output goes
     _refused(
         capsys,
-        _render(clip, tmp_path / "existing", "--force"),
+        render_args(clip, tmp_path / "existing", "--force"),
         "is a file",
         "previous folder output",
     )
     with read_only_folder(tmp_path / "ro") as ro:
         started = time.perf_counter()
-        _refused(capsys, _render(clip, ro / "out.mp4"), "cannot write in", "Read-only")
+        _refused(capsys, render_args(clip, ro / "out.mp4"), "cannot write in", "Read-only")
         assert time.perf_counter() - started < 5  # refused up front, not after the render
 
 
 @pytest.mark.parametrize("name", ["out.mp4", "out.webm", "out.mov", "frames"])
 def test_full_disk_is_an_error_and_leaves_nothing(clip: Clip, tmp_path: Path, capsys, name):
     with small_disk(tmp_path / "disk", "12k") as disk:
-        _refused(capsys, _render(clip, disk / name), "no space left on the device")
+        _refused(capsys, render_args(clip, disk / name), "no space left on the device")
         assert list(disk.iterdir()) == []
 
 
@@ -228,7 +177,7 @@ def test_killed_runs_leftovers_beside_the_output_are_cleaned(clip: Clip, tmp_pat
     fresh.write_bytes(b"another run, still going")
     for path in (stale_file, stale_audio):
         os.utime(path, (old, old))
-    assert run_vfx(_render(clip, tmp_path / "out.mp4"), capsys)[0] == 0
+    assert run_vfx(render_args(clip, tmp_path / "out.mp4"), capsys)[0] == 0
     assert not stale_file.exists() and not stale_audio.exists()
     assert fresh.exists()
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.e2e.conftest import FPS, FRAMES, HEIGHT, WIDTH, Clip
+from tests.e2e.conftest import FPS, FRAMES, HEIGHT, WIDTH, Clip, render_args
 from vfx.cli import cli
 from vfx.io.reader import open_video
 
@@ -59,23 +59,16 @@ def kept_fraction(src: np.ndarray, dst: np.ndarray, where: np.ndarray) -> float:
     return float((diff[where] <= 10).mean())
 
 
-def render_cli(*args: str) -> str:
-    result = CliRunner().invoke(cli, ["render", *args, "--quiet"])
+def render_cli(args: list[str]) -> str:
+    """Run ``vfx`` with ``args`` (see :func:`render_args`); returns its output."""
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def test_render_background_blur_keeps_timing_audio_and_subject(clip: Clip, tmp_path: Path):
     out = tmp_path / "blur.mp4"
-    output = render_cli(
-        str(clip.video),
-        "-o",
-        str(out),
-        "--preset",
-        "background-blur",
-        "--masks",
-        str(clip.masks_dir),
-    )
+    output = render_cli(render_args(clip, out))
     assert f"wrote {out}: {FRAMES} frames, {FRAMES / FPS:.2f} s of video" in output
     with open_video(out) as reader:
         info = reader.info
@@ -105,9 +98,7 @@ def test_unsmoothed_masks_keep_every_subject_pixel(clip: Clip, tmp_path: Path):
         "layers: [{effect: blur, region: ~subject, params: {radius: 21}}]\n"
     )
     out = tmp_path / "exact.mp4"
-    render_cli(
-        str(clip.video), "-o", str(out), "--preset", str(preset), "--masks", str(clip.masks_dir)
-    )
+    render_cli(render_args(clip, out, preset=str(preset)))
     src, dst = read_all(clip.video), read_all(out)
     for t in range(FRAMES):
         assert kept_fraction(src[t], dst[t], core(clip.masks[t])) > 0.99, f"frame {t}"
@@ -116,12 +107,7 @@ def test_unsmoothed_masks_keep_every_subject_pixel(clip: Clip, tmp_path: Path):
 def test_set_override_changes_the_look(clip: Clip, tmp_path: Path):
     soft, hard = tmp_path / "soft.mp4", tmp_path / "hard.mp4"
     for out, radius in ((soft, 2), (hard, 60)):
-        result = CliRunner().invoke(
-            cli,
-            ["render", str(clip.video), "-o", str(out), "--preset", "background-blur",
-             "--masks", str(clip.masks_dir), "--set", f"0.radius={radius}", "--quiet"],
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
+        render_cli(render_args(clip, out, "--set", f"0.radius={radius}"))
     background = inner(~clip.masks[0].any(axis=0), 12)
     assert (
         detail(read_all(hard)[0])[background].mean() < detail(read_all(soft)[0])[background].mean()
@@ -130,12 +116,7 @@ def test_set_override_changes_the_look(clip: Clip, tmp_path: Path):
 
 def test_color_splash_greys_the_background_and_keeps_subject_colour(clip: Clip, tmp_path: Path):
     out = tmp_path / "splash.mp4"
-    result = CliRunner().invoke(
-        cli,
-        ["render", str(clip.video), "-o", str(out), "--preset", "color-splash",
-         "--masks", str(clip.masks_dir), "--quiet"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    render_cli(render_args(clip, out, preset="color-splash"))
     frame = read_all(out)[5].astype(int)
     subject = clip.masks[5].any(axis=0)
     spread = frame.max(axis=2) - frame.min(axis=2)  # colourfulness per pixel
@@ -145,12 +126,7 @@ def test_color_splash_greys_the_background_and_keeps_subject_colour(clip: Clip, 
 
 def test_cutout_to_png_folder_has_alpha_from_the_masks(clip: Clip, tmp_path: Path):
     out = tmp_path / "cut"
-    result = CliRunner().invoke(
-        cli,
-        ["render", str(clip.video), "-o", str(out), "--preset", "cutout-alpha",
-         "--masks", str(clip.masks_dir), "--quiet"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    render_cli(render_args(clip, out, preset="cutout-alpha"))
     pngs = sorted(out.glob("*.png"))
     assert len(pngs) == FRAMES
     rgba = cv2.imread(str(pngs[3]), cv2.IMREAD_UNCHANGED)

@@ -1,5 +1,6 @@
 """Runs INSIDE .venv-reference (the official sam2==1.1.0). Our tests import only
-:func:`describe_signatures` from it, to describe our API the same way.
+:func:`describe_signatures` (to describe our API the same way) and :func:`sam_head_outputs`
+(to make the same head calls on our model) from it.
 
 Usage: python -P reference_worker.py REQUESTS.pt RESPONSES.pt
 Reads ``{"requests": [...]}`` (torch.save), answers each request with the handler named by its
@@ -80,18 +81,26 @@ def handle_sam_heads(request):
     7-tuple as a list.
     """
     model = build_model(request)
+    return [to_tensors(output) for output in sam_head_outputs(model, request["image"],
+                                                              request["calls"])]
+
+
+def sam_head_outputs(model, image, calls):
+    """Each call of ``calls`` (see :func:`handle_sam_heads`) run on ``model``'s first-frame
+    features of ``image`` ``[1, 3, 1024, 1024]``: a list of output lists. Shared with our side
+    (tests/sam2/test_image_parity.py), so both models see the same calls."""
     results = []
     with torch.inference_mode():
-        backbone_out = model.forward_image(request["image"])
+        backbone_out = model.forward_image(image)
         _, feats, _, sizes = model._prepare_backbone_features(backbone_out)
         batch, channels = feats[-1].size(1), model.hidden_dim
-        pix_feat = (feats[-1] + model.no_mem_embed).permute(1, 2, 0)
+        pix_feat = (feats[-1] + model.no_mem_embed).permute(1, 2, 0)  # [HW, B, C] -> [B, C, HW]
         pix_feat = pix_feat.reshape(batch, channels, *sizes[-1])
         high_res = [
-            x.permute(1, 2, 0).reshape(batch, x.size(2), *size)
+            x.permute(1, 2, 0).reshape(batch, x.size(2), *size)  # [HW, B, C] -> [B, C, H, W]
             for x, size in zip(feats[:-1], sizes[:-1], strict=True)
         ]
-        for call in request["calls"]:
+        for call in calls:
             if call["method"] == "_use_mask_as_output":
                 output = model._use_mask_as_output(pix_feat, high_res, call["mask_inputs"])
             else:
@@ -102,7 +111,7 @@ def handle_sam_heads(request):
                     high_res_features=high_res,
                     multimask_output=call.get("multimask_output", False),
                 )
-            results.append(to_tensors(list(output)))
+            results.append(list(output))
     return results
 
 

@@ -22,6 +22,7 @@ from sam2.checkpoint import load_checkpoint
 from sam2.configs import OFFICIAL_CONFIG_FILES
 from sam2.sam2_image_predictor import SAM2ImagePredictor
 from sam2.testing import random_state_dict
+from tests.sam2.reference_worker import sam_head_outputs
 
 LOGIT_ATOL = 1e-4
 IOU_ATOL = 1e-5
@@ -98,28 +99,7 @@ def _head_image() -> torch.Tensor:
 
 def _our_heads(model) -> list[list[torch.Tensor]]:
     """Our SAM-head outputs for :func:`_head_calls`, on first-frame features."""
-    results = []
-    with torch.inference_mode():
-        _, feats, _, sizes = model._prepare_backbone_features(model.forward_image(_head_image()))
-        pix_feat = (feats[-1] + model.no_mem_embed).permute(1, 2, 0)  # [HW, 1, C] -> [1, C, HW]
-        pix_feat = pix_feat.reshape(1, model.hidden_dim, *sizes[-1])
-        high_res = [
-            x.permute(1, 2, 0).reshape(1, x.size(2), *size)  # [HW, 1, C] -> [1, C, H, W]
-            for x, size in zip(feats[:-1], sizes[:-1], strict=True)
-        ]
-        for call in _head_calls():
-            if call["method"] == "_use_mask_as_output":
-                output = model._use_mask_as_output(pix_feat, high_res, call["mask_inputs"])
-            else:
-                output = model._forward_sam_heads(
-                    pix_feat,
-                    point_inputs=call.get("point_inputs"),
-                    mask_inputs=call.get("mask_inputs"),
-                    high_res_features=high_res,
-                    multimask_output=call.get("multimask_output", False),
-                )
-            results.append(list(output))
-    return results
+    return sam_head_outputs(model, _head_image(), _head_calls())
 
 
 _RESULTS: dict[str, dict] = {}

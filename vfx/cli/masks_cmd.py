@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from vfx.cli.options import (
@@ -62,22 +64,10 @@ def _one_source(store: str | None, masks_path: str | None, chroma: str | None) -
 def export(
     store: str | None,
     masks_path: str | None,
-    chroma: str | None,
     out: str,
     fmt: str,
-    video: str | None,
     objects: str | None,
-    combine: str | None,
-    dilate: float,
-    feather: float,
-    threshold: float | None,
-    invert: bool,
-    fps: float | None,
-    frames: str | None,
-    sides: str | None,
-    start: str | None,
-    end: str | None,
-    force: bool,
+    **settings: Any,
 ) -> None:
     """Export the masks of MASKLETS_DIR (from `vfx track`), --masks PATH or --chroma COLOR.
 
@@ -92,25 +82,9 @@ def export(
     from vfx.mask_formats.export import export_masks
     from vfx.masks import MaskletStore
 
-    _one_source(store, masks_path, chroma)
-    result = export_masks(
-        MaskletStore.open(store) if store is not None else masks_path,
-        out,
-        fmt,
-        chroma=chroma,
-        video=video,
-        objects=_parse_objects(objects),
-        combine=combine,
-        dilate=dilate,
-        feather=feather,
-        threshold=threshold,
-        invert=invert,
-        force=force,
-        fps=fps,
-        frames=frames,
-        sides=sides,
-        start=start,
-        end=end,
-    )
+    _one_source(store, masks_path, settings["chroma"])
+    source = MaskletStore.open(store) if store is not None else masks_path
+    # every other option is export_masks' keyword of the same name
+    result = export_masks(source, out, fmt, objects=_parse_objects(objects), **settings)
     names = ", ".join(f"{i} {n}" for i, n in result.objects.items())
     click.echo(f"wrote {result.frame_count} frames of {names} as {result.format} to {result.path}")

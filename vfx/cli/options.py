@@ -1,14 +1,25 @@
 """Click options shared by the commands: input, output, force, quiet, preset overrides,
-prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each)."""
+prompts, SAM 2 model and precision, mask sources, --start/--end (one definition each).
+
+:func:`source_options` adds the options that say where masks come from (prompts, ``--auto``,
+model options, ``--precision``, ``--masks``/``--chroma``) at once and hands the command one
+:class:`SourceArgs` instead of a dozen parameters.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sam2.precision import PRECISION_CHOICES
+from vfx.cli.auto_option import auto_option
+
+if TYPE_CHECKING:
+    from vfx.prompts.model import ObjectPrompts
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -74,6 +85,78 @@ def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+@dataclass(frozen=True)
+class SourceArgs:
+    """Where the masks come from, as the command line gave it: objects to track and the model
+    that tracks them, or masks made elsewhere / a chroma key.
+
+    ``points``/``boxes``/``leaves``/``prompts_file`` are the raw ``--point``/``--box``/``--leave``/
+    ``--prompts`` values; ``auto`` is ``--auto``; ``model``/``checkpoint``/``device`` the model
+    options; ``precision``, ``masks_path`` and ``chroma`` are ``--precision``, ``--masks`` and
+    ``--chroma`` (None where the command has no such option).
+    """
+
+    points: tuple[str, ...]
+    boxes: tuple[str, ...]
+    leaves: tuple[str, ...]
+    prompts_file: str | None
+    auto: str | None
+    model: str | None
+    checkpoint: str | None
+    device: str
+    precision: str | None = None
+    masks_path: str | None = None
+    chroma: str | None = None
+    has_mask_options: bool = False
+
+    def prompts(self) -> list[ObjectPrompts]:
+        """The parsed prompts (empty when none were given)."""
+        from vfx.prompts.parsing import parse_prompts
+
+        return parse_prompts(self.points, self.boxes, self.prompts_file, self.leaves)
+
+    def api_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`vfx.render`, :func:`vfx.track` and :func:`vfx.preview`:
+        ``prompts`` (None when there are none), ``auto``, ``model``, ``checkpoint``, ``device``
+        and, where the command has those options, ``precision``, ``masks`` and ``chroma``."""
+        kwargs = {
+            "prompts": self.prompts() or None,
+            "auto": self.auto,
+            "model": self.model,
+            "checkpoint": self.checkpoint,
+            "device": self.device,
+        }
+        if self.precision is not None:
+            kwargs["precision"] = self.precision
+        if self.has_mask_options:
+            kwargs["masks"], kwargs["chroma"] = self.masks_path, self.chroma
+        return kwargs
+
+
+_SOURCE_NAMES = tuple(field.name for field in fields(SourceArgs))
+
+
+def source_options(
+    *, precision: bool, masks: bool
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the prompt options, ``--auto``, the model options and, when asked, ``--precision``
+    and ``--masks``/``--chroma``; the command receives them as one ``source:`` :class:`SourceArgs`.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def command(**params: Any) -> Any:
+            given = {name: params.pop(name) for name in _SOURCE_NAMES if name in params}
+            return fn(source=SourceArgs(**given, has_mask_options=masks), **params)
+
+        decorated = precision_option(command) if precision else command
+        decorated = model_options(decorated)
+        decorated = mask_source_options(decorated) if masks else decorated
+        return prompt_options(auto_option(decorated))
+
+    return decorate
 
 
 def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    mask_source_options,
-    model_options,
-    output_option,
-    overrides_option,
-    prompt_options,
-    range_options,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
+@options.input_argument
 @click.option(
     "--frame",
     "frame",
@@ -26,30 +16,18 @@ from vfx.cli.options import (
     metavar="FRAME|SECONDSs",
     help="Frame index or time (2.5s) to show [default: 0, or --start].",
 )
-@output_option("The contact sheet, a .png file.")
+@options.output_option("The contact sheet, a .png file.")
 @click.option("--preset", metavar="NAME|FILE", help="Also show this preset's result.")
-@prompt_options
-@auto_option
-@mask_source_options
-@model_options
-@range_options
-@overrides_option
-@force_option()
+@options.source_options(precision=False, masks=True)
+@options.range_options
+@options.overrides_option
+@options.force_option()
 def preview(
     input_path: str,
     frame: str | None,
     output: str,
     preset: str | None,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
-    masks_path: str | None,
-    chroma: str | None,
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -65,10 +43,8 @@ def preview(
     Example:
       vfx preview clip.mp4 --frame 0 -o check.png --point 0:320,240 --preset color-splash
     """
-    from vfx.prompts.parsing import parse_prompts
     from vfx.rendering.preview import preview as write_preview
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     notes = write_preview(
         input_path,
         frame,
@@ -76,13 +52,7 @@ def preview(
         start=start,
         end=end,
         preset=preset,
-        masks=masks_path,
-        chroma=chroma,
-        prompts=prompts or None,
-        auto=auto,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
+        **source.api_kwargs(),
         overrides=overrides,
         force=force,
     )

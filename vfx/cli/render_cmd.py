@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    mask_source_options,
-    model_options,
-    output_option,
-    overrides_option,
-    precision_option,
-    prompt_options,
-    quiet_option,
-    range_options,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Output file (.mp4, .mov, .webm) or PNG-sequence folder; format follows the extension."
 )
 @click.option(
@@ -30,30 +18,16 @@ from vfx.cli.options import (
     metavar="NAME|FILE",
     help="A shipped preset (see `vfx presets list`) or a preset .yaml file.",
 )
-@prompt_options
-@auto_option
-@mask_source_options
-@model_options
-@precision_option
-@range_options
-@overrides_option
-@force_option()
-@quiet_option
+@options.source_options(precision=True, masks=True)
+@options.range_options
+@options.overrides_option
+@options.force_option()
+@options.quiet_option
 def render(
     input_path: str,
     output: str,
     preset: str,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
-    masks_path: str | None,
-    chroma: str | None,
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
-    precision: str,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     overrides: tuple[str, ...],
@@ -74,22 +48,13 @@ def render(
       vfx render clip.mp4 -o try.mp4 --preset background-blur --point 48:320,240 --start 2s --end 4s
     """
     from vfx.api import render as render_video
-    from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     result = render_video(
         input_path,
         output,
         preset=preset,
         overrides=overrides,
-        prompts=prompts or None,
-        auto=auto,
-        masks=masks_path,
-        chroma=chroma,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
-        precision=precision,
+        **source.api_kwargs(),
         force=force,
         progress=not quiet,
         start=start,

@@ -4,43 +4,22 @@ from __future__ import annotations
 
 import click
 
-from vfx.cli.auto_option import auto_option
-from vfx.cli.options import (
-    force_option,
-    input_argument,
-    model_options,
-    output_option,
-    precision_option,
-    prompt_options,
-    quiet_option,
-    range_options,
-)
+import vfx.cli.options as options
 
 
 @click.command()
-@input_argument
-@output_option(
+@options.input_argument
+@options.output_option(
     "Folder for the masklet store (use it with `vfx render --masks` or `vfx masks export`)."
 )
-@prompt_options
-@auto_option
-@model_options
-@precision_option
-@range_options
-@force_option("Replace OUTPUT if it exists.")
-@quiet_option
+@options.source_options(precision=True, masks=False)
+@options.range_options
+@options.force_option("Replace OUTPUT if it exists.")
+@options.quiet_option
 def track(
     input_path: str,
     output: str,
-    points: tuple[str, ...],
-    boxes: tuple[str, ...],
-    prompts_file: str | None,
-    auto: str | None,
-    leaves: tuple[str, ...],
-    model: str | None,
-    checkpoint: str | None,
-    device: str,
-    precision: str,
+    source: options.SourceArgs,
     start: str | None,
     end: str | None,
     force: bool,
@@ -57,18 +36,11 @@ def track(
     """
     from vfx.api import track as track_video
     from vfx.masks.cache_inventory import store_summary
-    from vfx.prompts.parsing import parse_prompts
 
-    prompts = parse_prompts(points, boxes, prompts_file, leaves)
     store = track_video(
         input_path,
-        prompts,
-        output,
-        auto=auto,
-        model=model,
-        checkpoint=checkpoint,
-        device=device,
-        precision=precision,
+        output=output,
+        **source.api_kwargs(),
         force=force,
         progress=not quiet,
         start=start,

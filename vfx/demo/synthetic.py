@@ -9,7 +9,7 @@ needs a binary fixture.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -101,25 +101,45 @@ def write_scene_video(
 
     Returns the exact masks, ``[T, N, H, W]`` bool.
     """
-    path = Path(path)
     all_masks = []
+
+    def rgb_frames() -> Iterator[np.ndarray]:
+        for sf in scene_frames(width, height, frames, objects, background, seed):
+            all_masks.append(sf.masks)
+            yield sf.rgb
+
+    write_source_clip(path, rgb_frames(), width, height, fps, audio=audio)
+    return np.stack(all_masks)
+
+
+def write_source_clip(
+    path: str | Path,
+    frames: Iterable[np.ndarray],
+    width: int,
+    height: int,
+    fps: int,
+    *,
+    audio: bool = True,
+    x264_preset: str = "veryfast",
+) -> None:
+    """Write ``[H, W, 3]`` uint8 RGB frames as a camera original: near-lossless H.264 (yuv444p,
+    CRF 4) with, when ``audio``, a 440 Hz AAC tone as long as the video."""
+    count = 0
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv444p"
-        stream.options = {"crf": "4", "preset": "veryfast"}
+        stream.options = {"crf": "4", "preset": x264_preset}
         audio_stream = None
         if audio:
             audio_stream = container.add_stream("aac", rate=48000)
             audio_stream.layout = "stereo"
-        for sf in scene_frames(width, height, frames, objects, background, seed):
-            all_masks.append(sf.masks)
-            frame = av.VideoFrame.from_ndarray(sf.rgb, format="rgb24")
-            container.mux(stream.encode(frame))
+        for rgb in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+            count += 1
         container.mux(stream.encode())
         if audio_stream is not None:
-            _write_tone(container, audio_stream, frames / fps)
-    return np.stack(all_masks)
+            _write_tone(container, audio_stream, count / fps)
 
 
 def _write_tone(
@@ -144,9 +164,10 @@ def _write_tone(
 
 def write_union_mask_video(path: str | Path, masks: np.ndarray, fps: float) -> None:
     """Write the union of ``masks`` ``[T, N, H, W]`` bool as a lossless FFV1 gray video."""
-    from vfx.mask_formats.video_files import LosslessVideoWriter
+    from vfx.mask_formats.mask_video import mask_video_writer
 
     height, width = masks.shape[2:]
-    with LosslessVideoWriter(Path(path), size=(width, height), fps=fps) as writer:
+    with mask_video_writer(Path(path), size=(width, height), fps=fps) as writer:
         for frame_masks in masks:
-            writer.write(frame_masks.any(axis=0).astype(np.uint8) * 255)  # [N, H, W] -> [H, W]
+            union = frame_masks.any(axis=0)  # [N, H, W] -> [H, W]
+            writer.write_frame(union.astype(np.uint8) * 255)

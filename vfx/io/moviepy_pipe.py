@@ -1,4 +1,9 @@
-"""moviepy's ffmpeg pipe writer, told the pixel format the frames really arrive in.
+"""The one video encoder: moviepy's ffmpeg pipe, told the pixel format the frames arrive in.
+
+Renders (:func:`vfx.io.writer.write_video`) and lossless mask videos
+(:func:`vfx.io.writer.lossless_writer`: FFV1, ``qp 0`` H.264) both encode through
+:class:`RawPipeWriter`, so both get the exact rational frame rate, the same error
+lines and the same exit-status check.
 
 moviepy 2.2.1's ``FFMPEG_VideoWriter`` always declares its input as ``rgb24``
 (``rgba`` with a mask) and ignores its ``pixel_format`` argument. For H.264
@@ -9,7 +14,9 @@ matrix as ffmpeg's default, chroma averaged over 2x2 blocks), which also
 halves the bytes sent through the pipe. :class:`RawPipeWriter` builds
 moviepy's command with the input format as a parameter, from moviepy's own
 public helpers (its ffmpeg binary, Popen parameters and file-name escaping);
-tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them.
+tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them, and
+also once moviepy honours ``pixel_format`` and writes exact rates (then this
+workaround can go).
 
 moviepy's ``close`` ignores ffmpeg's exit status, so a full disk or a failing
 encoder used to pass as success. :class:`RawPipeWriter` waits for ffmpeg, and
@@ -22,9 +29,13 @@ Imported lazily: loading moviepy takes about a third of a second.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
+import cv2
+import numpy as np
 from moviepy.config import FFMPEG_BINARY
 from moviepy.tools import cross_platform_popen_params, ffmpeg_escape_filename
 
@@ -36,21 +47,26 @@ _NO_SPACE = ("No space left on device", "Disk quota exceeded", "File too large")
 _ERROR_LINE_MAX = 200
 
 
-class RawPipeWriter:
+class RawPipeWriter(AbstractContextManager["RawPipeWriter"]):
     """An ffmpeg process fed raw frames on stdin; use as a context manager.
 
     Args:
         path: the output file (or ``%05d.png`` pattern).
         size: ``(width, height)`` of the frames.
         fps: frame rate (passed to ``-r`` as the exact rational, see :mod:`vfx.io.frame_rate`).
-        pix_fmt: the raw input format: ``yuv420p`` (``[H * 3 / 2, W]`` I420
-            planes), ``rgb24`` (``[H, W, 3]``) or ``rgba`` (``[H, W, 4]``).
+        pix_fmt: the raw format on the pipe: ``yuv420p`` (``[H * 3 / 2, W]`` I420
+            planes), ``rgb24`` (``[H, W, 3]``), ``rgba`` (``[H, W, 4]``) or ``gray``
+            (``[H, W]``); :meth:`write_frame` converts RGB and RGBA frames to it.
         codec: ffmpeg video encoder.
         params: encoder options placed after the codec and preset.
         preset: x264 preset, or None for encoders without one.
         audio: an audio file to mux in, with ``audio_codec``.
         threads: ``-threads`` for the encoder (None: ffmpeg's choice).
+        metadata: container tags (``-metadata KEY=VALUE``), e.g. a mask video's description.
         shown_as: the path error messages name (the final output, not its temporary).
+
+    Attributes:
+        frames: frames written so far.
     """
 
     def __init__(
@@ -66,10 +82,12 @@ class RawPipeWriter:
         audio: Path | None = None,
         audio_codec: str | None = None,
         threads: int | None = None,
+        metadata: Mapping[str, str] | None = None,
         shown_as: Path | None = None,
     ) -> None:
         self.shown_as = str(path if shown_as is None else shown_as)
         self.filename = str(path)
+        self.pix_fmt = pix_fmt
         command = [
             FFMPEG_BINARY, "-y", "-loglevel", "error",
             "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{size[0]}x{size[1]}",
@@ -83,20 +101,31 @@ class RawPipeWriter:
         command += params
         if threads is not None:
             command += ["-threads", str(threads)]
+        for key, value in (metadata or {}).items():
+            command += ["-metadata", f"{key}={value}"]
         command.append(ffmpeg_escape_filename(self.filename))
         popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
+        self.frames = 0
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, **cross_platform_popen_params(popen)
         )
 
-    def write_frame(self, img_array: object) -> None:
-        """Send one frame; :class:`VfxError` when ffmpeg has stopped (disk full, encoder error)."""
+    def write_frame(self, img_array: np.ndarray) -> None:
+        """Send one uint8 frame: ``[H, W, 3]`` RGB or ``[H, W, 4]`` RGBA (converted to
+        ``pix_fmt`` by :func:`to_pipe_format`), or ``[H, W]`` for a ``gray`` pipe.
+        :class:`VfxError` when ffmpeg has stopped (disk full, encoder error).
+
+        The array's own buffer goes to the pipe (no ``tobytes()`` copy, unlike moviepy's
+        writer); only a non-contiguous view is made contiguous first.
+        """
         if self.proc is None or self.proc.stdin is None:
             raise VfxError(f"writing {self.shown_as}: the encoder is already closed")
+        raw = np.ascontiguousarray(to_pipe_format(img_array, self.pix_fmt))
         try:
-            self.proc.stdin.write(img_array.tobytes())  # type: ignore[attr-defined]
+            self.proc.stdin.write(raw.data)  # the buffer itself, no copy
         except OSError:
             raise self._failure() from None
+        self.frames += 1
 
     def close(self) -> None:
         """Finish the stream and wait for ffmpeg; :class:`VfxError` unless it exited cleanly."""
@@ -122,9 +151,6 @@ class RawPipeWriter:
             stderr = b""
         return _encoder_error(self.shown_as, proc.wait(), stderr or b"")
 
-    def __enter__(self) -> RawPipeWriter:
-        return self
-
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -137,6 +163,24 @@ class RawPipeWriter:
             self.proc.kill()
             self.proc.communicate()
             self.proc = None
+
+
+def to_pipe_format(frame: np.ndarray, pix_fmt: str) -> np.ndarray:
+    """A ``[H, W, 3]`` RGB or ``[H, W, 4]`` RGBA uint8 frame in the pipe's ``pix_fmt``.
+
+    ``yuv420p``: ``[H * 3 / 2, W]`` I420 planes (OpenCV, BT.601 limited range, chroma averaged
+    over 2x2 blocks; even sizes only); ``rgba``: opaque alpha added to RGB; ``rgb24``: alpha
+    dropped. A frame already in the pipe's layout (and any ``gray`` frame) passes unchanged.
+    """
+    rgba = frame.ndim == 3 and frame.shape[2] == 4
+    if pix_fmt == "yuv420p" and frame.ndim == 3:
+        code = cv2.COLOR_RGBA2YUV_I420 if rgba else cv2.COLOR_RGB2YUV_I420
+        return cv2.cvtColor(frame, code)  # [H, W, 3|4] -> [H * 3 / 2, W]
+    if pix_fmt == "rgba" and not rgba:
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)  # opaque alpha
+    if pix_fmt == "rgb24" and rgba:
+        return frame[:, :, :3]
+    return frame
 
 
 def _encoder_error(path: str, code: int | None, stderr: bytes) -> VfxError:

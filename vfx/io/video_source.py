@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Generator, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class Frame:
     rgb: np.ndarray
 
 
-class VideoReader(abc.ABC):
+class VideoReader(AbstractContextManager["VideoReader"], abc.ABC):
     """Streams frames of one source; iterate it, slice it with :meth:`frames`, or :meth:`read`.
 
     Sequential access is the fast path: iteration and consecutive :meth:`read`
@@ -126,13 +126,5 @@ class VideoReader(abc.ABC):
             self._cursor.close()
         self._cursor = None
 
-    def __enter__(self) -> VideoReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

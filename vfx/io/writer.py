@@ -7,9 +7,9 @@ back to ``i`` and keeps only the last frame for a repeated request. The clip's
 duration is set half a frame past the last frame so that moviepy's
 ``int(duration * fps)`` frame count is exactly ``frame_count``.
 
-The clip serves frames in the raw format ffmpeg reads from the pipe: yuv420p
-(converted here with OpenCV, see :mod:`vfx.io.moviepy_pipe` for why) for the
-4:2:0 outputs, RGBA when alpha is kept, RGB otherwise.
+Frames go to ffmpeg in yuv420p (converted with OpenCV by the pipe writer, see
+:mod:`vfx.io.moviepy_pipe` for why) for the 4:2:0 outputs, RGBA when alpha is
+kept, RGB otherwise.
 
 The output format follows the extension (see :func:`output_format`):
 
@@ -34,6 +34,9 @@ previous vfx output (with ``--force``), never one that holds other files.
 
 Nothing is renamed into place until ffmpeg has exited cleanly and the output
 holds all ``frame_count`` frames; a full disk is one error line and leaves nothing.
+
+:func:`lossless_writer` opens the same encoder for lossless videos written a frame at a
+time (mask videos: FFV1 gray, bit-exact; ``qp 0`` H.264 for tools that read ``.mp4``).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -53,6 +57,9 @@ from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.audio import extract_audio
 from vfx.io.output_policy import foreign_entry
+
+if TYPE_CHECKING:
+    from vfx.io.moviepy_pipe import RawPipeWriter
 
 _PATTERN = re.compile(r"%0?\d*d")
 _VIDEO_SUFFIXES = (".mp4", ".mov", ".webm")
@@ -71,6 +78,9 @@ _VP9_SPEED = {
 }
 X264_PRESETS = tuple(_VP9_SPEED)
 """The x264 speed/size presets, fastest first (VP9 outputs map each to a ``-cpu-used`` speed)."""
+LOSSLESS_H264_PIX_FMT = "yuv420p"
+"""What :func:`lossless_writer`'s H.264 stores: browsers, QuickTime, decord and Wan's own
+tools read yuv420p H.264; RGB H.264 (libx264rgb, gbrp) is opened by few of them."""
 
 
 @dataclass(frozen=True)
@@ -150,8 +160,7 @@ class _FrameFeed:
     """Serves an iterator's frames to moviepy's by-time requests, in order, one cached.
 
     Input frames are ``[H, W, 3]`` or ``[H, W, 4]`` uint8; ``pad`` adds (right,
-    bottom) replicated pixels for 4:2:0 H.264. Served frames are in ``pix_fmt``:
-    ``[H * 3 / 2, W]`` I420 planes for ``yuv420p``, else ``[H, W, 3|4]``.
+    bottom) replicated pixels for 4:2:0 H.264.
     """
 
     def __init__(
@@ -161,7 +170,6 @@ class _FrameFeed:
         size: tuple[int, int],
         frame_count: int,
         pad: tuple[int, int],
-        pix_fmt: str,
         bar: tqdm | None,
     ) -> None:
         self._frames = iter(frames)
@@ -169,13 +177,12 @@ class _FrameFeed:
         self._size = size
         self._count = frame_count
         self._pad = pad
-        self._pix_fmt = pix_fmt
         self._bar = bar
         self._index = -1
         self._frame: np.ndarray | None = None
 
     def frame_at(self, t: float) -> np.ndarray:
-        """The frame at time ``t``, in the pipe's pixel format."""
+        """The frame at time ``t`` (padded)."""
         index = min(round(t * self._fps), self._count - 1)
         if index < self._index:
             raise RuntimeError(f"moviepy asked for frame {index} after frame {self._index}")
@@ -195,21 +202,12 @@ class _FrameFeed:
             if any(self._pad):
                 right, bottom = self._pad
                 frame = cv2.copyMakeBorder(frame, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
-            self._frame = self._convert(frame)
+            self._frame = frame
             self._index += 1
             if self._bar is not None:
                 self._bar.update(1)
         assert self._frame is not None
         return self._frame
-
-    def _convert(self, frame: np.ndarray) -> np.ndarray:
-        rgba = frame.shape[2] == 4
-        if self._pix_fmt == "yuv420p":
-            code = cv2.COLOR_RGBA2YUV_I420 if rgba else cv2.COLOR_RGB2YUV_I420
-            return cv2.cvtColor(frame, code)  # [H, W, 3|4] -> [H * 3 / 2, W]
-        if self._pix_fmt == "rgba":
-            return frame if rgba else cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)  # opaque alpha
-        return frame[:, :, :3] if rgba else frame
 
     def finish(self) -> None:
         """Check that every frame was consumed."""
@@ -280,7 +278,7 @@ def write_video(
     )
     piped = (width + pad[0], height + pad[1])
     pix_fmt = _pipe_format(kind, alpha, piped)
-    feed = _FrameFeed(frames, fps, size, frame_count, pad, pix_fmt, bar)
+    feed = _FrameFeed(frames, fps, size, frame_count, pad, bar)
     clip = None
     try:
         # a half-frame margin makes moviepy's int(duration * fps) exactly frame_count
@@ -326,6 +324,56 @@ def write_video(
     seconds = time.perf_counter() - started
     return WriteResult(
         path=final, frames=frame_count, seconds=seconds, fps_achieved=frame_count / seconds
+    )
+
+
+def lossless_writer(
+    path: Path,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    codec: str = "ffv1",
+    gray: bool = True,
+    metadata: Mapping[str, str] | None = None,
+    shown_as: Path | None = None,
+) -> RawPipeWriter:
+    """An encoder for lossless video, fed one frame at a time; use as a context manager.
+
+    Args:
+        path: output file (``.mkv`` for FFV1, ``.mp4`` for H.264); the caller makes it atomic.
+        size: ``(width, height)``.
+        fps: frame rate, written as the exact rational.
+        codec: ``"ffv1"`` (gray only, bit-exact) or ``"h264"``: ``qp 0`` H.264 in
+            :data:`LOSSLESS_H264_PIX_FMT` (masks: black and white exact, other levels
+            within 1; colour frames: lossless after the RGB to YUV conversion and
+            half-resolution chroma, so flat colours come back within 1-2 levels).
+        gray: frames are ``[H, W]`` uint8, else ``[H, W, 3]`` uint8 RGB (h264 only; converted
+            to yuv420p as renders are, so a flat region keeps its colour up to its edge).
+        metadata: container tags (Matroska keeps any; MP4 drops unknown ones).
+        shown_as: the path error messages name (the final output, not its temporary).
+
+    Returns:
+        a :class:`~vfx.io.moviepy_pipe.RawPipeWriter`: ``write_frame(image)``, ``frames``.
+    """
+    from vfx.io.moviepy_pipe import RawPipeWriter  # imported here: moviepy loads slowly
+
+    if codec == "ffv1" and gray:
+        encoder, params, preset = "ffv1", ["-pix_fmt", "gray"], None
+    elif codec == "h264":
+        params = ["-qp", "0", "-pix_fmt", LOSSLESS_H264_PIX_FMT]
+        encoder, preset = "libx264", "veryfast"
+    else:
+        raise ValueError(f"no lossless {'gray' if gray else 'RGB'} encoding for codec {codec!r}")
+    return RawPipeWriter(
+        path,
+        size=size,
+        fps=fps,
+        pix_fmt="gray" if gray else _pipe_format("mp4", False, size),
+        codec=encoder,
+        params=params,
+        preset=preset,
+        metadata=metadata,
+        shown_as=shown_as,
     )
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.mask_formats.job import ExportJob
+from vfx.mask_formats.mask_video import mask_video_writer
 from vfx.mask_formats.sidecar import write_sidecar
-from vfx.mask_formats.video_files import LosslessVideoWriter
 from vfx.masks.morphology import to_uint8
 
 
@@ -38,16 +38,17 @@ def write_ffv1(job: ExportJob, out: Path) -> int:
                 "or pass --combine union or --combine labels"
             )
         with atomic_output(out) as tmp:
-            writer = LosslessVideoWriter(
-                tmp, size=size, fps=fps, description=job.description("ffv1")
+            description = job.description("ffv1")
+            writer = mask_video_writer(
+                tmp, size=size, fps=fps, description=description, shown_as=out
             )
             with writer:
                 for frame in job.frames():
                     if frame.labels is not None:
-                        writer.write(frame.labels)
+                        writer.write_frame(frame.labels)
                     else:
                         (alpha,) = frame.masks.values()
-                        writer.write(to_uint8(alpha))
+                        writer.write_frame(to_uint8(alpha))
             return writer.frames
     if job.layout != "objects":
         raise VfxError(
@@ -59,13 +60,17 @@ def write_ffv1(job: ExportJob, out: Path) -> int:
             description = job.description(
                 "ffv1", layout="mask", objects=[{"id": obj, "name": name}]
             )
-            writer = LosslessVideoWriter(
-                tmp / f"{obj}.mkv", size=size, fps=fps, description=description
+            writer = mask_video_writer(
+                tmp / f"{obj}.mkv",
+                size=size,
+                fps=fps,
+                description=description,
+                shown_as=out / f"{obj}.mkv",
             )
             writers[obj] = stack.enter_context(writer)
         for frame in job.frames():
             for obj, alpha in frame.masks.items():
-                writers[obj].write(to_uint8(alpha))
+                writers[obj].write_frame(to_uint8(alpha))
         stack.close()
         write_sidecar(tmp, job.description("ffv1"))
     return job.frame_count

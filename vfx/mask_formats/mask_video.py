@@ -1,8 +1,11 @@
-"""Grayscale mask videos, read one frame at a time.
+"""Grayscale mask videos: :class:`GrayVideo` reads one frame at a time, :func:`mask_video_writer`
+writes them.
 
 A mask video holds one mask (or one label map) per frame in its luma. Lossless
 codecs (FFV1, PNG, ...) give the stored values exactly; lossy ones (H.264, VP9)
-add ringing near black and white, which :func:`gray_to_alpha` flattens.
+add ringing near black and white, which :func:`gray_to_alpha` flattens. vfx writes
+FFV1 (bit-exact) or ``qp 0`` H.264, with its JSON description in the container tag
+:data:`METADATA_KEY`, through the same encoder as renders (:mod:`vfx.io.moviepy_pipe`).
 """
 
 from __future__ import annotations
@@ -10,11 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from vfx.errors import VfxError
+from vfx.io.writer import lossless_writer
+
+if TYPE_CHECKING:
+    from vfx.io.moviepy_pipe import RawPipeWriter
 
 LOSSLESS_CODECS = frozenset(
     {"ffv1", "png", "qtrle", "rawvideo", "utvideo", "huffyuv", "ffvhuff", "magicyuv", "apng"}
@@ -25,6 +33,21 @@ METADATA_KEY = "VFX_MASKS"
 LOSSY_BLACK = 16
 LOSSY_WHITE = 239
 """On lossy input, values up to LOSSY_BLACK read as 0 and from LOSSY_WHITE as 1."""
+
+
+def mask_video_writer(
+    path: Path,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    codec: str = "ffv1",
+    description: dict | None = None,
+    shown_as: Path | None = None,
+) -> RawPipeWriter:
+    """A lossless writer of ``[H, W]`` uint8 masks (see :func:`vfx.io.writer.lossless_writer`);
+    ``description`` goes into the container tag :data:`METADATA_KEY` (kept by Matroska)."""
+    tags = None if description is None else {METADATA_KEY: json.dumps(description)}
+    return lossless_writer(path, size=size, fps=fps, codec=codec, metadata=tags, shown_as=shown_as)
 
 
 def gray_to_alpha(gray: np.ndarray, *, lossless: bool, peak: int = 255) -> np.ndarray:

@@ -26,10 +26,11 @@ import numpy as np
 
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
+from vfx.io.writer import LOSSLESS_H264_PIX_FMT, lossless_writer
 from vfx.mask_formats.conform import Conform, conformed_frames
 from vfx.mask_formats.job import ExportJob
+from vfx.mask_formats.mask_video import mask_video_writer
 from vfx.mask_formats.sidecar import write_sidecar
-from vfx.mask_formats.video_files import LosslessVideoWriter
 from vfx.masks.morphology import to_uint8
 
 MASK_FILE = "src_mask.mp4"
@@ -45,11 +46,16 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
         raise VfxError("VACE needs 4n+1 frames and sides divisible by 16; use pad, trim or resize")
     plan = conform.plan(job.frame_count, job.width, job.height, job.require_fps("vace"))
     with atomic_output(out, directory=True) as tmp:
-        mask_writer = LosslessVideoWriter(
-            tmp / MASK_FILE, size=plan.size, fps=plan.fps, codec="h264"
+        mask_writer = mask_video_writer(
+            tmp / MASK_FILE, size=plan.size, fps=plan.fps, codec="h264", shown_as=out / MASK_FILE
         )
-        video_writer = LosslessVideoWriter(
-            tmp / VIDEO_FILE, size=plan.size, fps=plan.fps, codec="h264", gray=False
+        video_writer = lossless_writer(
+            tmp / VIDEO_FILE,
+            size=plan.size,
+            fps=plan.fps,
+            codec="h264",
+            gray=False,
+            shown_as=out / VIDEO_FILE,
         )
         with mask_writer, video_writer:
             for frame in conformed_frames(job.frames(with_video=True), plan):
@@ -57,14 +63,14 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
                 generate = plan.image(to_uint8(alpha), mask=True) >= CUT_LEVEL
                 source = plan.image(frame.rgb, mask=False).copy()
                 source[generate] = GRAY
-                mask_writer.write(np.where(generate, np.uint8(255), np.uint8(0)))
-                video_writer.write(source)
+                mask_writer.write_frame(np.where(generate, np.uint8(255), np.uint8(0)))
+                video_writer.write_frame(source)
         description = job.conformed_description(
             "vace",
             plan,
             mask_path=MASK_FILE,
             video_path=VIDEO_FILE,
-            video_encoding={"codec": "h264", "pix_fmt": video_writer.pix_fmt, "qp": 0},
+            video_encoding={"codec": "h264", "pix_fmt": LOSSLESS_H264_PIX_FMT, "qp": 0},
         )
         write_sidecar(tmp, description)
     return plan.frame_count

@@ -22,6 +22,7 @@ import numpy as np
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
 from vfx.safe_yaml import echo, load_yaml
+from vfx.whole_numbers import whole_number
 
 POINT_SYNTAX = "--point FRAME:X,Y[:OBJ][:neg] (e.g. --point 0:320,240 or --point 12:80,60:2:neg)"
 BOX_SYNTAX = "--box FRAME:X0,Y0,X1,Y1[:OBJ] (e.g. --box 0:100,80,300,260:1)"
@@ -48,16 +49,6 @@ class _ObjectDraft:
         return self.frames.setdefault(index, _FrameDraft())
 
 
-def _int(text: str, what: str, syntax: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise VfxError(f"{what} must be a whole number, got '{text}'; use {syntax}") from None
-    if value < 0:
-        raise VfxError(f"{what} must not be negative, got {value}; use {syntax}")
-    return value
-
-
 def _coords(text: str, count: int, what: str, syntax: str) -> list[float]:
     parts = text.split(",")
     try:
@@ -74,7 +65,7 @@ def parse_point(text: str) -> tuple[int, int, list[float], int]:
     parts = text.strip().split(":")
     if len(parts) < 2 or len(parts) > 4:
         raise VfxError(f"cannot read point '{text}'; use {POINT_SYNTAX}")
-    frame = _int(parts[0], f"point '{text}': frame", POINT_SYNTAX)
+    frame = whole_number(parts[0], f"point '{text}': frame", f"use {POINT_SYNTAX}")
     xy = _coords(parts[1], 2, f"point '{text}'", POINT_SYNTAX)
     obj_id, label = 1, 1
     for extra in parts[2:]:
@@ -90,7 +81,7 @@ def parse_box(text: str) -> tuple[int, int, list[float]]:
     parts = text.strip().split(":")
     if len(parts) not in (2, 3):
         raise VfxError(f"cannot read box '{text}'; use {BOX_SYNTAX}")
-    frame = _int(parts[0], f"box '{text}': frame", BOX_SYNTAX)
+    frame = whole_number(parts[0], f"box '{text}': frame", f"use {BOX_SYNTAX}")
     box = _coords(parts[1], 4, f"box '{text}'", BOX_SYNTAX)
     obj_id = _object_id(parts[2], f"box '{text}'", BOX_SYNTAX) if len(parts) == 3 else 1
     return frame, obj_id, box
@@ -101,13 +92,13 @@ def parse_leave(text: str) -> tuple[int, int]:
     parts = text.strip().split(":")
     if len(parts) not in (1, 2):
         raise VfxError(f"cannot read leave marker '{text}'; use {LEAVE_SYNTAX}")
-    frame = _int(parts[0], f"leave marker '{text}': frame", LEAVE_SYNTAX)
+    frame = whole_number(parts[0], f"leave marker '{text}': frame", f"use {LEAVE_SYNTAX}")
     obj_id = _object_id(parts[1], f"leave marker '{text}'", LEAVE_SYNTAX) if len(parts) == 2 else 1
     return frame, obj_id
 
 
 def _object_id(text: str, what: str, syntax: str) -> int:
-    obj_id = _int(text, f"{what}: object id", syntax)
+    obj_id = whole_number(text, f"{what}: object id", f"use {syntax}")
     if obj_id < 1:
         raise VfxError(f"{what}: object ids start at 1, got {obj_id}; use {syntax}")
     return obj_id

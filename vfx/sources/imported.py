@@ -21,28 +21,23 @@ Frames are read on demand, so nothing holds the whole clip in memory.
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
-import cv2
 import numpy as np
-from PIL import Image
 
 from vfx import limits
 from vfx.errors import VfxError
-from vfx.io.frame_folder import image_size
 from vfx.mask_formats.imported_masks import ImportedMasks
 from vfx.mask_formats.mask_video import GrayVideo, gray_to_alpha
+from vfx.mask_formats.png import ImageSequence, mask_images_in
 from vfx.mask_formats.sidecar import check_description, object_names, read_sidecar
 from vfx.masks.masklet_store import META_FILE, MaskletStore
 
 LABELS_PREFIX = "labels:"
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
-LOSSY_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".webp"})
 VIDEO_SUFFIXES = frozenset({".mkv", ".mp4", ".mov", ".avi", ".webm", ".m4v", ".nut"})
 _OBJECT_NAME = re.compile(r"^(\d+)(?:[_-](.+))?$")
-_LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+
 
 def load_masks(
     path: str | Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None
@@ -122,10 +117,10 @@ def _from_folder(
     target: Path, folder: Path, labels: bool, description: dict | None
 ) -> ImportedMasks:
     entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
-    images = _images_in(folder)
+    images = mask_images_in(folder)
     if images:
-        return _from_planes(target, {1: _ImageSequence(images)}, labels, description)
-    planes: dict[int, _ImageSequence | GrayVideo] = {}
+        return _from_planes(target, {1: ImageSequence(images)}, labels, description)
+    planes: dict[int, ImageSequence | GrayVideo] = {}
     names: dict[int, str] = {}
     for entry in sorted(entries):
         is_video = entry.is_file() and entry.suffix.lower() in VIDEO_SUFFIXES
@@ -143,10 +138,10 @@ def _from_folder(
         if is_video:
             planes[obj] = GrayVideo(entry)
         else:
-            files = _images_in(entry)
+            files = mask_images_in(entry)
             if not files:
                 raise VfxError(f"object folder {entry} holds no mask images; add PNGs or remove it")
-            planes[obj] = _ImageSequence(files)
+            planes[obj] = ImageSequence(files)
         names[obj] = match.group(2) or f"obj{obj}"
     if not planes:
         raise VfxError(
@@ -160,88 +155,7 @@ def _from_folder(
     return _soft_masks(target, planes, {i: names[i] for i in planes}, description)
 
 
-def _images_in(folder: Path) -> list[Path]:
-    return [
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
-    ]
-
-
-class _ImageSequence:
-    """Mask images ordered by the last number in their names; read on demand."""
-
-    def __init__(self, files: list[Path]) -> None:
-        numbered = []
-        for f in files:
-            match = _LAST_NUMBER.search(f.stem)
-            if match is None:
-                raise VfxError(
-                    f"mask image {f.name} has no frame number in its name; name it like 00000.png"
-                )
-            numbered.append((int(match.group(1)), f))
-        numbered.sort()
-        numbers = [n for n, _ in numbered]
-        folder = files[0].parent
-        for a, b in itertools.pairwise(numbers):
-            if a == b:
-                raise VfxError(f"mask frame {a} appears twice in {folder}; keep one image a frame")
-            if b != a + 1:
-                raise VfxError(
-                    f"mask frame {a + 1} is missing in {folder} (numbers jump from {a} to {b}); "
-                    "provide one image per frame, numbered consecutively"
-                )
-        self.files = [f for _, f in numbered]
-        self.frame_count = len(self.files)
-        self.lossless = self.files[0].suffix.lower() not in LOSSY_IMAGE_SUFFIXES
-        try:
-            with Image.open(self.files[0]) as first:
-                self.palette = first.mode == "P"
-        except OSError as exc:
-            raise VfxError(f"cannot read mask image {self.files[0]} ({exc}); replace it") from exc
-        self.size: tuple[int, int] | None = None
-        self.dtype: np.dtype | None = None
-        sample = self.read(0)
-        self.size = (sample.shape[1], sample.shape[0])
-        self.dtype = sample.dtype
-        self.peak = 65535 if sample.dtype == np.uint16 else 255
-
-    def read(self, index: int) -> np.ndarray:
-        """Frame ``index`` as ``[H, W]`` uint8/uint16 gray (palette indices for palette PNGs)."""
-        path = self.files[index]
-        width, height = image_size(path)  # the header, checked before decoding
-        if self.size is not None and (width, height) != self.size:
-            raise VfxError(
-                f"mask image {path} is {width}x{height}, the first one "
-                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
-            )
-        if self.palette:
-            with Image.open(path) as img:
-                return np.asarray(img)
-        img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if img is None:
-            raise VfxError(f"cannot decode mask image {path}; replace it with a valid PNG")
-        if img.dtype not in (np.uint8, np.uint16):
-            raise VfxError(
-                f"mask image {path} holds {img.dtype} values; save masks as 8- or 16-bit "
-                "grayscale (white = object)"
-            )
-        if self.dtype is not None and img.dtype != self.dtype:
-            raise VfxError(
-                f"mask image {path} is {8 * img.dtype.itemsize}-bit, the first one "
-                f"{8 * self.dtype.itemsize}-bit; save every frame at one bit depth"
-            )
-        if img.ndim == 3:
-            img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
-        if self.size is not None and (img.shape[1], img.shape[0]) != self.size:
-            raise VfxError(
-                f"mask image {path} is {img.shape[1]}x{img.shape[0]}, the first one "
-                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
-            )
-        return img
-
-
-Plane = _ImageSequence | GrayVideo
+Plane = ImageSequence | GrayVideo
 
 
 def _check_planes(target: Path, planes: dict[int, Plane]) -> tuple[int, tuple[int, int]]:

@@ -30,7 +30,7 @@ from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fast.folded_attention import available as folded_attention_available
 from sam2.modeling.fast.folded_attention import folded_attention
 from sam2.modeling.fast.fused_linear import linear
-from sam2.modeling.memory_attention import single_level
+from sam2.modeling.memory_attention import batch_first, single_level
 from sam2.modeling.position_encoding import RotaryEncoding2d
 from sam2.modeling.weight_cache import DerivedCache
 from sam2.precision import PRECISIONS
@@ -126,12 +126,11 @@ class FastMemoryAttention:
         if shared:
             curr = curr[:, :1]
             curr_pos = curr_pos[:, :1] if curr_pos is not None else None
-        x = curr
-        if self.module.pos_enc_at_input and curr_pos is not None:
-            x = x + 0.1 * curr_pos
-        x = x.transpose(0, 1).float()  # [HW, b, C] -> [b, HW, C]
-        memory = memory.transpose(0, 1)  # [M, B, C_mem] -> [B, M, C_mem]
-        keys = memory + memory_pos.transpose(0, 1) if memory_pos is not None else memory
+        x, memory, memory_pos = batch_first(
+            curr, curr_pos, memory, memory_pos, bool(self.module.pos_enc_at_input)
+        )  # [b, HW, C], [B, M, C_mem], [B, M, C_mem]
+        x = x.float()
+        keys = memory + memory_pos if memory_pos is not None else memory
         layers = list(self.module.layers)
         if shared:  # the first self-attention sees the same frame for every object: run it once
             x = x + self._self_attention(layers[0], self._layer_weights(0, layers[0]),

@@ -13,16 +13,18 @@ from vfx.batch import LocalExecutor, Manifest, plan_jobs, run_batch
 from vfx.batch.report import Progress
 
 
+def _blur(clip: str, output: Path, **source: str) -> dict[str, str]:
+    """A manifest job: background-blur of ``clips/<clip>.mp4`` to ``output`` (``source``:
+    ``masks=`` or ``chroma=``)."""
+    return {"input": f"clips/{clip}.mp4", "output": str(output), "preset": "background-blur",
+            **source}  # fmt: skip
+
+
 def test_a_job_failing_while_it_runs_does_not_stop_the_others(media, tmp_path: Path):
     crowded = tmp_path / "crowded"
     crowded.mkdir()
     (crowded / "notes.txt").write_text("not a frame")  # a PNG sequence may not replace this
-    jobs = [
-        {"input": "clips/a.mp4", "output": str(crowded), "preset": "background-blur",
-         "chroma": "green"},
-        {"input": "clips/b.mp4", "output": str(tmp_path / "b.mp4"), "preset": "background-blur",
-         "chroma": "green"},
-    ]  # fmt: skip
+    jobs = [_blur("a", crowded, chroma="green"), _blur("b", tmp_path / "b.mp4", chroma="green")]
     report, stream = tmp_path / "report.json", io.StringIO()
     plans = plan_jobs(Manifest(jobs, media.folder), force=True)  # passes the checks, fails to run
     first, second = run_batch(plans, LocalExecutor(workers=2), report=report, stream=stream)
@@ -37,19 +39,24 @@ def test_a_job_failing_while_it_runs_does_not_stop_the_others(media, tmp_path: P
     assert "2/2" not in lines[-1] and "1/2 done, 1 failed, 0 running" in lines[-1]
 
 
-def test_a_killed_worker_is_replaced_and_its_job_retried(media, tmp_path: Path):
+def _run_killing_the_long_job(media, tmp_path: Path, executor: LocalExecutor) -> tuple[list, Path]:
+    """Run a long job beside a short one while :class:`WorkerKiller` kills the long job's
+    worker; returns the outcomes and the long job's output path."""
     target = tmp_path / "long.mp4"
     jobs = [
-        {"input": "clips/long.mp4", "output": str(target), "preset": "background-blur",
-         "masks": "masks/long"},
-        {"input": "clips/a.mp4", "output": str(tmp_path / "a.mp4"), "preset": "background-blur",
-         "chroma": "green"},
-    ]  # fmt: skip
+        _blur("long", target, masks="masks/long"),
+        _blur("a", tmp_path / "a.mp4", chroma="green"),
+    ]
     killer = WorkerKiller(target)
     killer.start()
-    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), LocalExecutor(workers=2))
+    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), executor)
     killer.join(1)
     assert killer.killed is not None, "the test never saw the job running"
+    return outcomes, target
+
+
+def test_a_killed_worker_is_replaced_and_its_job_retried(media, tmp_path: Path):
+    outcomes, target = _run_killing_the_long_job(media, tmp_path, LocalExecutor(workers=2))
     assert [o.status for o in outcomes] == ["done", "done"], [o.error for o in outcomes]
     with av.open(str(target)) as container:
         assert container.streams.video[0].frames == 48
@@ -65,18 +72,7 @@ def test_progress_line_and_eta():
 
 
 def test_a_job_whose_worker_dies_more_often_than_retries_fails_alone(media, tmp_path: Path):
-    target = tmp_path / "long.mp4"
-    jobs = [
-        {"input": "clips/long.mp4", "output": str(target), "preset": "background-blur",
-         "masks": "masks/long"},
-        {"input": "clips/a.mp4", "output": str(tmp_path / "a.mp4"), "preset": "background-blur",
-         "chroma": "green"},
-    ]  # fmt: skip
-    killer = WorkerKiller(target)
-    killer.start()
-    outcomes = run_batch(plan_jobs(Manifest(jobs, media.folder)), LocalExecutor(2, retries=0))
-    killer.join(1)
-    assert killer.killed is not None, "the test never saw the job running"
+    outcomes, _ = _run_killing_the_long_job(media, tmp_path, LocalExecutor(2, retries=0))
     assert outcomes[0].status == "failed"
     assert outcomes[0].error == "its worker died in each of 1 attempt(s) (killed or out of memory)"
     assert outcomes[1].status in ("done", "failed")  # in flight with the killed one: lost too

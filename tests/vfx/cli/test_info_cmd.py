@@ -12,11 +12,16 @@ from click.testing import CliRunner
 from vfx.cli import cli, main
 
 
-def test_info_table(scene_clip: tuple[Path, np.ndarray]) -> None:
-    path, _ = scene_clip
+def _info_table(path: Path) -> dict[str, str]:
+    """``vfx info PATH`` (exit code 0) as ``{field: value}``."""
     result = CliRunner().invoke(cli, ["info", str(path)])
     assert result.exit_code == 0, result.output
-    lines = dict(line.split(maxsplit=1) for line in result.output.splitlines())
+    return dict(line.split(maxsplit=1) for line in result.output.splitlines())
+
+
+def test_info_table(scene_clip: tuple[Path, np.ndarray]) -> None:
+    path, _ = scene_clip
+    lines = _info_table(path)
     assert lines["size"] == "320x240"
     assert lines["fps"] == "24"
     assert lines["frames"] == "24"
@@ -56,9 +61,7 @@ def test_info_reports_the_alpha_of_vp9_with_alpha(tmp_path: Path) -> None:
     frames = [np.full((32, 48, 4), 200, np.uint8) for _ in range(4)]
     write_video(path, iter(frames), fps=8, size=(48, 32), frame_count=4, alpha=True,
                 progress=False)
-    result = CliRunner().invoke(cli, ["info", str(path)])
-    assert result.exit_code == 0, result.output
-    lines = dict(line.split(maxsplit=1) for line in result.output.splitlines())
+    lines = _info_table(path)
     assert lines["codec"] == "vp9 (yuva420p)"
     assert lines["alpha"] == "yes"
     assert lines["audio"] == "no"
@@ -84,9 +87,7 @@ def test_info_audio_of_a_mono_pcm_track(tmp_path: Path) -> None:
         samples.sample_rate = 22050
         container.mux(audio.encode(samples))
         container.mux(audio.encode())
-    result = CliRunner().invoke(cli, ["info", str(path)])
-    lines = dict(line.split(maxsplit=1) for line in result.output.splitlines())
-    assert lines["audio"] == "pcm_s16le, 1 channel (mono), 22050 Hz", result.output
+    assert _info_table(path)["audio"] == "pcm_s16le, 1 channel (mono), 22050 Hz"
 
 
 @pytest.mark.parametrize(

@@ -31,3 +31,23 @@ def test_popen_params_keep_ours() -> None:
 def test_file_names_are_escaped_only_where_ffmpeg_needs_it() -> None:
     assert ffmpeg_escape_filename("out/clip.mp4") == "out/clip.mp4"
     assert ffmpeg_escape_filename("-clip.mp4") != "-clip.mp4"  # not read as an option
+
+
+def test_moviepy_still_needs_the_workaround(monkeypatch) -> None:
+    """moviepy 2.2.1's own writer declares rgb24 whatever ``pixel_format`` says and rounds the
+    rate to ``%.02f``: when this fails, moviepy got fixed; use its FFMPEG_VideoWriter instead."""
+    from moviepy.video.io import ffmpeg_writer
+
+    commands: list[list[str]] = []
+
+    def record(command: list[str], **_: object) -> None:
+        commands.append(command)
+
+    monkeypatch.setattr(ffmpeg_writer.sp, "Popen", record)
+    ffmpeg_writer.FFMPEG_VideoWriter(
+        "out.mp4", (64, 48), 30000 / 1001, pixel_format="yuv420p", ffmpeg_params=[]
+    )
+    (command,) = commands
+    input_options = command[: command.index("-i")]
+    assert input_options[input_options.index("-pix_fmt") + 1] == "rgb24"
+    assert input_options[input_options.index("-r") + 1] == "29.97"

@@ -9,14 +9,12 @@ so the memory bound is measured, not assumed: each must finish within
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.measured_cli import measured_vfx
 from tests.vfx.io.clip_makers import write_clip
 from vfx.errors import VfxError
 from vfx.presets import load_preset
@@ -24,42 +22,12 @@ from vfx.safe_yaml import echo, load_yaml
 
 SECONDS = 10.0
 PEAK_RSS_MB = 200
-ROOT = Path(__file__).resolve().parents[3]
 
 # 9 levels of 9 aliases each: 9**9 (387 million) leaves once expanded, from ~1 KB of text.
 _BOMB = "".join(
     f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else ', '.join(['lol'] * 9)}]\n"
     for i in range(10)
 )
-
-_MEASURED = """
-import json, sys, time
-started = time.perf_counter()
-from vfx.cli import main
-try:
-    main(sys.argv[1:])
-    code = 0
-except SystemExit as exc:
-    code = exc.code
-# VmHWM is this process's own peak; ru_maxrss would carry over the forking parent's.
-status = open("/proc/self/status").read()
-peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
-print(json.dumps({"code": code, "seconds": time.perf_counter() - started, "peak_mb": peak}))
-"""
-
-
-def _measured_vfx(args: list[str], cwd: Path) -> tuple[dict, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VFX_CACHE_DIR": str(cwd / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURED, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
-
 
 def _files_under(*folders: Path) -> list[Path]:
     return sorted(p for folder in folders for p in folder.rglob("*"))
@@ -78,7 +46,7 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path, command: s
                 "--prompts", str(bomb)]  # fmt: skip
     write_clip(tmp_path / "in.mp4")
     before = _files_under(tmp_path)
-    result, err = _measured_vfx(args, tmp_path)
+    result, err = measured_vfx(args, tmp_path)
     assert result["code"] == 1, err
     assert result["seconds"] < SECONDS and result["peak_mb"] < PEAK_RSS_MB, result
     assert "uses a YAML alias (*l0) at line 2" in err, err
@@ -132,7 +100,7 @@ def test_asset_names_come_from_the_shipped_list_and_nothing_is_written(
 
 def test_showing_a_preset_with_a_shipped_asset_writes_nothing(tmp_path: Path) -> None:
     before = _files_under(tmp_path)
-    result, err = _measured_vfx(["presets", "show", "background-replace-video"], tmp_path)
+    result, err = measured_vfx(["presets", "show", "background-replace-video"], tmp_path)
     assert result["code"] == 0, err
     assert _files_under(tmp_path) == before  # the asset is rendered when a render needs it
 

@@ -65,15 +65,12 @@ def test_a_leave_entry_with_other_keys_is_refused(tmp_path: Path):
         parse_prompts(prompts_file=prompts_file)
 
 
-def test_tracked_masklet_is_empty_while_the_object_is_gone(tmp_path: Path):
+def test_tracked_masklet_is_empty_while_the_object_is_gone(random_checkpoint: Path, tmp_path: Path):
     """Real SAM 2 tracking (random tiny weights): frames 2..3 empty, frames 4.. back."""
-    from sam2.testing import write_random_checkpoint
-
     video = tmp_path / "tiny.mp4"
     write_scene_video(video, 64, 48, 6, 24)
-    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20", "4:22,20"], leaves=["2"])
-    store = vfx.track(video, prompts, checkpoint=checkpoint, cache_dir=tmp_path / "c",
+    store = vfx.track(video, prompts, checkpoint=random_checkpoint, cache_dir=tmp_path / "c",
                       progress=False)  # fmt: skip
     probs = np.stack([masks[1] for _, masks in store.iter_masks()])  # [T, H, W]
     assert probs.shape == (6, 48, 64)

@@ -135,15 +135,12 @@ def test_an_interrupted_store_is_tracked_again(scene, tmp_path: Path):
     assert store.frame_count == T
 
 
-def test_sam2_tracking_with_random_weights_fills_the_cache(tmp_path: Path):
+def test_sam2_tracking_with_random_weights_fills_the_cache(random_checkpoint: Path, tmp_path: Path):
     """The real SAM 2 path (random tiny weights): checkpoint check, tracking, store, cache hit."""
-    from sam2.testing import write_random_checkpoint
-
     video = tmp_path / "tiny.mp4"
     write_scene_video(video, 64, 48, 3, 24)
-    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20"])
-    options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
+    options = {"checkpoint": random_checkpoint, "cache_dir": tmp_path / "c", "progress": False}
     store = vfx.track(video, prompts, **options)
     assert store.frame_count == 3
     assert store.object_ids == [1]
@@ -205,34 +202,34 @@ def test_auto_precision_follows_the_cpu_and_keys_what_runs(tmp_path: Path, monke
     assert sam2_tracker(choice, device="cuda", precision="auto").settings["autocast"] == "bf16"
 
 
-def test_auto_precision_is_said_when_tracking_starts(tmp_path: Path, monkeypatch, capsys):
+def test_auto_precision_is_said_when_tracking_starts(
+    random_checkpoint: Path, tmp_path: Path, monkeypatch, capsys
+):
     """The progress output names the precision that runs and why."""
     import sam2.cpu_features
-    from sam2.testing import write_random_checkpoint
     from vfx.sources.tracking import ModelChoice, sam2_tracker
 
     monkeypatch.setattr(sam2.cpu_features, "native_bf16", lambda: False)
-    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
-    choice = ModelChoice("sam2.1_hiera_tiny", checkpoint, "tiny:0")
+    choice = ModelChoice("sam2.1_hiera_tiny", random_checkpoint, "tiny:0")
     sam2_tracker(choice, device="cpu", progress=True).load()
     err = capsys.readouterr().err
     assert "tracking in fp32 on cpu (auto: this CPU has no native bf16" in err
 
 
 @pytest.mark.slow
-def test_bf16_tracking_agrees_with_fp32(tmp_path: Path, monkeypatch, capsys):
+def test_bf16_tracking_agrees_with_fp32(
+    random_checkpoint: Path, tmp_path: Path, monkeypatch, capsys
+):
     """The real bf16 path (random tiny weights): runs end to end and agrees with fp32; on a CPU
     without native bf16 it says that fp32 is faster there."""
     import sam2.cpu_features
-    from sam2.testing import write_random_checkpoint
 
     monkeypatch.setattr(sam2.cpu_features, "native_bf16", lambda: False)
 
     video = tmp_path / "tiny.mp4"
     write_scene_video(video, 64, 48, 3, 24)
-    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     prompts = parse_prompts(points=["0:20,20"])
-    options = {"checkpoint": checkpoint, "cache_dir": tmp_path / "c", "progress": False}
+    options = {"checkpoint": random_checkpoint, "cache_dir": tmp_path / "c", "progress": False}
     exact = object_masks(vfx.track(video, prompts, precision="fp32", **options), 1) > 0.5
     assert "no native bf16" not in capsys.readouterr().err
     fast_store = vfx.track(video, prompts, precision="bf16", **options)

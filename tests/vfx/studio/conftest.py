@@ -12,46 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from vfx.demo.synthetic import write_scene_video
+from tests.scene_clip import SceneClip, scene_clip
 
-WIDTH, HEIGHT, FRAMES, FPS = 160, 96, 12, 12
-
-
-@dataclass(frozen=True)
-class StudioClip:
-    """A clip (H.264 + AAC) in a workspace folder, with its exact masks ``[T, N, H, W]``."""
-
-    workspace: Path
-    video: Path
-    masks: np.ndarray
+FRAMES, FPS = 12, 12
 
 
 @pytest.fixture(scope="session")
-def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> StudioClip:
-    folder = tmp_path_factory.mktemp("clip")
-    video = folder / "scene.mp4"
-    masks = write_scene_video(video, WIDTH, HEIGHT, FRAMES, FPS, objects=2, background=None)
-    return StudioClip(folder, video, masks)
-
-
-@pytest.fixture(scope="session")
-def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sam2.testing import write_random_checkpoint
-
-    folder = tmp_path_factory.mktemp("weights")
-    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+def studio_clip(tmp_path_factory: pytest.TempPathFactory) -> SceneClip:
+    """The shared clip (:func:`tests.scene_clip.scene_clip`), 12 frames at 12 fps."""
+    return scene_clip(tmp_path_factory.mktemp("clip"), FRAMES, FPS)
 
 
 @pytest.fixture(autouse=True)
-def isolated_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No checkpoint or masklet cache of the machine leaks into a test."""
-    monkeypatch.setenv("VFX_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("VFX_CHECKPOINTS", raising=False)
-    monkeypatch.chdir(tmp_path)
+def _isolated(isolated_caches: None) -> None:
+    """Every test here runs with the shared ``isolated_caches`` (tests/conftest.py)."""
 
 
 @dataclass
@@ -102,7 +78,7 @@ def live_studio(workspace: Path, video: Path | None, **options: Any) -> Iterator
 
 
 @pytest.fixture
-def live(studio_clip: StudioClip, tmp_path: Path, random_checkpoint: Path) -> Iterator[LiveStudio]:
+def live(studio_clip: SceneClip, tmp_path: Path, random_checkpoint: Path) -> Iterator[LiveStudio]:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     with live_studio(workspace, studio_clip.video, checkpoint=str(random_checkpoint)) as server:
