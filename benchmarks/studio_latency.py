@@ -66,6 +66,7 @@ def main() -> None:
     checkpoint = args.checkpoint or str(
         write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
     )
+    opened = time.perf_counter()
     studio = Studio(folder / "ws", video, StudioOptions(checkpoint=checkpoint))
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
@@ -103,19 +104,33 @@ def main() -> None:
         print(f"first click on a new frame (one encoder pass, model loaded): "
               f"{1000 * (time.perf_counter() - started):.0f} ms")
         del first
+        proxy = getattr(studio.frames, "proxy", None)  # None: a studio without a proxy
+        waited = time.perf_counter()
+        while proxy is not None and not proxy.done and time.perf_counter() - waited < 600:
+            time.sleep(0.1)
+        if proxy is not None:
+            print(f"frame proxy: {proxy.written}/{proxy.frame_count} frames written "
+                  f"{time.perf_counter() - opened:.1f} s after the video opened "
+                  f"(waited {time.perf_counter() - waited:.1f} s here)")
+
         rng = random.Random(0)
-        click_ms, decoder_ms = [], []
+        click_ms, request_ms, decoder_ms, frame_ms = [], [], [], []
         for n in range(args.clicks):
             x, y = rng.uniform(0, width - 1), rng.uniform(0, height - 1)
             started = time.perf_counter()
             answer = post("/api/objects/1/prompts", {"frame": frame, "point": [x, y],
                                                      "label": n % 2})
+            answered = time.perf_counter()
             get(f"/api/frame/{frame}.jpg")
             click_ms.append(1000 * (time.perf_counter() - started))
+            request_ms.append(1000 * (answered - started))
+            frame_ms.append(1000 * (time.perf_counter() - answered))
             decoder_ms.append(answer["click"]["ms"])
             post("/api/objects/1/undo", {})  # keep one click + this one: a steady workload
         figures("click → mask on screen (cached)", click_ms, 150)
-        figures("  of which prompt encoder + decoder", decoder_ms)
+        figures("  prompt request (whole)", request_ms)
+        figures("    of which the object's mask", decoder_ms)
+        figures("  frame with the mask (JPEG)", frame_ms)
 
         count = args.frames
         sequential, jumps = [], []
@@ -130,6 +145,13 @@ def main() -> None:
             jumps.append(1000 * (time.perf_counter() - started))
         figures(f"scrub → frame, playing forward {width}x{height}", sequential, 100)
         figures(f"scrub → frame, random jumps {width}x{height}", jumps, 100)
+        masked = []
+        for _ in range(args.scrubs // 4):  # a frame with a mask to draw: decode, tint, encode
+            index = rng.choice([frame, frame + 1])
+            started = time.perf_counter()
+            get(f"/api/frame/{index}.jpg")
+            masked.append(1000 * (time.perf_counter() - started))
+        figures(f"scrub → frame with a mask {width}x{height}", masked, 100)
 
         samples = []
         for sweep in range(4):

@@ -165,6 +165,37 @@ class SAM2ImagePredictor:
             normalize_coords,
         )
 
+    def predict_best(
+        self,
+        point_coords: ArrayLike | None = None,
+        point_labels: ArrayLike | None = None,
+        box: ArrayLike | None = None,
+        mask_input: ArrayLike | None = None,
+        multimask_output: bool = True,
+        normalize_coords: bool = True,
+    ) -> tuple[np.ndarray, float, np.ndarray]:
+        """The highest-IoU mask of :meth:`predict` for one prompt set, resizing only that one
+        to the image (an interactive click costs the decoder and one resize, not ``C``).
+
+        Returns ``(mask [H, W] bool, predicted IoU, low_res_logits [256, 256] float32)``, equal
+        to ``predict``'s ``masks[best]``, ``ious[best]`` and ``low_res[best]``.
+        """
+        self._require_image("predict")
+        mask_input, coords, labels, boxes = self._prep_prompts(
+            point_coords, point_labels, box, mask_input, normalize_coords
+        )
+        with torch.inference_mode():
+            low_res, ious = self._decode(coords, labels, boxes, mask_input, multimask_output)
+            if low_res.shape[0] != 1:
+                raise ValueError("predict_best takes one prompt set; use predict for several")
+            best = int(torch.argmax(ious[0]))
+            chosen = low_res[:, best : best + 1]  # [1, 1, 4h, 4w]
+            assert self._orig_hw is not None  # set with the image (checked above)
+            mask = self._postprocess_masks(chosen, self._orig_hw[-1]) > self.mask_threshold
+            low = torch.clamp(chosen, -32.0, 32.0)
+        return (mask[0, 0].cpu().numpy(), float(ious[0, best]),
+                low[0, 0].float().cpu().numpy())  # fmt: skip
+
     def predict_batch(
         self,
         point_coords_batch: Sequence[ArrayLike] | None = None,

@@ -468,6 +468,7 @@ class SAM2VideoPredictor(SAM2Base):
                 obj_ptr=heads.obj_ptr[i : i + 1],
                 object_score_logits=heads.object_score_logits[i : i + 1],
                 maskmem_features=None if maskmem is None else maskmem[i : i + 1],
+                iou=None if heads.ious is None else heads.ious[i : i + 1],
             )
             for i in range(masks.shape[0])
         ]

@@ -295,13 +295,15 @@ class FrameOutput:
 
     ``pred_masks [1, 1, S/4, S/4]`` low-res logits; ``obj_ptr [1, C]``; ``object_score_logits
     [1, 1]``; ``maskmem_features [1, mem_dim, S/16, S/16]`` bf16 (``None`` until encoded, or once
-    pruned out of the memory's reach).
+    pruned out of the memory's reach); ``iou [1, 1]`` the decoder's predicted IoU of the mask
+    (``None`` when not known).
     """
 
     pred_masks: torch.Tensor | None
     obj_ptr: torch.Tensor
     object_score_logits: torch.Tensor
     maskmem_features: torch.Tensor | None = None
+    iou: torch.Tensor | None = None
 
 
 @dataclass

@@ -256,13 +256,15 @@ class HeadOutputs:
     """Batched results of the SAM heads on one frame (``B`` objects).
 
     ``low_res_masks [B, 1, S/4, S/4]``, ``high_res_masks [B, 1, S, S]``, ``obj_ptr [B, C]``,
-    ``object_score_logits [B, 1]``.
+    ``object_score_logits [B, 1]``; ``ious [B, 1]`` the decoder's predicted IoU of the kept mask
+    (1 for a mask given as the output), when known.
     """
 
     low_res_masks: torch.Tensor
     high_res_masks: torch.Tensor
     obj_ptr: torch.Tensor
     object_score_logits: torch.Tensor
+    ious: torch.Tensor | None = None
 
 
 def run_heads(
@@ -292,8 +294,10 @@ def run_heads(
             high_res_features=high_res,
             multimask_output=model._use_multimask(is_init_cond_frame, point_inputs),
         )
-    _, _, _, low_res, high_res_masks, obj_ptr, scores = outs
-    return HeadOutputs(low_res, high_res_masks, obj_ptr, scores)
+    _, _, ious, low_res, high_res_masks, obj_ptr, scores = outs
+    # ious [B, M]: the kept mask is the highest-IoU one -> [B, 1]
+    kept_iou = ious.max(dim=-1, keepdim=True).values
+    return HeadOutputs(low_res, high_res_masks, obj_ptr, scores, kept_iou)
 
 
 def upsample_to_image(model: SAM2Base, low_res_masks: torch.Tensor) -> torch.Tensor:

@@ -83,6 +83,23 @@ def test_output_shapes_for_every_prompt_kind(predictor: SAM2ImagePredictor) -> N
     assert masks.shape == (1, 96, 128)
 
 
+def test_predict_best_equals_the_best_of_predict(predictor: SAM2ImagePredictor) -> None:
+    predictor.set_image(_scene())
+    for kwargs in ({"point_coords": [[60, 40]], "point_labels": [1]},
+                   {"point_coords": [[60, 40], [100, 70]], "point_labels": [1, 0],
+                    "multimask_output": False},
+                   {"box": [30, 20, 90, 60]}):
+        masks, ious, low = predictor.predict(**kwargs)
+        mask, iou, low_best = predictor.predict_best(**kwargs)
+        best = int(np.argmax(ious))
+        assert mask.dtype == bool and mask.shape == (96, 128)
+        np.testing.assert_array_equal(mask, masks[best] > 0.5)
+        assert iou == pytest.approx(float(ious[best]))
+        np.testing.assert_array_equal(low_best, low[best])
+    with pytest.raises(ValueError, match="one prompt set"):
+        predictor.predict_best(box=[[30, 20, 90, 60], [80, 50, 120, 90]])
+
+
 def test_normalized_coordinates_match_pixel_coordinates(predictor: SAM2ImagePredictor) -> None:
     predictor.set_image(_scene())
     pixel = predictor.predict(point_coords=[[64, 48]], point_labels=[1], return_logits=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -56,25 +56,39 @@ def sam2_frames(video: VideoSource) -> VideoSource:
     return video
 
 
+class ObjectScores(NamedTuple):
+    """The tracker's own belief about one object on one frame: ``score`` that it is visible
+    (sigmoid of the object-score logit, 0..1) and the decoder's predicted ``iou`` of its mask
+    (None when not known)."""
+
+    score: float
+    iou: float | None
+
+
 def track_objects(
     predictor: SAM2VideoPredictor,
     video: VideoSource,
     objects: list[ObjectPrompts],
     progress: bool = True,
-    on_scores: Callable[[int, dict[int, float]], None] | None = None,
+    on_scores: Callable[[int, dict[int, ObjectScores]], None] | None = None,
     phase: Callable[[str], None] | None = None,
     first_frame: int = 0,
+    start: int | None = None,
 ) -> Iterator[tuple[int, dict[int, np.ndarray]]]:
     """Track ``objects`` through ``video`` (file, frame folder, frame array/list or iterator).
 
     Yields ``(frame_index, {obj_id: [H, W] float32 probability 0..1})`` once per frame: first the
     forward pass from the earliest prompted frame, then the frames before it in reverse order.
     An object is all zeros on the frames where it is absent (:meth:`ObjectPrompts.absent_at`).
-    ``on_scores(frame_index, {obj_id: object score 0..1})``, when given, receives the tracker's
-    own belief that each object is visible on each frame (before leave markers apply).
+    ``on_scores(frame_index, {obj_id: ObjectScores})``, when given, receives the tracker's own
+    belief that each object is visible on each frame and its predicted IoU (before leave markers
+    apply).
     Prompts outside the video, or objects without prompts, raise :class:`VfxError`.
     ``phase`` is told as each slow step starts (reading the video, encoding a prompted frame);
     ``first_frame`` is the number its messages give ``video``'s first frame (a segment's start).
+    ``start``, when given, tracks forward from that frame only (every prompt still conditions
+    the tracker; frames before ``start`` are neither computed nor yielded): a correction on a
+    later frame re-tracks what follows it.
     """
     phase = phase or (lambda text: None)
     if not objects:
@@ -96,9 +110,11 @@ def track_objects(
                         phase(f"encoding frame {shown} for object {obj.id}'s prompt")
                     _add_prompt(predictor, state, obj.id, prompt)
         first = min(prompt.frame for obj in objects for prompt in obj.segment_prompts)
+        if start is not None:
+            first = start
         absent = [obj for obj in objects if len(obj.segment_prompts) < len(obj.prompts)]
         passes = [predictor.propagate_in_video(state, start_frame_idx=first)]
-        if first > 0:
+        if first > 0 and start is None:
             passes.append(predictor.propagate_in_video(state, start_frame_idx=first,
                                                        reverse=True))
         with tqdm(total=state.num_frames, unit="frame", desc="tracking",
@@ -135,13 +151,15 @@ def autocast_dtype(device_type: str) -> str | None:
     return "bf16" if device_type == "cuda" else None
 
 
-def _object_scores(state: InferenceState, frame_idx: int) -> dict[int, float]:
-    """Each object's object score on ``frame_idx`` as a probability (sigmoid of the logit)."""
+def _object_scores(state: InferenceState, frame_idx: int) -> dict[int, ObjectScores]:
+    """Each object's :class:`ObjectScores` on ``frame_idx``."""
     scores = {}
     for track in state.objects:
         out = track.latest_output(frame_idx, is_cond=False)
         if out is not None:
-            scores[int(track.obj_id)] = float(torch.sigmoid(out.object_score_logits.float()).max())
+            score = float(torch.sigmoid(out.object_score_logits.float()).max())
+            iou = None if out.iou is None else float(out.iou.float().max())
+            scores[int(track.obj_id)] = ObjectScores(score, iou)
     return scores
 
 

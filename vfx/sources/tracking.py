@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from vfx.progress import Progress
 from vfx.prompts.model import ObjectPrompts
 from vfx.prompts.parsing import prompts_identity
 
+if TYPE_CHECKING:
+    from vfx.sources.sam2_source import ObjectScores
+
 # Tried in order when no --model is given: the first one found on disk is used.
 MODEL_PREFERENCE = (
     "sam2.1_hiera_tiny",
@@ -53,7 +56,8 @@ TrackFn = Callable[..., Iterator[tuple[int, dict[int, np.ndarray]]]]
 """``run(info, prompts)`` tracks through the video ``info.path``, yielding
 ``(frame, {obj_id: [H, W] float32 0..1})``; ``run(info, prompts, frames=FrameRange)`` tracks
 only that segment (frame indices stay the video's). A segment is asked for only when the
-user gives ``--start``/``--end``."""
+user gives ``--start``/``--end``. ``run(info, prompts, start=F)`` tracks forward from frame F
+only (the studio re-tracking after a correction on F)."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,7 @@ def sam2_tracker(
     device: str = "auto",
     progress: bool | Progress = True,
     precision: str = "auto",
-    on_scores: Callable[[int, dict[int, float]], None] | None = None,
+    on_scores: Callable[[int, dict[int, ObjectScores]], None] | None = None,
 ) -> Tracker:
     """SAM 2 video tracking for :func:`track_cached`; weights load only on a cache miss.
 
@@ -339,19 +343,24 @@ def sam2_tracker(
                 )
 
         def run(
-            info: VideoInfo, prompts: list[ObjectPrompts], frames: FrameRange | None = None
+            info: VideoInfo,
+            prompts: list[ObjectPrompts],
+            frames: FrameRange | None = None,
+            start: int | None = None,
         ) -> Iterator[tuple[int, dict]]:
             # every prompted frame is a conditioning frame, so corrections persist
             if frames is None:
                 yield from track_objects(predictor, str(info.path), prompts, progress=False,
-                                         on_scores=on_scores, phase=reporter.phase)
+                                         on_scores=on_scores, phase=reporter.phase, start=start)
                 return
+            if start is not None:
+                raise ValueError("start= re-tracks a whole video's store, not a segment")
             from vfx.sources.segment_frames import segment_video, shift_prompts
 
             video = segment_video(info, frames, prompts)
             shifted = shift_prompts(prompts, -frames.start)
 
-            def scores(index: int, values: dict[int, float]) -> None:
+            def scores(index: int, values: dict[int, ObjectScores]) -> None:
                 if on_scores is not None:
                     on_scores(index + frames.start, values)
 

@@ -12,13 +12,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vfx.prompts.model import FramePrompt
 
+if TYPE_CHECKING:
+    from vfx.sources.auto_objects import Candidate
+
 EMBEDDING_CACHE_FRAMES = 8
+# "Segment everything": a 16 x 16 grid of point prompts (the official 32 x 32 costs four times
+# the decoder work on a CPU); the official quality thresholds.
+SEGMENT_POINTS_PER_SIDE = 16
 
 
 class ClickSegmenter:
@@ -89,8 +95,12 @@ class ClickSegmenter:
 
     def mask(self, prompt: FramePrompt) -> tuple[np.ndarray, float]:
         """The object's mask on ``prompt.frame`` from its clicks and box: ``([H, W] bool,
-        predicted IoU)``. A single click asks for three candidates and keeps the best."""
+        predicted IoU)``. A single click asks for three candidates and keeps the best; a mask
+        alone (a chosen automatic candidate) is its own mask."""
         import torch
+
+        if prompt.mask is not None and not prompt.points and prompt.box is None:
+            return np.asarray(prompt.mask, dtype=bool), 1.0
 
         points = None if not prompt.points else np.asarray(prompt.points, np.float32)
         labels = None if not prompt.points else np.asarray(prompt.labels, np.int32)
@@ -99,7 +109,25 @@ class ClickSegmenter:
         with self._lock:
             predictor = self._select(prompt.frame)
             with torch.inference_mode():
-                masks, ious, _ = predictor.predict(point_coords=points, point_labels=labels,
-                                                   box=box, multimask_output=single)  # fmt: skip
-        best = int(np.argmax(ious))
-        return masks[best] > 0.5, float(ious[best])
+                # only the kept candidate is resized to the frame
+                mask, iou, _ = predictor.predict_best(point_coords=points, point_labels=labels,
+                                                      box=box, multimask_output=single)  # fmt: skip
+        return mask, iou
+
+    def candidates(
+        self, index: int, points_per_side: int = SEGMENT_POINTS_PER_SIDE
+    ) -> list[Candidate]:
+        """Automatic masks of frame ``index`` (the loaded model's
+        :class:`~sam2.automatic_mask_generator.SAM2AutomaticMaskGenerator`), numbered by area
+        as ``vfx segment`` shows them; costs one encoder pass and the decoder on every point."""
+        import torch
+
+        from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+        from vfx.sources.auto_objects import number_candidates
+
+        with self._lock:
+            predictor = self._load()
+            generator = SAM2AutomaticMaskGenerator(predictor.model, points_per_side=points_per_side,
+                                                   output_mode="binary_mask")  # fmt: skip
+            with torch.inference_mode():
+                return number_candidates(generator.generate(self._frame(index)))

@@ -5,10 +5,12 @@ Routes, all behind :class:`~vfx.studio.security.Guard`:
 
 * ``GET /`` the page; ``/static/...`` its files (package data); ``/media/...`` workspace files;
 * ``GET /api/state``, ``/api/videos``, ``/api/timeline``, ``/api/events`` (server-sent events);
-* ``GET /api/frame/N.jpg`` (with masks; ``?plain=1`` without), ``/api/preview/N.jpg?preset=``;
+* ``GET /api/frame/N.jpg`` (with masks; ``?plain=1`` without), ``/api/preview/N.jpg?preset=``,
+  ``/api/candidates`` and ``/api/candidates.jpg`` (the latest "segment everything");
 * ``POST /api/open``, ``/api/embed``, ``/api/objects`` (add), ``/api/objects/ID`` (rename),
   ``/api/objects/ID/delete|prompts|undo|clear``, ``/api/preset``, ``/api/track``,
-  ``/api/render``, ``/api/export``, ``/api/save-prompts``, ``/api/cancel``.
+  ``/api/render``, ``/api/export``, ``/api/save-prompts``, ``/api/cancel``, ``/api/segment``
+  (find a frame's automatic candidates), ``/api/candidates/add`` (one becomes an object).
 
 Errors are ``{"error": "one line naming the fix"}`` with status 400.
 """
@@ -226,6 +228,30 @@ def create_app(studio: Studio, token: str, cookie: str, extra_host: str | None =
     def save_prompts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
         return {"prompts_path": str(studio.save_prompts())}
 
+    def segment(request: Request, data: dict[str, Any]) -> None:
+        index = data.get("frame")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise VfxError("'frame' must be a whole number")
+        studio.start_segment(index)
+
+    async def candidates(request: Request) -> Response:
+        result = await call(studio.candidates)
+        return result if isinstance(result, Response) else JSONResponse(result, headers=NO_STORE)
+
+    async def candidates_jpeg(request: Request) -> Response:
+        result = await call(studio.candidates_jpeg)
+        if isinstance(result, Response):
+            return result
+        return Response(result, media_type="image/jpeg", headers=NO_STORE)
+
+    def add_candidate(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        number = data.get("id")
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+            raise VfxError("'id' is a candidate number")
+        if number is None and "point" not in data:
+            raise VfxError("give a candidate 'id' or a 'point' inside one")
+        return studio.add_candidate(number, data.get("point") if number is None else None)
+
     def cancel(request: Request, data: dict[str, Any]) -> dict[str, Any]:
         return {"cancelled": studio.jobs.cancel()}
 
@@ -266,6 +292,10 @@ def create_app(studio: Studio, token: str, cookie: str, extra_host: str | None =
         Route("/api/export", json_route(export), methods=["POST"]),
         Route("/api/save-prompts", json_route(save_prompts), methods=["POST"]),
         Route("/api/cancel", json_route(cancel), methods=["POST"]),
+        Route("/api/segment", json_route(segment), methods=["POST"]),
+        Route("/api/candidates", candidates),
+        Route("/api/candidates.jpg", candidates_jpeg),
+        Route("/api/candidates/add", json_route(add_candidate), methods=["POST"]),
         Route("/media/{path:path}", media),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -4,18 +4,24 @@ so a page reload or a server restart comes back where it was.
 
 Each object keeps its prompts as the list of the user's actions, in order, so *undo* pops the
 last one: ``{"frame": F, "point": [x, y], "label": 1|0}``, ``{"frame": F, "box": [x0, y0, x1,
-y1]}`` or ``{"frame": F, "leave": true}`` (the object leaves the video on F; see
+y1]}``, ``{"frame": F, "mask": PNG path}`` (an automatic candidate the user picked; see
+:func:`save_mask`) or ``{"frame": F, "leave": true}`` (the object leaves the video on F; see
 :meth:`vfx.prompts.model.ObjectPrompts.absent_at`). Coordinates are video pixels.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import cv2
+import numpy as np
 
 from vfx.errors import VfxError
 from vfx.prompts.model import FramePrompt, ObjectPrompts
@@ -44,13 +50,46 @@ class StudioObject:
                 fp.labels = [*(fp.labels or []), int(action["label"])]
             elif "box" in action:
                 fp.box = [float(v) for v in action["box"]]
+            elif "mask" in action:
+                fp.mask = mask_file(action["mask"])
             elif action.get("leave"):
                 fp.leave = True
         return ObjectPrompts(self.id, self.name, [frames[f] for f in sorted(frames)])
 
     def identity(self) -> list[dict[str, Any]]:
         """What the tracked masklet depends on (the prompts, not the name)."""
-        return prompts_identity([self.prompts()])[0]["prompts"]
+        return object_identity(self.prompts())
+
+
+@functools.lru_cache(maxsize=64)
+def mask_file(path: str) -> np.ndarray:
+    """A mask prompt's PNG (``<workspace>/.studio/masks/<sha256>.png``, never rewritten) as a
+    read-only ``[H, W]`` bool array."""
+    image = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise VfxError(f"the mask prompt {path} is missing; undo that prompt or delete its object")
+    mask = image > 127
+    mask.flags.writeable = False
+    return mask
+
+
+def save_mask(state_dir: Path, mask: np.ndarray) -> str:
+    """Keep ``mask`` ``[H, W]`` bool as a mask prompt's PNG, named by its content; returns the
+    path an action stores."""
+    bits = np.packbits(mask)
+    folder = state_dir / "masks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(bits.tobytes()).hexdigest()[:24]}.png"
+    if not path.is_file():
+        tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp.png")
+        cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255)
+        os.replace(tmp, path)
+    return str(path)
+
+
+def object_identity(obj: ObjectPrompts) -> list[dict[str, Any]]:
+    """What an object's tracked masklet depends on: its prompts per frame (not its name)."""
+    return prompts_identity([obj])[0]["prompts"]
 
 
 @dataclass

@@ -12,12 +12,13 @@ import json
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 import yaml
 
+from effects.core.colors import object_color
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.masks import MaskletStore
@@ -27,8 +28,12 @@ from vfx.sources.base import MaskSource
 from vfx.studio.clicks import ClickSegmenter
 from vfx.studio.frames import FrameCache, jpeg, overlay
 from vfx.studio.jobs import Job, JobRunner
-from vfx.studio.session import StudioSession
+from vfx.studio.session import StudioSession, object_identity, save_mask
 from vfx.studio.studio_masks import StudioMasks
+
+if TYPE_CHECKING:
+    from vfx.sources.auto_objects import Candidate
+    from vfx.sources.sam2_source import ObjectScores
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 EXPORT_FORMATS = ("vace", "comfy", "png", "ffv1")
@@ -74,6 +79,7 @@ class Studio:
         self._stores: dict[str, MaskletStore] = {}
         self._clicks: dict[tuple[int, int, str], np.ndarray] = {}
         self._scores: dict[str, dict[str, Any]] = {}
+        self._candidates: tuple[int, list[Candidate]] | None = None
         if self.session.video is not None:
             self.open(self.session.video)
 
@@ -87,7 +93,7 @@ class Studio:
 
     def open(self, video: Path) -> None:
         """Open ``video`` (checked now: a bad file is a one-line error)."""
-        frames = FrameCache(video)
+        frames = FrameCache(video, proxy_root=self.session.state_dir / "proxy")
         with self._lock:
             if self._frames is not None:
                 self._frames.close()
@@ -95,6 +101,7 @@ class Studio:
             self._segmenter = ClickSegmenter(frames.rgb, self.options.model,
                                              self.options.checkpoint, self.options.device)
             self._clicks.clear()
+            self._candidates = None
             self.session.open_video(video)
 
     @property
@@ -158,11 +165,15 @@ class Studio:
     def frame_jpeg(self, index: int, overlays: bool = True) -> bytes:
         """Frame ``index`` as JPEG, with every object's mask tinted on it."""
         self._check_frame(index)
-        rgb = self.frames.rgb(index)
-        if overlays:
-            masks = self.view_source().masks_at(index, rgb)
-            rgb = overlay(rgb, masks)
-        return jpeg(rgb)
+        if not overlays:
+            return self.frames.jpeg(index)
+        # chroma keys the exact frame; the objects' masks do not look at it
+        exact = self.frames.rgb(index) if self.looks_only else None
+        masks = self.view_source().masks_at(index, exact)
+        if not any(m.any() for m in masks.values()):
+            return self.frames.jpeg(index)  # nothing to draw: the proxy's file as it is
+        rgb = exact if exact is not None else self.frames.display_rgb(index)
+        return jpeg(overlay(rgb, masks))
 
     def _check_frame(self, index: int) -> None:
         count = self.frames.info.frame_count
@@ -218,7 +229,8 @@ class Studio:
         if action.get("leave"):
             return {}
         started = time.perf_counter()
-        iou = self.refresh_click(obj_id, action["frame"])
+        with self.frames.interactive():
+            iou = self.refresh_click(obj_id, action["frame"])
         return {"iou": iou, "ms": round(1000 * (time.perf_counter() - started), 1)}
 
     def _segmenter_or_fail(self) -> ClickSegmenter:
@@ -238,7 +250,9 @@ class Studio:
         folder = self._click_dir()
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_output(folder / f"{obj_id}-{frame}-{key}.png") as tmp:
-            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            # 1 bit per pixel, light deflate: a 1080p mask in a few milliseconds
+            cv2.imwrite(str(tmp), mask.astype(np.uint8) * 255,
+                        [cv2.IMWRITE_PNG_BILEVEL, 1, cv2.IMWRITE_PNG_COMPRESSION, 1])  # fmt: skip
         self.session.touch()
         return iou
 
@@ -255,6 +269,68 @@ class Studio:
             return False
         segmenter.embed(frame)
         return True
+
+    # ------------------------------------------------------------------ segment everything
+
+    def start_segment(self, frame: int) -> Job:
+        """Find the automatic candidates of ``frame`` in the background (see
+        :meth:`ClickSegmenter.candidates`)."""
+        self._check_frame(frame)
+        if self.looks_only:
+            raise VfxError("this studio shows --masks/--chroma masks; segmenting needs SAM 2: "
+                           "start `vfx studio` without --masks/--chroma")  # fmt: skip
+        self._segmenter_or_fail().check_model()
+        return self.jobs.start("segment", lambda job: self._segment(job, frame))
+
+    def _segment(self, job: Job, frame: int) -> dict[str, Any]:
+        job.message = f"frame {frame}"
+        found = self._segmenter_or_fail().candidates(frame)
+        self._candidates = (frame, found)
+        self.session.touch()
+        return {"frame": frame, "count": len(found)}
+
+    def candidates(self) -> dict[str, Any]:
+        """The latest automatic candidates: ``{"frame": F, "candidates": [{id, bbox, area,
+        score}]}`` (ids from 1, largest first), or ``{"frame": None, ...}`` before any."""
+        frame, found = self._candidates or (None, [])
+        return {"frame": frame, "candidates": [
+            {"id": c.id, "bbox": c.bbox, "area": c.area, "score": round(c.score, 4),
+             "color": "#{:02x}{:02x}{:02x}".format(*object_color(c.id))}
+            for c in found
+        ]}  # fmt: skip
+
+    def candidates_jpeg(self) -> bytes:
+        """The candidates' frame with every candidate tinted in its own colour (larger first,
+        so smaller ones stay visible on top)."""
+        if self._candidates is None:
+            raise VfxError("no candidates yet: press Segment everything")
+        frame, found = self._candidates
+        return jpeg(overlay(self.frames.display_rgb(frame), {c.id: c.mask for c in found}))
+
+    def add_candidate(self, number: int | None = None,
+                      point: list[float] | None = None) -> dict[str, Any]:
+        """Make candidate ``number`` (or the smallest one covering video pixel ``point``) a new
+        object, prompted with its mask on the candidates' frame; returns ``{"added": id}``."""
+        if self._candidates is None:
+            raise VfxError("no candidates yet: press Segment everything")
+        frame, found = self._candidates
+        chosen: Candidate | None
+        if point is not None:
+            x, y = (int(v) for v in _numbers(point, 2, "point"))
+            covering = [c for c in found if 0 <= y < c.mask.shape[0] and 0 <= x < c.mask.shape[1]
+                        and c.mask[y, x]]  # fmt: skip
+            if not covering:
+                raise VfxError("no candidate covers that pixel; click inside a tinted region")
+            chosen = min(covering, key=lambda c: c.area)
+        else:
+            chosen = next((c for c in found if c.id == number), None)
+        if chosen is None:
+            raise VfxError(f"there is no candidate {number}; pick one from the list")
+        obj = self.session.add_object(f"candidate {chosen.id}")
+        self.session.add_action(obj.id, {"frame": frame,
+                                         "mask": save_mask(self.session.state_dir, chosen.mask)})
+        self.refresh_click(obj.id, frame)
+        return {"added": obj.id}
 
     def _action(self, body: dict[str, Any]) -> dict[str, Any]:
         info = self.frames.info
@@ -303,6 +379,9 @@ class Studio:
         return self.jobs.start("track", self._track)
 
     def _track(self, job: Job) -> dict[str, Any]:
+        """Track the objects whose prompts changed since their last track: an object corrected
+        only on or after some frame F later than its first prompt is re-tracked from F on (its
+        frames before F are kept); the others are tracked through the whole video."""
         from vfx.sources.tracking import choose_model, sam2_tracker, track_cached
 
         stale = set(self.session.stale_objects())
@@ -312,65 +391,140 @@ class Studio:
         info = self.frames.info
         validate_prompts(prompts, info.width, info.height, info.frame_count)
         choice = choose_model(self.options.model, self.options.checkpoint)
-        scores: dict[int, dict[int, float]] = {}
+        with self.session.lock:
+            tracks = dict(self.session.current.tracks)
+        starts = {o.id: f for o in prompts
+                  if (f := self._retrack_from(o, tracks.get(o.id))) is not None}  # fmt: skip
+        whole = [o for o in prompts if o.id not in starts]
+        scores: dict[int, dict[int, ObjectScores]] = {}
         areas: dict[int, dict[int, float]] = {}
+        total = (info.frame_count if whole else 0) + sum(info.frame_count - f
+                                                         for f in starts.values())  # fmt: skip
+        job.total, done = total, 0
 
-        def on_scores(index: int, values: dict[int, float]) -> None:
+        def on_scores(index: int, values: dict[int, ObjectScores]) -> None:
             for obj_id, value in values.items():
                 scores.setdefault(obj_id, {})[index] = value
 
         base = sam2_tracker(choice, self.options.device, progress=False,
                             precision=self.options.precision, on_scores=on_scores)  # fmt: skip
 
+        def counted(steps: Any) -> Any:
+            nonlocal done
+            for index, masks in steps:
+                done += 1
+                job.progress(done, total)
+                for obj_id, mask in masks.items():
+                    areas.setdefault(obj_id, {})[index] = float((mask > 0.5).mean())
+                yield index, masks
+
         def load() -> Any:
             run = base.load()
+            return lambda *args, **kwargs: counted(run(*args, **kwargs))
 
-            def reporting(video_info: Any, objects: list[ObjectPrompts]) -> Any:
-                for n, (index, masks) in enumerate(run(video_info, objects)):
-                    job.progress(n + 1, info.frame_count)
-                    for obj_id, mask in masks.items():
-                        areas.setdefault(obj_id, {})[index] = float((mask > 0.5).mean())
-                    yield index, masks
+        new_tracks = {}
+        if whole:
+            store = track_cached(info, whole, replace(base, load=load), self.masklets_dir)
+            self._save_scores(store, scores, areas)
+            new_tracks.update({o.id: {"store": str(store.path), "identity": object_identity(o)}
+                               for o in whole})  # fmt: skip
+        if starts:
+            run = load()
+            for obj in prompts:
+                if obj.id in starts:
+                    store = self._retrack(obj, starts[obj.id], tracks[obj.id]["store"], run)
+                    self._save_scores(store, scores, areas, tracks[obj.id]["store"],
+                                      starts[obj.id])  # fmt: skip
+                    new_tracks[obj.id] = {"store": str(store.path),
+                                          "identity": object_identity(obj)}
+        self.session.set_tracks(new_tracks)
+        return {"tracked": sorted(o.id for o in prompts),
+                "from_frame": {str(k): v for k, v in starts.items()}}  # fmt: skip
 
-            return reporting
+    def _retrack_from(self, obj: ObjectPrompts, track: dict[str, Any] | None) -> int | None:
+        """The frame F from which ``obj``'s prompts changed since ``track``, when every prompt
+        before F is unchanged and at least one of them shows the object (so frames before F
+        keep their masks); None: track it through the whole video."""
+        if track is None:
+            return None
+        store = self._store(track["store"])
+        if store is None or obj.id not in store.object_ids:
+            return None
+        old = {e["frame"]: e for e in track.get("identity", [])}
+        new = {e["frame"]: e for e in object_identity(obj)}
+        changed = [f for f in old.keys() | new.keys() if old.get(f) != new.get(f)]
+        if not changed:
+            return None
+        first = min(changed)
+        kept = [f for f, e in new.items() if f < first and not e.get("leave")]
+        return first if kept else None
 
-        job.total = info.frame_count
-        store = track_cached(info, prompts, replace(base, load=load), self.masklets_dir)
-        self._save_scores(store, scores, areas)
-        self.session.set_tracks({o.id: {"store": str(store.path),
-                                        "identity": prompts_identity([o])[0]["prompts"]}
-                                 for o in prompts})  # fmt: skip
-        return {"tracked": sorted(o.id for o in prompts)}
+    def _retrack(self, obj: ObjectPrompts, start: int, old_path: str, run: Any) -> MaskletStore:
+        """A store of ``obj`` alone: the masks of ``old_path`` before frame ``start``, tracked
+        again (with all of ``obj``'s prompts) from ``start`` on."""
+        old = self._store(old_path)
+        assert old is not None  # checked by _retrack_from
+        info = self.frames.info
+        identity = prompts_identity([obj])
+        key = hashlib.sha256(json.dumps([old_path, start, identity]).encode()).hexdigest()[:20]
+        store_dir = self.masklets_dir / "retracked" / key
+        if (store_dir / "meta.json").is_file():
+            return MaskletStore.open(store_dir)
+        store_dir.parent.mkdir(parents=True, exist_ok=True)
+        kept = ("width", "height", "fps", "frame_count", "video", "model", "settings")
+        meta = {name: old.meta[name] for name in kept if name in old.meta}
+        meta.update(objects=[{"id": obj.id, "name": obj.name}], prompts=identity,
+                    retracked={"from_store": old_path, "start": start})  # fmt: skip
+        with MaskletStore.create(store_dir, meta) as writer:
+            for index in range(start):
+                writer.write_frame(index, {obj.id: old.mask_uint8(obj.id, index)})
+            for index, masks in run(info, [obj], start=start):
+                writer.write_frame(index, {obj.id: masks[obj.id]})
+        return MaskletStore.open(store_dir)
 
-    def _save_scores(self, store: MaskletStore, scores: dict, areas: dict) -> None:
-        path = store.path.parent / f"{store.path.name}.scores.json"
-        if not areas and path.is_file():
+    def _save_scores(self, store: MaskletStore, scores: dict, areas: dict,
+                     earlier: str | None = None, start: int = 0) -> None:
+        """``<store>.scores.json``: per object, per frame, the object score, predicted IoU and
+        mask area; frames before ``start`` come from the ``earlier`` store's file."""
+        path = _scores_path(store.path)
+        fresh = any(obj_id in areas for obj_id in store.object_ids)
+        if not fresh and path.is_file():
             return  # a cache hit: the scores of the run that tracked it are there
         count = store.frame_count
-        if not areas:  # tracked elsewhere (the CLI): areas from the masks, no object scores
+        if not fresh:  # tracked elsewhere (the CLI): areas from the masks, no object scores
             for index, masks in store.iter_masks():
                 for obj_id, mask in masks.items():
                     areas.setdefault(obj_id, {})[index] = float((mask > 0.5).mean())
-        data = {
-            str(obj_id): {
-                "score": [scores.get(obj_id, {}).get(i) for i in range(count)],
-                "area": [areas.get(obj_id, {}).get(i) for i in range(count)],
-            }
-            for obj_id in store.object_ids
-        }
+        before: dict[str, Any] = {}
+        if earlier is not None and _scores_path(Path(earlier)).is_file():
+            before = json.loads(_scores_path(Path(earlier)).read_text(encoding="utf-8"))
+        data = {}
+        for obj_id in store.object_ids:
+            lanes: dict[str, list[Any]] = {"score": [], "iou": [], "area": []}
+            old = before.get(str(obj_id), {})
+            for i in range(count):
+                if i < start:
+                    for lane, values in lanes.items():
+                        kept = old.get(lane)
+                        values.append(kept[i] if kept and i < len(kept) else None)
+                    continue
+                value = scores.get(obj_id, {}).get(i)
+                lanes["score"].append(None if value is None else value.score)
+                lanes["iou"].append(None if value is None else value.iou)
+                lanes["area"].append(areas.get(obj_id, {}).get(i))
+            data[str(obj_id)] = lanes
         with atomic_output(path) as tmp:
             tmp.write_text(json.dumps(data), encoding="utf-8")
 
     def timeline(self) -> dict[str, Any]:
-        """Per tracked object, per frame: the tracker's object score (0..1, None where the
-        object was prompted), the mask's area (fraction of the frame) and whether the area
-        jumped (more than doubled or halved from the previous frame)."""
+        """Per tracked object, per frame: the tracker's object score (0..1), the decoder's
+        predicted IoU of the mask (None where unknown), the mask's area (fraction of the frame)
+        and whether the area jumped (more than doubled or halved from the previous frame)."""
         out = {}
         with self.session.lock:
             tracks = dict(self.session.current.tracks)
         for obj_id, track in tracks.items():
-            path = Path(track["store"])
-            scores_path = path.parent / f"{path.name}.scores.json"
+            scores_path = _scores_path(Path(track["store"]))
             if not scores_path.is_file():
                 continue
             data = json.loads(scores_path.read_text(encoding="utf-8")).get(str(obj_id))
@@ -383,7 +537,8 @@ class Studio:
                 and max(area[i], area[i - 1]) > 1e-3
                 and (min(area[i], area[i - 1]) < 0.5 * max(area[i], area[i - 1]))
             ]  # fmt: skip
-            out[str(obj_id)] = {"score": data["score"], "area": area, "jumps": jumps}
+            iou = data.get("iou") or [None] * len(area)
+            out[str(obj_id)] = {"score": data["score"], "iou": iou, "area": area, "jumps": jumps}
         return out
 
     # ------------------------------------------------------------------ looks
@@ -474,6 +629,16 @@ class Studio:
             raise VfxError("no prompts to save: add an object and click on it first")
         path = self.workspace / f"{self.video_path.stem}.prompts.yaml"
         document = {"objects": prompts_identity(objects)}
+        # mask prompts: PNGs in a folder beside the file, named relative to it (DESIGN.md §4)
+        masks_dir = path.with_name(f"{self.video_path.stem}.prompts-masks")
+        for obj, entry in zip(objects, document["objects"], strict=True):
+            for fp, item in zip(obj.prompts, entry["prompts"], strict=True):
+                if fp.mask is not None:
+                    masks_dir.mkdir(exist_ok=True)
+                    name = f"{obj.id}-{fp.frame}.png"
+                    with atomic_output(masks_dir / name) as tmp:
+                        cv2.imwrite(str(tmp), np.asarray(fp.mask, np.uint8) * 255)
+                    item["mask"] = f"{masks_dir.name}/{name}"
         with atomic_output(path) as tmp:
             tmp.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         self.session.set_output("prompts", path)
@@ -483,6 +648,11 @@ class Studio:
         self.jobs.cancel()
         if self._frames is not None:
             self._frames.close()
+
+
+def _scores_path(store: Path) -> Path:
+    """The tracker's per-frame scores of a store: ``<store>.scores.json`` beside it."""
+    return store.parent / f"{store.name}.scores.json"
 
 
 def _numbers(value: Any, count: int, what: str) -> list[float]:

@@ -28,10 +28,10 @@ W, H, T, FPS = 160, 96, 8, 8
 SLOW_MS = 600_000  # random-weight SAM 2 on a shared CPU: minutes, not seconds
 
 
-def artifacts_dir() -> Path:
+def artifacts_dir(name: str = "studio") -> Path:
     root = os.environ.get("VFX_TEST_ARTIFACTS")
     folder = Path(root) if root else Path(__file__).resolve().parents[3] / "test-artifacts"
-    folder = folder / "studio"
+    folder = folder / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -219,7 +219,10 @@ def test_a_whole_session_in_the_browser(browser_page, tmp_path: Path, random_che
         timeline = live.call("/api/timeline")[1]
         assert set(timeline) == {"1", "2"}
         assert all(v is not None for v in timeline["1"]["area"])
-        assert page.get_by_test_id("timeline").bounding_box()["height"] >= 20  # two lanes
+        assert all(isinstance(v, float) for v in timeline["1"]["iou"])  # the IoU lane's data
+        # two objects, each a score lane and an IoU lane
+        assert page.get_by_test_id("timeline").bounding_box()["height"] >= 40
+        page.get_by_test_id("timeline").screenshot(path=str(shots / "06b-timeline.png"))
 
         # a preset previewed on the current frame
         page.get_by_test_id("preset").select_option("background-blur")
@@ -252,3 +255,61 @@ def test_a_whole_session_in_the_browser(browser_page, tmp_path: Path, random_che
         expect(page.get_by_test_id("object-1")).to_contain_text("2 prompts")
         expect(page.get_by_test_id("preset")).to_have_value("background-blur")
         shot("09-reloaded")
+
+
+def test_segment_everything_in_the_browser(browser_page, tmp_path: Path):
+    from playwright.sync_api import expect
+
+    from sam2.testing import write_random_checkpoint
+
+    page = browser_page
+    shots = artifacts_dir("studio-segment")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    video = workspace / "clip.mp4"
+    write_scene_video(video, W, H, T, FPS, objects=2, background=None)
+    # confident random weights: automatic masks pass the official quality thresholds
+    checkpoint = write_random_checkpoint(tmp_path / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny",
+                                         confident=True)  # fmt: skip
+    with live_studio(workspace, video, checkpoint=str(checkpoint)) as live:
+        page.goto(live.url)
+        status = page.get_by_test_id("status")
+        expect(status).to_have_text("ready", timeout=60_000)
+        page.get_by_test_id("scrubber").fill("2")
+        expect(page.get_by_test_id("frame-index")).to_have_text("2")
+        frame = page.get_by_test_id("frame")
+        shows_latest(page, live, frame=2)
+        before = frame.screenshot()
+        page.get_by_test_id("segment-everything").click()
+        expect(page.get_by_test_id("candidate-1")).to_be_visible(timeout=SLOW_MS)
+        expect(status).to_contain_text("segmented", timeout=SLOW_MS)
+        found = live.studio._candidates[1]
+        assert live.studio._candidates[0] == 2
+        expect(page.locator("[data-testid^=candidate-]")).to_have_count(len(found))
+        after = settled_screenshot(frame, before)
+        assert changed_fraction(before, after) > 0.05  # the candidates are tinted on the frame
+        shot = str(shots / "01-candidates.png")
+        page.screenshot(path=shot)
+
+        # a candidate from the list becomes object 1, with its mask as the prompt
+        page.get_by_test_id("candidate-1").click()
+        expect(page.get_by_test_id("object-1")).to_contain_text("1 prompt", timeout=SLOW_MS)
+        expect(page.get_by_test_id("object-name-1")).to_have_value("candidate 1")
+        np.testing.assert_array_equal(live.studio.view_source().masks_at(2)[1] > 0.5,
+                                      found[0].mask)  # fmt: skip
+        # a click on the frame picks the smallest candidate under it
+        last = found[-1]
+        ys, xs = np.nonzero(last.mask)
+        k = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))
+        x, y = xs[k] + 0.5, ys[k] + 0.5
+        box = frame.bounding_box()
+        frame.click(position={"x": x * box["width"] / W, "y": y * box["height"] / H})
+        expect(page.get_by_test_id("object-2")).to_be_visible(timeout=SLOW_MS)
+        covering = [c for c in found if c.mask[int(y), int(x)]]
+        np.testing.assert_array_equal(live.studio.view_source().masks_at(2)[2] > 0.5,
+                                      min(covering, key=lambda c: c.area).mask)  # fmt: skip
+        page.screenshot(path=str(shots / "02-added.png"))
+        page.get_by_test_id("candidates-close").click()
+        expect(page.locator("[data-testid^=candidate-]")).to_have_count(0)
+        shows_latest(page, live, frame=2)
+        page.screenshot(path=str(shots / "03-objects.png"))

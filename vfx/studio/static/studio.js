@@ -12,6 +12,9 @@ let presetsLoaded = false;
 let lastJobState = null;
 let embedTimer = null;
 let previewTimer = null;
+let candidates = null;       // the latest "segment everything": {frame, candidates: [...]}
+let showingCandidates = false;
+let candidatesJob = null;
 
 // ------------------------------------------------------------------ server calls
 
@@ -58,6 +61,11 @@ function apply(data) {
     $("preset-set").value = overrides;
   }
   showJob(S.job);
+  const job = S.job;
+  if (job && job.kind === "segment" && job.state === "done" && job.id !== candidatesJob) {
+    candidatesJob = job.id;
+    loadCandidates();
+  }
   if (changed) { loadFrame(current); drawMarks(); loadTimeline(); }
 }
 
@@ -118,8 +126,8 @@ function link(element, path) {
 
 function status(text) { $("status").textContent = text; }
 
-const VERBS = {track: "tracking", render: "rendering", export: "exporting"};
-const DONE = {track: "tracked", render: "rendered", export: "exported"};
+const VERBS = {track: "tracking", render: "rendering", export: "exporting", segment: "segmenting"};
+const DONE = {track: "tracked", render: "rendered", export: "exported", segment: "segmented"};
 
 function showJob(job) {
   $("cancel").hidden = !(job && job.state === "running");
@@ -159,8 +167,57 @@ function loadFrame(index) {
   image.onload = () => image.decode().catch(() => {})
     .then(() => requestAnimationFrame(() => requestAnimationFrame(done)));
   image.onerror = done;
-  image.src = `/api/frame/${index}.jpg?v=${version}&n=${imageSerial++}`;
+  const picking = showingCandidates && candidates && candidates.frame === index;
+  image.src = picking ? `/api/candidates.jpg?v=${version}&n=${imageSerial++}`
+    : `/api/frame/${index}.jpg?v=${version}&n=${imageSerial++}`;
 }
+
+// ------------------------------------------------------------------ segment everything
+
+async function loadCandidates() {
+  candidates = await api("/api/candidates");
+  showingCandidates = candidates.frame !== null;
+  drawCandidates();
+  if (showingCandidates && candidates.frame !== current) show(candidates.frame);
+  else loadFrame(current);
+}
+
+function drawCandidates() {
+  const box = $("candidates");
+  box.replaceChildren();
+  $("candidates-close").hidden = !showingCandidates;
+  if (!showingCandidates || !candidates) return;
+  const vi = info();
+  const caption = document.createElement("div");
+  caption.className = "caption";
+  caption.textContent = candidates.candidates.length
+    ? `${candidates.candidates.length} candidates on frame ${candidates.frame}: click one to add it`
+    : `no candidates found on frame ${candidates.frame}`;
+  box.append(caption);
+  for (const c of candidates.candidates) {
+    const chip = document.createElement("button");
+    chip.className = "candidate";
+    chip.dataset.testid = `candidate-${c.id}`;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = c.color;
+    const share = vi ? (100 * c.area / (vi.width * vi.height)).toFixed(1) : "?";
+    chip.append(swatch, `${c.id} · ${share}%`);
+    chip.title = `candidate ${c.id}: predicted IoU ${c.score}`;
+    chip.addEventListener("click", () => addCandidate({id: c.id}));
+    box.append(chip);
+  }
+}
+
+async function addCandidate(body) {
+  try {
+    const data = await api("/api/candidates/add", body);
+    selected = data.added;
+    notice("");
+    apply(data);
+  } catch (e) { /* the notice says why */ }
+}
+
 
 function show(index) {
   const vi = info();
@@ -250,6 +307,10 @@ window.addEventListener("mouseup", async (event) => {
   press = null;
   const moved = Math.hypot(event.clientX - start.x, event.clientY - start.y) > 5;
   const end = toVideo(event);
+  if (!moved && showingCandidates && candidates && candidates.frame === current) {
+    await addCandidate({point: start.start});
+    return;
+  }
   let body;
   if (moved) {
     body = {frame: current, box: [start.start[0], start.start[1], end[0], end[1]]};
@@ -299,12 +360,18 @@ function absentAt(obj, frame) {
   return leave;
 }
 
+// Per object: a score lane (object score + area; orange ticks: area jumps; white ticks: prompts)
+// and under it an IoU lane (the decoder's predicted IoU per frame, as bar height and colour).
+const SCORE_LANE = 12, IOU_LANE = 9, OBJECT_LANES = SCORE_LANE + IOU_LANE;
+
+function hue(value) { return `hsl(${Math.round(120 * Math.max(0, Math.min(1, value)))},65%,42%)`; }
+
 function drawTimeline() {
   const canvas = $("timeline");
   const vi = info();
   if (!vi || !S) return;
-  const lane = 12, dpr = window.devicePixelRatio || 1;
-  const cssHeight = Math.max(1, S.objects.length) * lane;
+  const dpr = window.devicePixelRatio || 1;
+  const cssHeight = Math.max(1, S.objects.length) * OBJECT_LANES;
   canvas.style.height = `${cssHeight}px`;
   canvas.width = Math.round(canvas.clientWidth * dpr);
   canvas.height = Math.round(cssHeight * dpr);
@@ -312,27 +379,37 @@ function drawTimeline() {
   g.scale(dpr, dpr);
   const width = canvas.clientWidth, n = vi.frame_count, step = width / n;
   S.objects.forEach((obj, row) => {
-    const y = row * lane, data = timeline[obj.id];
+    const y = row * OBJECT_LANES, data = timeline[obj.id];
+    const iouY = y + SCORE_LANE, iouH = IOU_LANE - 2;
     for (let f = 0; f < n; f++) {
       let fill = "#2a2d33";
-      if (absentAt(obj, f)) fill = "#555";
+      const absent = absentAt(obj, f);
+      if (absent) fill = "#555";
       else if (data) {
         const s = data.score[f];
         const a = data.area[f];
         if (s === null || s === undefined) fill = a ? "hsl(120,60%,40%)" : "#2a2d33";
-        else fill = `hsl(${Math.round(120 * Math.min(1, s * (a > 0 ? 1 : 0.3)))},65%,42%)`;
+        else fill = hue(s * (a > 0 ? 1 : 0.3));
       }
       g.fillStyle = fill;
-      g.fillRect(f * step, y + 1, Math.max(1, step), lane - 2);
+      g.fillRect(f * step, y + 1, Math.max(1, step), SCORE_LANE - 2);
+      g.fillStyle = "#202226";
+      g.fillRect(f * step, iouY, Math.max(1, step), iouH);
+      const iou = data && data.iou ? data.iou[f] : null;
+      if (!absent && iou !== null && iou !== undefined) {
+        const h = Math.max(1, iouH * Math.max(0, Math.min(1, iou)));
+        g.fillStyle = hue(iou);
+        g.fillRect(f * step, iouY + iouH - h, Math.max(1, step), h);
+      }
     }
     g.fillStyle = color(obj.id);
-    g.fillRect(0, y + 1, 3, lane - 2);
+    g.fillRect(0, y + 1, 3, OBJECT_LANES - 3);
     if (data) {
       g.fillStyle = "#ff9a2e";
-      for (const f of data.jumps) g.fillRect(f * step, y + 1, Math.max(2, step / 3), lane - 2);
+      for (const f of data.jumps) g.fillRect(f * step, y + 1, Math.max(2, step / 3), SCORE_LANE - 2);
     }
     g.fillStyle = "#fff";
-    for (const a of obj.actions) g.fillRect(a.frame * step + step / 2 - 1, y + lane - 4, 2, 3);
+    for (const a of obj.actions) g.fillRect(a.frame * step + step / 2 - 1, y + SCORE_LANE - 4, 2, 3);
   });
   g.fillStyle = "#fff";
   g.fillRect(current * step + step / 2 - 1, 0, 2, cssHeight);
@@ -342,7 +419,7 @@ $("timeline").addEventListener("click", (event) => {
   const vi = info();
   if (!vi) return;
   const rect = $("timeline").getBoundingClientRect();
-  const lane = Math.floor((event.clientY - rect.top) / 12);
+  const lane = Math.floor((event.clientY - rect.top) / OBJECT_LANES);
   if (S.objects[lane]) select(S.objects[lane].id);
   show(Math.floor((event.clientX - rect.left) / rect.width * vi.frame_count));
 });
@@ -429,6 +506,15 @@ button("export", async () => {
 });
 button("save-prompts", async () => apply(await api("/api/save-prompts", {})));
 button("cancel", async () => apply(await api("/api/cancel", {})));
+button("segment-everything", async () => {
+  notice("");
+  apply(await api("/api/segment", {frame: current}));
+});
+button("candidates-close", async () => {
+  showingCandidates = false;
+  drawCandidates();
+  loadFrame(current);
+});
 
 $("scrubber").addEventListener("input", () => show(Number($("scrubber").value)));
 
