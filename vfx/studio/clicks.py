@@ -123,7 +123,7 @@ class ClickSegmenter:
         import torch
 
         from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
-        from vfx.sources.auto_objects import number_candidates
+        from vfx.sources.auto_candidates import number_candidates
 
         with self._lock:
             predictor = self._load()
