@@ -137,7 +137,7 @@ def flicker_suite(args: argparse.Namespace, settings: dict) -> None:
                 f"{100 * before['J']:7.2f}>{100 * after['J']:7.2f} "
                 f"{before['dtSSD']:8.3f}>{after['dtSSD']:7.3f}"
             )
-        print(f"{clip.name:<19} ({elapsed:.0f} ms/frame for {len(MOVERS)} objects, under load)")
+        print(f"{clip.name:<19} ({elapsed:.0f} ms/frame for {len(MOVERS)} objects)")
     reduction = 100 * (1 - np.mean(smooth_flicker) / np.mean(raw_flicker))
     worst = min(j_changes)
     fastest = min(fast_changes) if fast_changes else (0.0, "none")
