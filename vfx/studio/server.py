@@ -41,8 +41,8 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from effects.core.colors import object_color
 from vfx.errors import VfxError
+from vfx.studio.frames import object_hex
 from vfx.studio.security import Guard, is_loopback, safe_join
 from vfx.studio.work import EXPORT_FORMATS, Studio
 
@@ -70,8 +70,7 @@ def create_app(studio: Studio, token: str, cookie: str, extra_host: str | None =
         data["job"] = None if studio.jobs.current is None else studio.jobs.current.to_json()
         data["looks_only"] = studio.looks_only
         data["workspace"] = str(studio.workspace)
-        data["colors"] = {o["id"]: "#{:02x}{:02x}{:02x}".format(*object_color(o["id"]))
-                          for o in data.get("objects", [])}
+        data["colors"] = {o["id"]: object_hex(o["id"]) for o in data.get("objects", [])}
         if studio.session.video is not None and studio._frames is not None:
             data["info"] = studio.info()
         return data

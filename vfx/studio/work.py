@@ -18,7 +18,6 @@ import cv2
 import numpy as np
 import yaml
 
-from effects.core.colors import object_color
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.masks import MaskletStore
@@ -26,7 +25,15 @@ from vfx.prompts.model import FramePrompt, ObjectPrompts
 from vfx.prompts.parsing import prompts_identity, validate_prompts
 from vfx.sources.base import MaskSource
 from vfx.studio.clicks import ClickSegmenter
-from vfx.studio.frames import FrameCache, jpeg, overlay
+from vfx.studio.frames import (
+    OVERLAY_OPACITY,
+    FrameCache,
+    jpeg,
+    object_hex,
+    outline_thickness,
+    overlay,
+    rle,
+)
 from vfx.studio.jobs import Job, JobRunner
 from vfx.studio.session import StudioSession, object_identity, save_mask
 from vfx.studio.studio_masks import StudioMasks
@@ -231,7 +238,24 @@ class Studio:
         started = time.perf_counter()
         with self.frames.interactive():
             iou = self.refresh_click(obj_id, action["frame"])
-        return {"iou": iou, "ms": round(1000 * (time.perf_counter() - started), 1)}
+            masked = time.perf_counter()
+            layer = self.mask_layer(action["frame"])
+        return {"iou": iou, "ms": round(1000 * (masked - started), 1), "layer": layer,
+                "layer_ms": round(1000 * (time.perf_counter() - masked), 1)}  # fmt: skip
+
+    def mask_layer(self, index: int) -> dict[str, Any]:
+        """Every object's mask on frame ``index`` for the page to draw over the frame without
+        masks, so a click's mask shows without fetching a frame: ``{"frame", "opacity",
+        "thickness", "objects": [{"id", "color", "rle"}]}``, each mask as
+        :func:`~vfx.studio.frames.rle` run lengths at video size; the page tints and outlines
+        them as :func:`~vfx.studio.frames.overlay` does."""
+        self._check_frame(index)
+        info = self.frames.info
+        masks = self.view_source().masks_at(index)
+        objects = [{"id": obj_id, "color": object_hex(obj_id), "rle": rle(masks[obj_id])}
+                   for obj_id in sorted(masks) if (masks[obj_id] > 0.5).any()]  # fmt: skip
+        return {"frame": index, "opacity": OVERLAY_OPACITY,
+                "thickness": outline_thickness(info.width, info.height), "objects": objects}
 
     def _segmenter_or_fail(self) -> ClickSegmenter:
         if self._segmenter is None:
@@ -295,7 +319,7 @@ class Studio:
         frame, found = self._candidates or (None, [])
         return {"frame": frame, "candidates": [
             {"id": c.id, "bbox": c.bbox, "area": c.area, "score": round(c.score, 4),
-             "color": "#{:02x}{:02x}{:02x}".format(*object_color(c.id))}
+             "color": object_hex(c.id)}
             for c in found
         ]}  # fmt: skip
 
@@ -568,8 +592,9 @@ class Studio:
             resolve_preset(name, overrides)  # validated now: bad --set values are reported
         self.session.set_preset(name or None, overrides)
 
-    def _source_for_output(self, job: Job) -> MaskSource:
-        """Masks for a render or export: tracking first what changed since the last Track."""
+    def _output_masks(self, job: Job, folder: str, name: str) -> tuple[ProgressMasks, Path]:
+        """Masks for a render or export (tracking first what changed since the last Track),
+        reporting each frame to ``job``, and the output's path ``<workspace>/<folder>/<name>``."""
         if not self.looks_only:
             if not self.session.object_prompts():
                 raise VfxError("no masks yet: add an object and click on it, then Track")
@@ -577,7 +602,11 @@ class Studio:
                 job.message = "tracking first"
                 self._track(job)
                 job.message = ""
-        return self.view_source()
+        count = self.frames.info.frame_count
+        out_dir = self.workspace / folder
+        out_dir.mkdir(exist_ok=True)
+        job.done, job.total = 0, count
+        return ProgressMasks(self.view_source(), job, count), out_dir / name
 
     def start_render(self) -> Job:
         preset = self.session.current.preset
@@ -591,15 +620,11 @@ class Studio:
         state = self.session.current
         if not state.preset:
             raise VfxError("pick a preset first")
-        info = self.frames.info
-        source = self._source_for_output(job)
-        out_dir = self.workspace / "renders"
-        out_dir.mkdir(exist_ok=True)
-        output = out_dir / f"{self.video_path.stem}-{Path(state.preset).stem}.mp4"
-        job.done, job.total = 0, info.frame_count
+        masks, output = self._output_masks(
+            job, "renders", f"{self.video_path.stem}-{Path(state.preset).stem}.mp4"
+        )
         render(self.video_path, output, preset=state.preset, overrides=state.overrides,
-               masks=ProgressMasks(source, job, info.frame_count), force=True,
-               progress=False)  # fmt: skip
+               masks=masks, force=True, progress=False)  # fmt: skip
         self.session.set_output("render", output)
         return {"path": str(output)}
 
@@ -611,14 +636,8 @@ class Studio:
     def _export(self, job: Job, format: str) -> dict[str, Any]:
         from vfx.mask_formats import export_masks
 
-        info = self.frames.info
-        source = self._source_for_output(job)
-        out_dir = self.workspace / "exports"
-        out_dir.mkdir(exist_ok=True)
-        output = out_dir / f"{self.video_path.stem}-{format}"
-        job.done, job.total = 0, info.frame_count
-        export_masks(ProgressMasks(source, job, info.frame_count), output, format,
-                     video=self.video_path, force=True)  # fmt: skip
+        masks, output = self._output_masks(job, "exports", f"{self.video_path.stem}-{format}")
+        export_masks(masks, output, format, video=self.video_path, force=True)
         self.session.set_output("export", output)
         return {"path": str(output)}
 

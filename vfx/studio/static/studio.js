@@ -66,7 +66,11 @@ function apply(data) {
     candidatesJob = job.id;
     loadCandidates();
   }
-  if (changed) { loadFrame(current); drawMarks(); loadTimeline(); }
+  if (changed) {
+    if (!layerShows(current, data.version)) loadFrame(current);
+    drawMarks();
+    loadTimeline();
+  }
 }
 
 function color(id) { return (S.colors && S.colors[id]) || "#ffcc00"; }
@@ -158,8 +162,11 @@ function loadFrame(index) {
   const version = S.version;
   const done = () => {
     loading = false;
-    $("frame").dataset.loadedFrame = String(index);
-    $("frame").dataset.loadedVersion = String(version);
+    if (shownLayer && (index !== shownLayer.frame || version >= shownLayer.version)) hideLayer();
+    if (!shownLayer) {
+      $("frame").dataset.loadedFrame = String(index);
+      $("frame").dataset.loadedVersion = String(version);
+    }
     $("frame").dataset.loadMs = String(Math.round(performance.now() - started));
     if (pending !== null) { const next = pending; pending = null; loadFrame(next); }
   };
@@ -170,6 +177,106 @@ function loadFrame(index) {
   const picking = showingCandidates && candidates && candidates.frame === index;
   image.src = picking ? `/api/candidates.jpg?v=${version}&n=${imageSerial++}`
     : `/api/frame/${index}.jpg?v=${version}&n=${imageSerial++}`;
+}
+
+// ------------------------------------------------------------------ the click's mask layer
+// A click's answer carries every object's mask on that frame (run lengths at video size); the
+// page draws them over the frame without masks (fetched when the user stopped on the frame),
+// so the mask shows without fetching a composited frame. The composited JPEG stays for
+// scrubbing and every other change.
+
+let plain = {key: null, image: null, ready: null};  // the current frame without masks
+let shownLayer = null;                              // {frame, version} drawn on the canvas
+let comingLayer = null;                             // {frame, version} of a click being drawn
+
+function plainFrame(index) {
+  const key = `${S.video}:${index}`;
+  if (plain.key !== key) {
+    const image = new Image();
+    const ready = new Promise((resolve) => {
+      image.onload = () => image.decode().catch(() => {}).then(() => resolve(true));
+      image.onerror = () => resolve(false);
+    });
+    image.src = `/api/frame/${index}.jpg?plain=1`;
+    plain = {key, image, ready};
+  }
+  return plain.ready;
+}
+
+function layerShows(index, version) {
+  const same = (l) => l !== null && l.frame === index && l.version === version;
+  return same(shownLayer) || same(comingLayer);
+}
+
+function hideLayer() {
+  shownLayer = null;
+  $("mask-layer").hidden = true;
+}
+
+// One object's mask (run lengths, row-major, outside first) tinted and outlined as the server's
+// overlay does it: tint at the layer's opacity, then its edge pixels (a 4-neighbour outside the
+// mask or the picture) grown to a thickness square reaching thickness/2 right and down.
+function objectLayer(obj, width, height, opacity, thickness) {
+  const image = new ImageData(width, height);
+  const px = new Uint32Array(image.data.buffer);  // one RGBA pixel each (little-endian ABGR)
+  const rgb = parseInt(obj.color.slice(1), 16);
+  const abgr = (alpha) => ((alpha << 24) | ((rgb & 0xff) << 16) | (rgb & 0xff00) | (rgb >> 16)) >>> 0;
+  const tint = abgr(Math.round(255 * opacity)), line = abgr(255);
+  let at = 0;
+  obj.rle.forEach((n, k) => { if (k % 2) px.fill(tint, at, at + n); at += n; });
+  const edges = [];
+  at = 0;
+  obj.rle.forEach((n, k) => {
+    if (k % 2) {
+      for (let i = at; i < at + n; i++) {
+        const x = i % width, y = (i - x) / width;
+        if (x === 0 || y === 0 || x === width - 1 || y === height - 1 || !px[i - 1] ||
+            !px[i + 1] || !px[i - width] || !px[i + width]) edges.push(i);
+      }
+    }
+    at += n;
+  });
+  const low = -(thickness - 1 - Math.floor(thickness / 2)), high = Math.floor(thickness / 2);
+  for (const i of edges) {
+    const x = i % width, y = (i - x) / width;
+    for (let v = Math.max(0, y + low); v <= Math.min(height - 1, y + high); v++) {
+      const row = v * width;
+      px.fill(line, row + Math.max(0, x + low), row + Math.min(width - 1, x + high) + 1);
+    }
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d").putImageData(image, 0, 0);
+  return canvas;
+}
+
+async function drawLayer(layer, version, clickedAt) {
+  const loaded = await plainFrame(layer.frame);
+  comingLayer = null;
+  if (current !== layer.frame || !S || S.version !== version) return;  // moved on: shown there
+  if (!loaded) { loadFrame(current); return; }
+  const vi = info();
+  const canvas = $("mask-layer");
+  const rect = $("frame").getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(rect.width * dpr));
+  canvas.height = Math.max(1, Math.round(rect.height * dpr));
+  const g = canvas.getContext("2d");
+  g.setTransform(canvas.width / vi.width, 0, 0, canvas.height / vi.height, 0, 0);  // video px
+  g.imageSmoothingEnabled = true;
+  g.drawImage(plain.image, 0, 0, vi.width, vi.height);
+  for (const obj of layer.objects) {  // in id order, as the server's overlay
+    g.drawImage(objectLayer(obj, vi.width, vi.height, layer.opacity, layer.thickness), 0, 0);
+  }
+  canvas.hidden = false;
+  shownLayer = {frame: layer.frame, version};
+  requestAnimationFrame(() => requestAnimationFrame(() => {  // painted: what the user sees
+    if (!layerShows(layer.frame, version)) return;
+    const d = $("frame").dataset;
+    d.loadedFrame = String(layer.frame);
+    d.loadedVersion = String(version);
+    d.layerVersion = String(version);
+    d.clickMs = String(Math.round(performance.now() - clickedAt));
+  }));
 }
 
 // ------------------------------------------------------------------ segment everything
@@ -231,7 +338,9 @@ function show(index) {
   drawTimeline();
   clearTimeout(embedTimer);
   embedTimer = setTimeout(() => {  // the user stopped here: embed now so a click is fast
-    if (!playing && !S.looks_only) api("/api/embed", {frame: current}).catch(() => {});
+    if (playing || S.looks_only) return;
+    api("/api/embed", {frame: current}).catch(() => {});
+    plainFrame(current);
   }, 250);
   schedulePreview();
 }
@@ -303,6 +412,7 @@ window.addEventListener("mousemove", (event) => {
 
 window.addEventListener("mouseup", async (event) => {
   if (!press) return;
+  const clickedAt = performance.now();
   const start = press;
   press = null;
   const moved = Math.hypot(event.clientX - start.x, event.clientY - start.y) > 5;
@@ -317,7 +427,7 @@ window.addEventListener("mouseup", async (event) => {
   } else {
     body = {frame: current, point: start.start, label: start.shift || event.shiftKey ? 0 : 1};
   }
-  await prompt(body);
+  await prompt(body, clickedAt);
 });
 
 async function ensureObject() {
@@ -328,13 +438,16 @@ async function ensureObject() {
   return selected;
 }
 
-async function prompt(body) {
+async function prompt(body, clickedAt) {
   try {
     const id = await ensureObject();
     status("segmenting");
     const data = await api(`/api/objects/${id}/prompts`, body);
     notice("");
-    apply(data);
+    const layer = data.click && data.click.layer;
+    comingLayer = layer ? {frame: layer.frame, version: data.version} : null;
+    apply(data);  // without fetching the composited frame when the layer is coming
+    if (layer) await drawLayer(layer, data.version, clickedAt);
     if (data.click && data.click.ms !== undefined) $("frame").dataset.decoderMs = String(data.click.ms);
   } catch (e) {
     status("ready");
