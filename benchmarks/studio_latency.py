@@ -153,8 +153,8 @@ def main() -> None:
         figures("click → mask on screen (cached)", click_ms, 150)
         figures("  prompt request (whole)", request_ms)
         figures("    of which the object's mask", decoder_ms)
-        figures("    of which the mask layer (outlines)", layer_ms)
-        figures("  parse the answer + fill the outlines", draw_ms)
+        figures("    of which the masks, run lengths", layer_ms)
+        figures("  parse the answer, decode the masks", draw_ms)
         print(f"  answer size: median {statistics.median(sizes) / 1024:.0f} KB")
         figures("  (not on the click path) frame with masks, JPEG", frame_ms)
 

@@ -10,9 +10,11 @@ stays flat however long the video is (at most ``capacity`` frames are held).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -22,10 +24,13 @@ import cv2
 import numpy as np
 
 from vfx.io.video_source import VideoInfo
+from vfx.limits import Limit
 
 FRAME_CACHE_FRAMES = 48
 JPEG_QUALITY = 85
 PROXY_NICENESS = 10
+# every video's proxy together, in the workspace's .studio/proxy (least recently used go first)
+PROXY_CAP = Limit("VFX_STUDIO_PROXY_MB", 4096, "MB of frame proxies")
 
 
 def proxy_key(video: Path) -> str:
@@ -35,14 +40,44 @@ def proxy_key(video: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def prune_proxies(root: Path, cap: int, keep: Path) -> int:
+    """Delete the least recently used proxy folders under ``root`` (by modification time:
+    opening a video or writing a frame uses its folder), never ``keep``, until all of them
+    together hold at most ``cap`` bytes; returns the bytes the other folders still hold."""
+    others = {p: _folder_bytes(p) for p in root.iterdir() if p.is_dir() and p != keep}
+    total = sum(others.values()) + (_folder_bytes(keep) if keep.is_dir() else 0)
+    for folder in sorted(others, key=lambda p: p.stat().st_mtime):
+        if total <= cap:
+            break
+        shutil.rmtree(folder, ignore_errors=True)
+        total -= others.pop(folder)
+    return sum(others.values())
+
+
 class FrameProxy:
     """Every frame of ``video`` as ``<folder>/<index>.jpg`` (quality :data:`JPEG_QUALITY`, full
     size), written by a background thread at low CPU priority; each file appears complete
-    (written under a temporary name, then renamed). Frames already there are kept."""
+    (written under a temporary name, then renamed). Frames already there are kept.
 
-    def __init__(self, video: Path, folder: Path, frame_count: int) -> None:
+    With a ``cap``, the proxies beside it (other videos' folders in ``folder``'s parent) and
+    this one hold at most ``cap`` bytes together: starting deletes the least recently used
+    others beyond it, a frame that does not fit deletes more of them, and when only this one
+    is left, writing stops (the frames after that are decoded when shown).
+    """
+
+    def __init__(
+        self, video: Path, folder: Path, frame_count: int, cap: int | None = None
+    ) -> None:
         self.video, self.folder, self.frame_count = video, folder, frame_count
+        self.cap = cap
+        self._others = 0  # bytes in the other proxies
         self.written = 0
+        self.capped = False
+        self._finished = threading.Event()
         self._stop = threading.Event()
         self._resume = threading.Event()  # clear while interactive work runs
         self._resume.set()
@@ -52,6 +87,9 @@ class FrameProxy:
 
     def start(self) -> FrameProxy:
         self.folder.mkdir(parents=True, exist_ok=True)
+        os.utime(self.folder)  # used now: the last to go
+        if self.cap is not None:
+            self._others = prune_proxies(self.folder.parent, self.cap, self.folder)
         self._thread.start()
         return self
 
@@ -62,7 +100,9 @@ class FrameProxy:
 
     @property
     def done(self) -> bool:
-        return self.written >= self.frame_count
+        """Nothing more will be written: every frame is there, or the writer stopped (the
+        budget was reached, the proxy was closed, the video could not be read)."""
+        return self._finished.is_set()
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
@@ -80,6 +120,12 @@ class FrameProxy:
                     self._resume.set()
 
     def _run(self) -> None:
+        try:
+            self._write()
+        finally:
+            self._finished.set()
+
+    def _write(self) -> None:
         from vfx.errors import VfxError
         from vfx.io.reader import open_video
 
@@ -90,6 +136,7 @@ class FrameProxy:
         if not missing:
             return
         try:
+            held = _folder_bytes(self.folder)
             with open_video(self.video) as reader:
                 for frame in reader.frames(missing[0]):
                     while not self._resume.wait(0.5):
@@ -98,13 +145,25 @@ class FrameProxy:
                     if self._stop.is_set():
                         return
                     if self.path(frame.index) is None:
+                        data = jpeg(frame.rgb)
+                        if not self._fits(held + len(data)):
+                            self.capped = True
+                            return
                         target = self.folder / f"{frame.index}.jpg"
                         tmp = target.with_name(f".{frame.index}.{threading.get_ident()}.tmp")
-                        tmp.write_bytes(jpeg(frame.rgb))
+                        tmp.write_bytes(data)
                         os.replace(tmp, target)
+                        held += len(data)
                     self.written = frame.index + 1
         except (VfxError, OSError):
             return  # the page falls back to decoding frames itself
+
+    def _fits(self, size: int) -> bool:
+        """Whether this proxy may hold ``size`` bytes (deleting other proxies for room)."""
+        if self.cap is None or size + self._others <= self.cap:
+            return True
+        self._others = prune_proxies(self.folder.parent, self.cap - size, self.folder)
+        return size + self._others <= self.cap
 
     def close(self) -> None:
         self._stop.set()
@@ -120,10 +179,18 @@ class FrameCache:
     """
 
     def __init__(
-        self, video: Path, capacity: int = FRAME_CACHE_FRAMES, proxy_root: Path | None = None
+        self,
+        video: Path,
+        capacity: int = FRAME_CACHE_FRAMES,
+        proxy_root: Path | None = None,
+        proxy_cap: int | None = None,
     ) -> None:
+        """``proxy_root``: where frame proxies live (None: no proxy); ``proxy_cap``: the bytes
+        all of them may hold together (default ``$VFX_STUDIO_PROXY_MB`` MB, :data:`PROXY_CAP`;
+        see :class:`FrameProxy`)."""
         from vfx.io.reader import open_video
 
+        cap = proxy_cap if proxy_cap is not None else PROXY_CAP.value << 20
         self._reader = open_video(video)
         self.info: VideoInfo = self._reader.info
         self.capacity = capacity
@@ -132,7 +199,7 @@ class FrameCache:
         self.proxy: FrameProxy | None = None
         if proxy_root is not None:
             folder = proxy_root / proxy_key(video)
-            self.proxy = FrameProxy(video, folder, self.info.frame_count).start()
+            self.proxy = FrameProxy(video, folder, self.info.frame_count, cap).start()
 
     def rgb(self, index: int) -> np.ndarray:
         """Frame ``index`` as ``[H, W, 3]`` uint8 (shared: do not modify it)."""
@@ -215,19 +282,23 @@ def outline(inside: np.ndarray, thickness: int) -> np.ndarray:
     return cv2.dilate(edges, np.ones((t, t), np.uint8)) if t > 1 else edges
 
 
-def rle(mask: np.ndarray) -> list[int]:
+def rle(mask: np.ndarray) -> str:
     """``mask`` ``[H, W]`` (bool or 0..1) as row-major run lengths, outside first (a mask
-    starting inside begins with 0): what a click's answer carries to the page."""
+    starting inside begins with 0), little-endian uint32, base64: what a click's answer
+    carries to the page (a few milliseconds at 1080p, however ragged the mask)."""
     flat = _box(mask)[0].ravel()  # [H, W] -> [H * W]
     starts = np.flatnonzero(flat[1:] != flat[:-1]) + 1
     bounds = np.concatenate(([0], starts, [flat.size]))
-    counts = np.diff(bounds).tolist()
-    return [0, *counts] if flat.size and flat[0] else counts
+    counts = np.diff(bounds)
+    if flat.size and flat[0]:
+        counts = np.concatenate(([0], counts))
+    return base64.b64encode(counts.astype("<u4").tobytes()).decode("ascii")
 
 
-def rle_mask(counts: list[int], width: int, height: int) -> np.ndarray:
+def rle_mask(encoded: str, width: int, height: int) -> np.ndarray:
     """:func:`rle`'s inverse, as the page decodes it: ``[H, W]`` bool."""
-    values = np.arange(len(counts)) % 2 == 1  # runs alternate: outside, inside, ...
+    counts = np.frombuffer(base64.b64decode(encoded), "<u4")
+    values = np.arange(counts.size) % 2 == 1  # runs alternate: outside, inside, ...
     return np.repeat(values, counts).reshape(height, width)  # [H * W] -> [H, W]
 
 

@@ -313,3 +313,132 @@ def test_segment_everything_in_the_browser(browser_page, tmp_path: Path):
         expect(page.locator("[data-testid^=candidate-]")).to_have_count(0)
         shows_latest(page, live, frame=2)
         page.screenshot(path=str(shots / "03-objects.png"))
+
+
+def regions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of ``mask`` ``[H, W]`` bool 2 or more pixels inside it and 3 or more outside
+    it (clear of the outline and of scaling blur): ``(deep, away)``."""
+    import cv2
+
+    kernel = np.ones((5, 5), np.uint8)
+    deep = cv2.erode(mask.astype(np.uint8), kernel).astype(bool)
+    away = ~cv2.dilate(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    return deep, away
+
+
+def telling_clicks(video: Path, truth: np.ndarray, checkpoint: Path) -> list[tuple[float, float]]:
+    """A click inside object 0 and a Shift+click on the background whose masks (with these
+    random weights) both have clear inside and outside regions, the second taking part of the
+    first away: so a screenshot can tell the tint's place, and a stale tint."""
+    from vfx.io.reader import open_video
+    from vfx.prompts.model import FramePrompt
+    from vfx.studio.clicks import ClickSegmenter
+
+    with open_video(video) as reader:
+        rgb = reader.read(0)
+    segmenter = ClickSegmenter(lambda index: rgb, checkpoint=checkpoint)
+
+    def telling(mask: np.ndarray) -> bool:
+        return all(region.sum() > 40 for region in regions(mask))
+
+    for first in inside_pixels(truth[0, 0], 24):
+        one, _ = segmenter.mask(FramePrompt(0, points=[first], labels=[1]))
+        if not telling(one):
+            continue
+        for second in inside_pixels(~truth[0].any(axis=0), 24):
+            two, _ = segmenter.mask(FramePrompt(0, points=[first, second], labels=[1, 0]))
+            if telling(two) and regions(one)[0][regions(two)[1]].sum() > 10:
+                return [first, second]
+    raise AssertionError("no clicks with telling masks for these weights")
+
+
+def picture(png: bytes) -> np.ndarray:
+    """A screenshot ``[h, w, 3]`` uint8 RGB."""
+    import cv2
+
+    bgr = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def at_video_pixels(shot: np.ndarray) -> np.ndarray:
+    """The screenshot ``[h, w, 3]`` of the frame element sampled at each video pixel's centre:
+    ``[H, W, 3]`` int16."""
+    ys = ((np.arange(H) + 0.5) * shot.shape[0] / H).astype(int)
+    xs = ((np.arange(W) + 0.5) * shot.shape[1] / W).astype(int)
+    return shot[ys][:, xs].astype(np.int16)
+
+
+def test_a_click_draws_its_mask_at_its_pixels(browser_page, tmp_path: Path, random_checkpoint):
+    """The page draws a click's masks itself, over the frame without masks: no composited frame
+    is fetched after the click, and the picture on screen is the server's overlay at every video
+    pixel; a correction redraws the whole layer (the old mask's tint goes)."""
+    import re
+
+    import cv2
+    from playwright.sync_api import expect
+
+    from vfx.studio.frames import overlay
+
+    page = browser_page
+    shots = artifacts_dir("studio-click")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    video = workspace / "clip.mp4"
+    truth = write_scene_video(video, W, H, T, FPS, objects=2, background=None)  # [T, N, H, W]
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    with live_studio(workspace, video, checkpoint=str(random_checkpoint)) as live:
+        page.goto(live.url)
+        expect(page.get_by_test_id("status")).to_have_text("ready", timeout=60_000)
+        shows_latest(page, live, frame=0)
+        frame = page.get_by_test_id("frame")
+        box = frame.bounding_box()
+        _, plain_jpeg = live.call("/api/frame/0.jpg?plain=1")
+        plain = picture(plain_jpeg)
+        obj, background = telling_clicks(video, truth, random_checkpoint)
+        page.get_by_test_id("object-add").click()
+        expect(page.get_by_test_id("object-1")).to_be_visible()
+        shows_latest(page, live, frame=0)
+        near_marks = np.zeros((H, W), np.uint8)
+        last_version = live.call("/api/state")[1]["version"]
+        was_deep = np.zeros((H, W), bool)
+        for step, (point, modifiers) in enumerate([(obj, []), (background, ["Shift"])], 1):
+            # the page fetched the frame without masks when the user stopped on it
+            page.wait_for_function("performance.getEntriesByType('resource').some("
+                                   "e => e.name.includes('/api/frame/0.jpg?plain=1'))",
+                                   timeout=SLOW_MS)  # fmt: skip
+            fetched.clear()
+            frame.click(position={"x": point[0] * box["width"] / W,
+                                  "y": point[1] * box["height"] / H}, modifiers=modifiers)
+            expect(page.get_by_test_id("object-1")).to_contain_text(f"{step} prompt",
+                                                                    timeout=SLOW_MS)  # fmt: skip
+            expect(page.get_by_test_id("status")).to_have_text("ready", timeout=SLOW_MS)
+            page.wait_for_function(f"Number(document.getElementById('frame').dataset"
+                                   f".layerVersion || 0) > {last_version}",
+                                   timeout=SLOW_MS)  # fmt: skip
+            last_version = live.call("/api/state")[1]["version"]
+            assert frame.evaluate("f => f.dataset.layerVersion") == str(last_version)
+            assert not [u for u in fetched if re.search(r"/api/frame/\d+\.jpg\?v=", u)]
+            assert page.get_by_test_id("mask-layer").is_visible()
+            click_ms = frame.evaluate("f => Number(f.dataset.clickMs)")
+            png = frame.screenshot(path=str(shots / f"0{step}-click-{step}.png"))
+            seen = at_video_pixels(picture(png))
+
+            mask = live.studio.view_source().masks_at(0)[1] > 0.5
+            assert 0 < mask.mean() < 1, "random weights gave an empty or full mask"
+            expected = overlay(plain, {1: mask}).astype(np.int16)
+            cv2.circle(near_marks, (int(point[0]), int(point[1])), 7, 1, -1)  # the click's dot
+            deep, away = (region & (near_marks == 0) for region in regions(mask))
+            assert deep.sum() > 20 and away.sum() > 20
+            stale = away & was_deep  # tinted after the first click, not after the second
+            assert stale.sum() > 10 or step == 1
+            was_deep = deep
+            off = np.abs(seen - expected).max(axis=2)  # [H, W] worst channel
+            tint = np.abs(expected - plain.astype(np.int16)).max(axis=2)
+            # the tint is there, at the mask's pixels, and nowhere else
+            assert np.median(tint[deep]) > 30
+            assert np.median(off[deep]) <= 6 and np.percentile(off[deep], 95) <= 16
+            assert np.median(off[away]) <= 6 and np.percentile(off[away], 95) <= 16
+            if step == 2:  # the first mask's tint went with its answer
+                assert np.percentile(off[stale], 95) <= 16
+            print(f"click {step}: mask on screen {click_ms} ms after the click (browser)")

@@ -4,6 +4,8 @@ fetched), the way the server's overlay draws them."""
 
 from __future__ import annotations
 
+import base64
+
 import cv2
 import numpy as np
 import pytest
@@ -37,10 +39,12 @@ def test_run_lengths_decode_into_the_same_mask(shape: str):
         "full": np.ones((90, 150), bool),
         "first-pixel": first,
     }[shape]  # fmt: skip
-    counts = rle(mask)
-    assert sum(counts) == mask.size and (counts[0] == 0) == bool(mask[0, 0])
-    np.testing.assert_array_equal(rle_mask(counts, 150, 90), mask)
-    np.testing.assert_array_equal(rle(mask.astype(np.float32)), counts)  # 0..1 masks too
+    encoded = rle(mask)
+    counts = np.frombuffer(base64.b64decode(encoded), "<u4")  # as the page reads it
+    assert counts.sum() == mask.size and (counts[0] == 0) == bool(mask[0, 0])
+    assert (counts[1:-1] > 0).all()  # alternating runs, none empty but a leading inside one
+    np.testing.assert_array_equal(rle_mask(encoded, 150, 90), mask)
+    assert rle(mask.astype(np.float32)) == encoded  # 0..1 masks too
 
 
 @pytest.mark.parametrize("size", [(150, 90), (1500, 900)])

@@ -67,7 +67,7 @@ function apply(data) {
     loadCandidates();
   }
   if (changed) {
-    if (!layerShows(current, data.version)) loadFrame(current);
+    if (!layerShows(current, data.version) && clicking !== current) loadFrame(current);
     drawMarks();
     loadTimeline();
   }
@@ -188,6 +188,7 @@ function loadFrame(index) {
 let plain = {key: null, image: null, ready: null};  // the current frame without masks
 let shownLayer = null;                              // {frame, version} drawn on the canvas
 let comingLayer = null;                             // {frame, version} of a click being drawn
+let clicking = null;  // the frame of a click in flight: its answer redraws it, so no refetch
 
 function plainFrame(index) {
   const key = `${S.video}:${index}`;
@@ -213,7 +214,7 @@ function hideLayer() {
   $("mask-layer").hidden = true;
 }
 
-// One object's mask (run lengths, row-major, outside first) tinted and outlined as the server's
+// One object's mask (base64 uint32 run lengths, row-major, outside first) tinted and outlined as the server's
 // overlay does it: tint at the layer's opacity, then its edge pixels (a 4-neighbour outside the
 // mask or the picture) grown to a thickness square reaching thickness/2 right and down.
 function objectLayer(obj, width, height, opacity, thickness) {
@@ -222,11 +223,14 @@ function objectLayer(obj, width, height, opacity, thickness) {
   const rgb = parseInt(obj.color.slice(1), 16);
   const abgr = (alpha) => ((alpha << 24) | ((rgb & 0xff) << 16) | (rgb & 0xff00) | (rgb >> 16)) >>> 0;
   const tint = abgr(Math.round(255 * opacity)), line = abgr(255);
+  const text = atob(obj.rle), bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const runs = new Uint32Array(bytes.buffer);  // little-endian, as the server writes them
   let at = 0;
-  obj.rle.forEach((n, k) => { if (k % 2) px.fill(tint, at, at + n); at += n; });
+  runs.forEach((n, k) => { if (k % 2) px.fill(tint, at, at + n); at += n; });
   const edges = [];
   at = 0;
-  obj.rle.forEach((n, k) => {
+  runs.forEach((n, k) => {
     if (k % 2) {
       for (let i = at; i < at + n; i++) {
         const x = i % width, y = (i - x) / width;
@@ -442,7 +446,9 @@ async function prompt(body, clickedAt) {
   try {
     const id = await ensureObject();
     status("segmenting");
-    const data = await api(`/api/objects/${id}/prompts`, body);
+    clicking = body.frame;
+    let data;
+    try { data = await api(`/api/objects/${id}/prompts`, body); } finally { clicking = null; }
     notice("");
     const layer = data.click && data.click.layer;
     comingLayer = layer ? {frame: layer.frame, version: data.version} : null;
@@ -452,6 +458,7 @@ async function prompt(body, clickedAt) {
   } catch (e) {
     status("ready");
     drawMarks();
+    loadFrame(current);  // what the server has now
   }
 }
 
