@@ -267,7 +267,8 @@ def _box(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """``mask`` ``[H, W]`` (bool or 0..1) as 0/1 uint8 (no copy for bool) and its bounding box
     ``(x, y, w, h)`` (``w == 0`` when empty)."""
     inside = mask.view(np.uint8) if mask.dtype == bool else (mask > 0.5).astype(np.uint8)
-    return inside, cv2.boundingRect(inside)
+    x, y, w, h = cv2.boundingRect(inside)
+    return inside, (x, y, w, h)
 
 
 def outline(inside: np.ndarray, thickness: int) -> np.ndarray:
