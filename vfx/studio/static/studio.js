@@ -34,8 +34,14 @@ async function api(path, body) {
 
 function notice(text) { $("notice").textContent = text || ""; }
 
+let applied = 0;  // states applied so far
+
 async function refresh() {
-  apply(await api("/api/state"));
+  const before = applied;
+  const data = await api("/api/state");
+  // a state that an action's answer overtook (sent before it, answered after it) is stale
+  if (applied !== before && S && data.version <= S.version) return;
+  apply(data);
 }
 
 // ------------------------------------------------------------------ drawing the state
@@ -45,6 +51,7 @@ function info() { return S && S.info ? S.info : null; }
 function apply(data) {
   const changed = !S || S.version !== data.version;
   S = data;
+  applied += 1;
   const vi = info();
   if (!vi) { status("ready — pick a video"); return; }
   $("video-name").textContent = `${vi.name} · ${vi.width}×${vi.height} · ${vi.frame_count} frames`;
@@ -256,8 +263,8 @@ function objectLayer(obj, width, height, opacity, thickness) {
 async function drawLayer(layer, version, clickedAt) {
   const loaded = await plainFrame(layer.frame);
   comingLayer = null;
-  if (current !== layer.frame || !S || S.version !== version) return;  // moved on: shown there
-  if (!loaded) { loadFrame(current); return; }
+  if (current !== layer.frame) return;  // the user moved on: that frame is shown
+  if (!loaded || !S || S.version !== version) { loadFrame(current); return; }  // the server's
   const vi = info();
   const canvas = $("mask-layer");
   const rect = $("frame").getBoundingClientRect();
