@@ -70,8 +70,14 @@ def shows_latest(page, live, frame: int | None = None) -> None:
     condition = f"d.loadedVersion === '{version}'"
     if frame is not None:
         condition += f" && d.loadedFrame === '{frame}'"
-    page.wait_for_function(f"(() => {{ const d = document.getElementById('frame').dataset; "
-                           f"return {condition}; }})()", timeout=SLOW_MS)  # fmt: skip
+    try:
+        page.wait_for_function(f"(() => {{ const d = document.getElementById('frame').dataset; "
+                               f"return {condition}; }})()", timeout=SLOW_MS)  # fmt: skip
+    except Exception:
+        shown = page.evaluate("[S.version, current, shownLayer, comingLayer, clicking, loading,"
+                              " pending, {...document.getElementById('frame').dataset}]")
+        print(f"the page shows {shown}, the server is at version {version}")
+        raise
 
 
 def settled_screenshot(element, before: bytes, seconds: float = 10.0) -> bytes:
@@ -113,7 +119,9 @@ def browser_page(tmp_path: Path):
             viewport={"width": 1280, "height": 860},
         )
         try:
-            yield context.pages[0] if context.pages else context.new_page()
+            page = context.pages[0] if context.pages else context.new_page()
+            page.on("pageerror", lambda error: print(f"page error: {error}"))
+            yield page
         finally:
             context.close()
 
