@@ -348,7 +348,7 @@ _V2_1_FLAGS = (
     "proj_tpos_enc_in_obj_ptrs",
     "use_signed_tpos_enc_to_obj_ptrs",
 )
-_VERSION_FLAGS: Mapping[str, Mapping[str, bool]] = {
+_VERSION_FLAGS: Mapping[str, Mapping[str, Any]] = {
     version: dict.fromkeys(_V2_1_FLAGS, version == "2.1") for version in VERSIONS
 }
 
