@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vfx.cli.options import (
+    file_option,
     force_option,
     mask_source_options,
     model_options,
@@ -48,10 +49,10 @@ EXECUTORS = ("local", "ray")
 @click.option("--resume", is_flag=True, help="Skip jobs whose outputs exist; re-run the rest.")
 @force_option("Overwrite outputs that exist.")
 @click.option("--dry-run", is_flag=True, help="Check every job, print the plan, run nothing.")
-@click.option(
+@file_option(
     "--report",
     "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    path_type=Path,
     help="JSON report (default: MANIFEST's name + .report.json beside it).",
 )
 @quiet_option
