@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vfx.prompts.model import ObjectPrompts
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,9 +192,7 @@ def mask_source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def file_option(
-    *names: str, help: str, path_type: type = str
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def file_option(*names: str, help: str, path_type: type = str) -> Callable[[FC], FC]:
     """An option naming one file (not a folder), e.g. ``--json``, ``--report``, ``--prompts``."""
     file_path = click.Path(dir_okay=False, path_type=path_type)
     return click.option(*names, type=file_path, help=help)
