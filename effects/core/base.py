@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +242,28 @@ def scratch(
     if memory is None or memory.size < size:
         memory = ctx.cache[key] = np.empty(size, dtype)
     return memory[:size].reshape(shape)
+
+
+def recycled(
+    ctx: EffectContext, tag: str, shape: tuple[int, ...], dtype: type = np.uint8
+) -> np.ndarray:
+    """An uninitialised C-contiguous ``shape`` array of ``dtype`` for a result that leaves
+    the call (a rendered frame on its way to the encoder), from a pool in ``ctx.cache``.
+
+    Unlike :func:`scratch`, the array stays the caller's for as long as anyone holds it:
+    an array of the pool is handed out again only once nothing outside the pool refers
+    to it (a view of it, a queue slot, a variable anywhere). A render thus cycles
+    through as many arrays as it has frames in flight, each of whose pages was touched
+    once, instead of page-faulting a fresh array in every frame.
+    """
+    pool = ctx.cache.setdefault(("recycled", tag, np.dtype(dtype).str, tuple(shape)), [])
+    for array in pool:
+        # The pool's list, this loop's variable and getrefcount's argument: no one else.
+        if sys.getrefcount(array) == 3:
+            return array
+    array = np.empty(shape, dtype)
+    pool.append(array)
+    return array
 
 
 def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:
