@@ -273,6 +273,10 @@ def scratch(
     return memory[:size].reshape(shape)
 
 
+RECYCLED_POOL_LIMIT = 64
+"""Most arrays one :func:`recycled` pool keeps (frames in flight stay far below it)."""
+
+
 def recycled(
     ctx: EffectContext, tag: str, shape: tuple[int, ...], dtype: type = np.uint8
 ) -> np.ndarray:
@@ -291,7 +295,8 @@ def recycled(
         if sys.getrefcount(array) == 3:
             return array
     array = np.empty(shape, dtype)
-    pool.append(array)
+    if len(pool) < RECYCLED_POOL_LIMIT:  # a bound, should refcounts ever read otherwise
+        pool.append(array)
     return array
 
 

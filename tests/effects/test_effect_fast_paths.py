@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from effects import Edges, EffectContext, Pixelate, Recolor, ReplaceBackground, Spotlight
-from effects.core.base import mask_box, recycled, scratch
+from effects.core.base import RECYCLED_POOL_LIMIT, mask_box, recycled, scratch
 from effects.core.colors import solid_image
 from effects.core.cube_lut import apply_dense, dense_table, parse_cube
 from effects.core.kernels import blur, blur_box, blur_within, halve
@@ -215,6 +215,13 @@ def test_recycled_arrays_come_back_only_once_let_go() -> None:
     del again
     assert len(ctx.cache[("recycled", "test.out", "|u1", (4, 5, 3))]) == 3
     assert recycled(ctx, "test.out", (2, 2), np.float32).dtype == np.float32
+
+
+def test_recycled_pool_stays_bounded_when_every_array_is_held() -> None:
+    ctx = EffectContext(size=(2, 2))
+    held = [recycled(ctx, "test.bound", (2, 2)) for _ in range(RECYCLED_POOL_LIMIT + 5)]
+    assert len({id(array) for array in held}) == len(held)  # all distinct, none reused
+    assert len(ctx.cache[("recycled", "test.bound", "|u1", (2, 2))]) == RECYCLED_POOL_LIMIT
 
 
 def test_context_object_infos_are_made_on_first_use() -> None:
