@@ -496,16 +496,7 @@ class TemporalSmoother:
         # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
         shifted = matrix.copy()
         shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
-        warped = [
-            cv2.warpAffine(
-                plane,
-                shifted,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            for plane in planes
-        ]
+        warped = _warp_into_box(planes, shifted, box)
         f = self._factor
         if not unexplained[y0 // f : -(-y1 // f), x0 // f : -(-x1 // f)].any():
             return warped, None
@@ -555,16 +546,7 @@ class TemporalSmoother:
         dy = there_m["m01"] / there_m["m00"] - here_m["m01"] / here_m["m00"]
         # Inverse map: output pixel (u, v) of the box samples plane at (u + x0 + dx, v + y0 + dy).
         matrix = np.array([[1.0, 0.0, x0 + dx], [0.0, 1.0, y0 + dy]], np.float64)
-        shifted = [
-            cv2.warpAffine(
-                plane,
-                matrix,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            for plane in planes
-        ]
+        shifted = _warp_into_box(planes, matrix, box)
         # Only a shift that makes the neighbour match the current mask closely is taken:
         # a current mask that is itself wrong (a dropout, a blob) must still be outvoted.
         if _iou(shifted[0] >= 0.5, mine) >= SHIFT_CHECK_IOU:
@@ -574,6 +556,28 @@ class TemporalSmoother:
 
 SHIFT_CHECK_IOU = 0.95
 """IoU with the current mask below which a vote counts as misaligned and a shift must reach."""
+
+
+def _warp_into_box(planes: list[np.ndarray], matrix: np.ndarray, box: Box) -> list[np.ndarray]:
+    """Planes (``[H, W]`` or ``[H, W, 3]``) sampled bilinearly into ``box`` (edges replicated).
+
+    ``matrix`` (``[2, 3]`` float64) maps output pixel ``(u, v)`` of the box to
+    the point of a plane it samples.
+
+    Returns:
+        Per plane, ``[y1-y0, x1-x0(, 3)]``, the plane's dtype.
+    """
+    y0, y1, x0, x1 = box
+    return [
+        cv2.warpAffine(
+            plane,
+            matrix,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        for plane in planes
+    ]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
