@@ -150,29 +150,41 @@ class FlowEstimator:
         # The presets stop at 1/4 (ultrafast, fast) of the input; we already
         # downscale the input, so refine down to its full size.
         self._dis.setFinestScale(0)
-        self._grid: tuple[np.ndarray, np.ndarray] | None = None
+        # Per size: a crop's flow and the whole grid's chains alternate.
+        self._grids: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def grid(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         """``([h, w], [h, w])`` float32 pixel x and y coordinates, cached per size."""
-        if self._grid is None or self._grid[0].shape != (height, width):
+        grid = self._grids.get((height, width))
+        if grid is None:
             ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-            self._grid = (xs, ys)
-        return self._grid
+            grid = self._grids[height, width] = (xs, ys)
+        return grid
 
     def _targets(self, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``x + flow(x)`` lands: ``([h, w], [h, w])`` float32 x and y."""
         xs, ys = self.grid(*flow.shape[:2])
         return xs + flow[..., 0], ys + flow[..., 1]
 
-    def sample(self, field: np.ndarray, flow: np.ndarray) -> np.ndarray:
-        """Bilinearly sample ``field`` ``[h, w(, c)]`` at ``x + flow(x)`` (edges replicated)."""
-        tx, ty = self._targets(flow)
+    def sample(
+        self,
+        field: np.ndarray,
+        flow: np.ndarray,
+        targets: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Bilinearly sample ``field`` ``[h, w(, c)]`` at ``x + flow(x)`` (edges replicated).
+
+        ``targets``: ``self._targets(flow)`` when the caller has it already.
+        """
+        tx, ty = self._targets(flow) if targets is None else targets
         return cv2.remap(field, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
-    def _inside(self, flow: np.ndarray) -> np.ndarray:
+    def _inside(
+        self, flow: np.ndarray, targets: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
         """``[h, w]`` bool: whether ``x + flow(x)`` lands inside the image."""
         height, width = flow.shape[:2]
-        tx, ty = self._targets(flow)
+        tx, ty = self._targets(flow) if targets is None else targets
         return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
 
     def pair(
@@ -214,20 +226,23 @@ class FlowEstimator:
         return pasted[0], pasted[1]
 
     def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:
-        valid = self._inside(flow)
+        targets = self._targets(flow)
+        valid = self._inside(flow, targets)
         if check:
-            miss = flow + self.sample(back, flow)
+            miss = flow + self.sample(back, flow, targets)
             miss_sq = miss[..., 0] ** 2 + miss[..., 1] ** 2
             motion_sq = (
                 flow[..., 0] ** 2 + flow[..., 1] ** 2 + back[..., 0] ** 2 + back[..., 1] ** 2
             )
             valid &= miss_sq <= _FB_RELATIVE * motion_sq + _FB_ABSOLUTE
-        return Correspondence(np.dstack([flow, valid.astype(np.float32)]))
+        # [h, w, 2] flow + [h, w] validity -> [h, w, 3] field (cv2.merge interleaves fast).
+        return Correspondence(cv2.merge([*cv2.split(flow), valid.astype(np.float32)]))
 
     def chain(self, first: Correspondence, then: Correspondence) -> Correspondence:
         """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are."""
         hop = self.sample(then.field, first.flow)
-        hop[..., :2] += first.flow
+        for channel in (0, 1):  # one channel at a time: numpy adds [h, w, :2] views slowly
+            hop[..., channel] += first.field[..., channel]
         valid = (first.valid > 0.5) & (hop[..., 2] > 0.5) & self._inside(hop[..., :2])
         hop[..., 2] = valid
         return Correspondence(hop)
@@ -287,12 +302,15 @@ def flow_range_in_box(
     ``(x_min, x_max, y_min, y_max)``, each range widened to include 0.
     """
     y0, y1, x0, x1 = box
-    cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
+    cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
     if cells.size == 0:
         return 0.0, 0.0, 0.0, 0.0
-    low = np.minimum(cells.min(axis=(0, 1)), 0.0) * factor  # [2]: x, y
-    high = np.maximum(cells.max(axis=(0, 1)), 0.0) * factor
-    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+    ranges = []
+    for channel in (0, 1):  # x, then y; one channel at a time is far faster than axis=(0, 1)
+        values = cells[..., channel]
+        # float32 products, as the flow's own precision.
+        ranges += [np.minimum(values.min(), 0.0) * factor, np.maximum(values.max(), 0.0) * factor]
+    return float(ranges[0]), float(ranges[1]), float(ranges[2]), float(ranges[3])
 
 
 def flow_at(
