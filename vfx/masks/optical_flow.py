@@ -356,7 +356,7 @@ def upsample_box(
 
 def fit_object_motion(
     corr: Correspondence,
-    core: np.ndarray,
+    core: tuple[np.ndarray, np.ndarray],
     factor: int,
     here: np.ndarray,
     there: np.ndarray,
@@ -366,7 +366,9 @@ def fit_object_motion(
     """A similarity transform (rotation, scale, shift) that moves an object like ``corr`` does.
 
     Fitted with RANSAC to the valid flow vectors of the low-res cells in
-    ``core`` (``[h, w]`` bool, the object's inside), so the flow's smearing at
+    ``core`` (the object's inside: ``[P]`` row and ``[P]`` column indices into
+    the flow grid, in row-major order as ``np.nonzero`` gives them; computed
+    once per object for all its neighbours), so the flow's smearing at
     the object's outline and its outliers do not bend the object's edge. The
     fit is kept only if it explains the object's look: most core cells, moved
     by it, must land on pixels of the other frame within ``tolerance`` grey
@@ -377,9 +379,9 @@ def fit_object_motion(
         ``[2, 3]`` float64 matrix mapping full-res points of this frame to the
         other frame, or ``None`` when there is no trustworthy fit.
     """
-    rows, cols = min(core.shape[0], corr.valid.shape[0]), min(core.shape[1], corr.valid.shape[1])
-    cells = core[:rows, :cols]
-    ys, xs = np.nonzero(cells & (corr.valid[:rows, :cols] > 0.5))
+    core_ys, core_xs = core
+    usable = corr.valid[core_ys, core_xs] > 0.5
+    ys, xs = core_ys[usable], core_xs[usable]
     if xs.size < min_points:
         return None
     step = -(-xs.size // _MAX_FIT_POINTS)  # an even subset keeps RANSAC cheap on big objects
@@ -394,11 +396,10 @@ def fit_object_motion(
     )
     if matrix is None or inliers is None or int(inliers.sum()) < min_points:
         return None
-    ys, xs = np.nonzero(cells)
-    points = (np.stack([xs, ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5  # [P, 2]
-    moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # low-res coords
+    points = (np.stack([core_xs, core_ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5
+    moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # [P, 2] low-res
     seen = sample_points(there, moved[:, 0].astype(np.float32), moved[:, 1].astype(np.float32))
-    agree = np.abs(seen - here[ys, xs]) <= tolerance
+    agree = np.abs(seen - here[core_ys, core_xs]) <= tolerance
     return matrix if agree.mean() >= _MODEL_AGREEMENT else None
 
 

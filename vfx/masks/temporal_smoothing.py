@@ -382,7 +382,8 @@ class TemporalSmoother:
             min(b[2] for b in regions) // f,
             -(-max(b[3] for b in regions) // f),
         )
-        core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
+        # The object's inside on the flow grid: the cells' centre pixels at or above 0.5.
+        core = np.nonzero(current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5)
         tolerance = self.settings.appearance_tolerance
         models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         for index, corr in corrs.items():
@@ -425,7 +426,7 @@ class TemporalSmoother:
             planes = [entry.probs[obj]]
             if here is not None and entry.colour is not None:
                 planes.append(entry.colour)
-            moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
+            moved, valid = self._aligned(planes, corr, box, models.get(entry.index), mine)
             if corr is not None:
                 moved, valid = self._better_of_shift(
                     (moved, valid), planes, current.probs[obj], box, mine
@@ -450,12 +451,13 @@ class TemporalSmoother:
         corr: Correspondence | None,
         box: Box,
         model: tuple[np.ndarray, np.ndarray] | None,
-        centre: np.ndarray,
+        mine: np.ndarray,
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
         """A neighbour's planes (``[H, W]`` mask, ``[H, W, 3]`` colour) moved into ``box``.
 
         Follows the object's ``model`` when there is one, else the dense flow;
-        without any motion the planes are taken as they are.
+        without any motion the planes are taken as they are. ``mine`` is the
+        current ``[h, w]`` bool mask inside ``box``.
 
         Returns the ``[h, w]`` values per plane and their ``[h, w]`` bool validity
         (``None`` when every value is usable).
@@ -464,7 +466,7 @@ class TemporalSmoother:
         if corr is None:
             return [plane[y0:y1, x0:x1] for plane in planes], None
         if model is not None:
-            return self._follow_model(planes, corr, box, model, centre)
+            return self._follow_model(planes, corr, box, model, mine)
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
@@ -480,7 +482,7 @@ class TemporalSmoother:
         corr: Correspondence,
         box: Box,
         model: tuple[np.ndarray, np.ndarray],
-        centre: np.ndarray,
+        mine: np.ndarray,
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
         """A neighbour's planes moved by the object's motion, corrected where it is not the object.
 
@@ -498,20 +500,22 @@ class TemporalSmoother:
         shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
         warped = _warp_into_box(planes, shifted, box)
         f = self._factor
-        if not unexplained[y0 // f : -(-y1 // f), x0 // f : -(-x1 // f)].any():
+        cells = (slice(y0 // f, -(-y1 // f)), slice(x0 // f, -(-x1 // f)))
+        if not unexplained[cells].any():
             return warped, None
-        lost = upsample_cells(unexplained & (corr.valid <= 0.5), f, box)
-        hidden = lost & (warped[0] < 0.5) & (centre >= 0.5)
-        dragged = upsample_cells(unexplained, f, box) & (warped[0] >= 0.5)
+        on = warped[0] >= 0.5
+        lost = unexplained & (corr.valid <= 0.5)
+        hidden = upsample_cells(lost, f, box) & mine & ~on if lost[cells].any() else None
+        dragged = upsample_cells(unexplained, f, box) & on
         if not dragged.any():
-            return warped, (~hidden if hidden.any() else None)
+            return warped, (~hidden if hidden is not None and hidden.any() else None)
         rows, cols = np.nonzero(dragged)
         xs = cols.astype(np.float32) + x0
         ys = rows.astype(np.float32) + y0
         flow, valid_at = flow_at(corr, f, xs, ys)
         for plane, moved in zip(planes, warped, strict=True):
             moved[rows, cols] = sample_points(plane, xs + flow[:, 0], ys + flow[:, 1])
-        valid = ~hidden
+        valid = np.ones(dragged.shape, bool) if hidden is None else ~hidden
         valid[rows, cols] = valid_at
         return warped, valid
 
