@@ -127,9 +127,13 @@ class Correspondence:
         field: ``[h, w, 3]`` float32; channels 0 and 1 are the x and y
             displacement to the other frame, channel 2 is 1 where the match is
             trustworthy, else 0.
+        extent: ``(y0, y1, x0, x1)`` (end-exclusive) outside which ``field`` is
+            all 0 (no motion, not valid), as for a flow estimated on a part of
+            the frames; ``None``: anywhere. Work on the flow can skip the rest.
     """
 
     field: np.ndarray
+    extent: tuple[int, int, int, int] | None = None
 
     @property
     def flow(self) -> np.ndarray:
@@ -161,10 +165,21 @@ class FlowEstimator:
             grid = self._grids[height, width] = (xs, ys)
         return grid
 
-    def _targets(self, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where ``x + flow(x)`` lands: ``([h, w], [h, w])`` float32 x and y."""
-        xs, ys = self.grid(*flow.shape[:2])
-        return xs + flow[..., 0], ys + flow[..., 1]
+    def _targets(
+        self,
+        flow: np.ndarray,
+        at: tuple[int, int] = (0, 0),
+        size: tuple[int, int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``x + flow(x)`` lands: ``([h, w], [h, w])`` float32 x and y.
+
+        ``flow`` (``[h, w, 2]``) is the whole grid, or the part of a grid of
+        ``size`` (``(H, W)``) whose first cell is ``at`` (``(y, x)``).
+        """
+        height, width = flow.shape[:2]
+        xs, ys = self.grid(*(size or (height, width)))
+        part = (slice(at[0], at[0] + height), slice(at[1], at[1] + width))
+        return xs[part] + flow[..., 0], ys[part] + flow[..., 1]
 
     def sample(
         self,
@@ -180,10 +195,14 @@ class FlowEstimator:
         return cv2.remap(field, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
     def _inside(
-        self, flow: np.ndarray, targets: tuple[np.ndarray, np.ndarray] | None = None
+        self,
+        flow: np.ndarray,
+        targets: tuple[np.ndarray, np.ndarray] | None = None,
+        size: tuple[int, int] | None = None,
     ) -> np.ndarray:
-        """``[h, w]`` bool: whether ``x + flow(x)`` lands inside the image."""
-        height, width = flow.shape[:2]
+        """``[h, w]`` bool: whether ``x + flow(x)`` lands inside the image (of ``size``,
+        when ``flow`` and its ``targets`` are a part of it)."""
+        height, width = size or flow.shape[:2]
         tx, ty = self._targets(flow) if targets is None else targets
         return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
 
@@ -215,15 +234,11 @@ class FlowEstimator:
         backward = -forward
         for _ in range(_INVERSE_STEPS):
             backward = -self.sample(forward, backward)
-        flows = self._validate(forward, backward, check), self._validate(backward, forward, check)
-        if (y1 - y0, x1 - x0) == (height, width):
-            return flows
-        pasted = []
-        for corr in flows:
-            field = np.zeros((height, width, 3), np.float32)
-            field[y0:y1, x0:x1] = corr.field
-            pasted.append(Correspondence(field))
-        return pasted[0], pasted[1]
+        extent = None if (y1 - y0, x1 - x0) == (height, width) else (y0, y1, x0, x1)
+        return (
+            _pasted(self._validate(forward, backward, check), (height, width), extent),
+            _pasted(self._validate(backward, forward, check), (height, width), extent),
+        )
 
     def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:
         targets = self._targets(flow)
@@ -239,13 +254,24 @@ class FlowEstimator:
         return Correspondence(cv2.merge([*cv2.split(flow), valid.astype(np.float32)]))
 
     def chain(self, first: Correspondence, then: Correspondence) -> Correspondence:
-        """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are."""
-        hop = self.sample(then.field, first.flow)
+        """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are.
+
+        Outside both extents ``a -> b`` is 0 and ``b -> c`` is 0 where it lands,
+        so ``a -> c`` is 0 there too: only the union of the extents is computed.
+        """
+        size = first.field.shape[:2]
+        extent = _union(first.extent, then.extent)
+        y0, y1, x0, x1 = extent or (0, size[0], 0, size[1])
+        part = first.field[y0:y1, x0:x1]
+        hop = self.sample(then.field, part[..., :2], self._targets(part[..., :2], (y0, x0), size))
         for channel in (0, 1):  # one channel at a time: numpy adds [h, w, :2] views slowly
-            hop[..., channel] += first.field[..., channel]
-        valid = (first.valid > 0.5) & (hop[..., 2] > 0.5) & self._inside(hop[..., :2])
+            hop[..., channel] += part[..., channel]
+        landing = self._targets(hop[..., :2], (y0, x0), size)
+        valid = (
+            (part[..., 2] > 0.5) & (hop[..., 2] > 0.5) & self._inside(hop[..., :2], landing, size)
+        )
         hop[..., 2] = valid
-        return Correspondence(hop)
+        return _pasted(Correspondence(hop), size, extent)
 
     def appearance_check(
         self, corr: Correspondence, here: np.ndarray, there: np.ndarray, tolerance: float
@@ -256,10 +282,39 @@ class FlowEstimator:
         Where the flow failed (fast, low-contrast motion), the matched pixel
         usually looks different, so a wrong match is not trusted.
         """
-        error = np.abs(self.sample(there, corr.flow) - here)
+        height, width = corr.field.shape[:2]
+        y0, y1, x0, x1 = corr.extent or (0, height, 0, width)  # elsewhere nothing is valid
+        part = corr.field[y0:y1, x0:x1, :2]
+        seen = self.sample(there, part, self._targets(part, (y0, x0), (height, width)))
         field = corr.field.copy()
-        field[..., 2] *= error <= tolerance
-        return Correspondence(field)
+        field[y0:y1, x0:x1, 2] *= np.abs(seen - here[y0:y1, x0:x1]) <= tolerance
+        return Correspondence(field, corr.extent)
+
+
+def _union(
+    first: tuple[int, int, int, int] | None, second: tuple[int, int, int, int] | None
+) -> tuple[int, int, int, int] | None:
+    """The box holding two extents (``None``, anywhere, if either is)."""
+    if first is None or second is None:
+        return None
+    return (
+        min(first[0], second[0]),
+        max(first[1], second[1]),
+        min(first[2], second[2]),
+        max(first[3], second[3]),
+    )
+
+
+def _pasted(
+    corr: Correspondence, size: tuple[int, int], extent: tuple[int, int, int, int] | None
+) -> Correspondence:
+    """``corr`` computed on ``extent`` of a ``size`` grid, as a whole-grid correspondence."""
+    if extent is None:
+        return corr
+    y0, y1, x0, x1 = extent
+    field = np.zeros((*size, 3), np.float32)
+    field[y0:y1, x0:x1] = corr.field
+    return Correspondence(field, extent)
 
 
 def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.ndarray:
