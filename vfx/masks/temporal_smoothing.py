@@ -164,8 +164,9 @@ class TemporalSmoother:
         raw = stack
         self._scale = work_scale(stack.shape[2], self.settings.work_width)
         if self._scale > 1:
-            # N x [h, w] -> [N, h, w] at the working resolution.
-            stack = np.stack([area_downscale(plane, self._scale) for plane in stack])
+            # N x [h, w] -> [N, h, w] at the working resolution (one object: no copy).
+            small = [area_downscale(plane, self._scale) for plane in stack]
+            stack = small[0][None] if len(small) == 1 else np.stack(small)
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
         grey = soft_grey = colour = None
         if self._reach > 0 and frame is not None:
