@@ -235,12 +235,19 @@ class FlowEstimator:
         for _ in range(_INVERSE_STEPS):
             backward = -self.sample(forward, backward)
         extent = None if (y1 - y0, x1 - x0) == (height, width) else (y0, y1, x0, x1)
-        return (
-            _pasted(self._validate(forward, backward, check), (height, width), extent),
-            _pasted(self._validate(backward, forward, check), (height, width), extent),
-        )
+        flows = []
+        for flow, back in ((forward, backward), (backward, forward)):
+            # The whole grid's field, written channel by channel (no interleaving copies).
+            field = np.zeros((height, width, 3), np.float32)
+            for channel in (0, 1):
+                field[y0:y1, x0:x1, channel] = flow[..., channel]
+            field[y0:y1, x0:x1, 2] = self._valid(flow, back, check)
+            flows.append(Correspondence(field, extent))
+        return flows[0], flows[1]
 
-    def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:
+    def _valid(self, flow: np.ndarray, back: np.ndarray, check: bool) -> np.ndarray:
+        """``[h, w]`` bool: where ``flow`` lands inside the frame and, with ``check``,
+        where following it and then ``back`` returns close to the start."""
         targets = self._targets(flow)
         valid = self._inside(flow, targets)
         if check:
@@ -250,8 +257,7 @@ class FlowEstimator:
                 flow[..., 0] ** 2 + flow[..., 1] ** 2 + back[..., 0] ** 2 + back[..., 1] ** 2
             )
             valid &= miss_sq <= _FB_RELATIVE * motion_sq + _FB_ABSOLUTE
-        # [h, w, 2] flow + [h, w] validity -> [h, w, 3] field (cv2.merge interleaves fast).
-        return Correspondence(cv2.merge([*cv2.split(flow), valid.astype(np.float32)]))
+        return valid
 
     def chain(self, first: Correspondence, then: Correspondence) -> Correspondence:
         """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are.
