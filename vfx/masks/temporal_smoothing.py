@@ -165,8 +165,8 @@ class TemporalSmoother:
         self._scale = work_scale(stack.shape[2], self.settings.work_width)
         if self._scale > 1:
             # N x [h, w] -> [N, h, w] at the working resolution (one object: no copy).
-            small = [area_downscale(plane, self._scale) for plane in stack]
-            stack = small[0][None] if len(small) == 1 else np.stack(small)
+            planes = [area_downscale(plane, self._scale) for plane in stack]
+            stack = planes[0][None] if len(planes) == 1 else np.stack(planes)
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
         grey = soft_grey = colour = None
         if self._reach > 0 and frame is not None:
@@ -384,7 +384,7 @@ class TemporalSmoother:
             -(-max(b[3] for b in regions) // f),
         )
         # The object's inside on the flow grid: the cells' centre pixels at or above 0.5.
-        core = np.nonzero(current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5)
+        core_ys, core_xs = np.nonzero(current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5)
         tolerance = self.settings.appearance_tolerance
         models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         for index, corr in corrs.items():
@@ -392,7 +392,9 @@ class TemporalSmoother:
             if corr is None:
                 continue
             there = self._entry(index).soft_grey
-            matrix = fit_object_motion(corr, core, f, current.soft_grey, there, tolerance)
+            matrix = fit_object_motion(
+                corr, (core_ys, core_xs), f, current.soft_grey, there, tolerance
+            )
             if matrix is not None:
                 unexplained = model_unexplained(
                     matrix, f, current.soft_grey, there, tolerance, cells
