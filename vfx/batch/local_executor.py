@@ -15,7 +15,7 @@ import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from vfx.batch.tasks import Task, TaskResult, limit_threads, run_task
+from vfx.batch.tasks import Task, TaskResult, prepare_worker, run_task
 
 
 def default_workers() -> int:
@@ -45,10 +45,16 @@ class LocalExecutor:
             self._pool = cf.ProcessPoolExecutor(
                 self.slots,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=limit_threads,
+                initializer=prepare_worker,
                 initargs=(self.slots,),
             )
         return self._pool
+
+    def start(self) -> None:
+        """Start every worker now (they load the render code while the jobs are checked)."""
+        pool = self._start()
+        for _ in range(self.slots):
+            pool.submit(int)  # a no-op: each submit while no worker is idle starts one
 
     def submit(self, task: Task) -> None:
         """Queue ``task``."""
