@@ -50,10 +50,11 @@ class LocalExecutor:
             )
         return self._pool
 
-    def start(self) -> None:
-        """Start every worker now (they load the render code while the jobs are checked)."""
+    def start(self, tasks: int) -> None:
+        """Start the workers ``tasks`` tasks will use, now: they load the render code while
+        the jobs are checked."""
         pool = self._start()
-        for _ in range(self.slots):
+        for _ in range(min(tasks, self.slots)):
             pool.submit(int)  # a no-op: each submit while no worker is idle starts one
 
     def submit(self, task: Task) -> None:

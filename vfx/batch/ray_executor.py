@@ -66,7 +66,7 @@ class RayExecutor:
         self._remote = ray.remote(max_retries=retries)(run_task)
         self._pending: dict[Any, Task] = {}
 
-    def start(self) -> None:
+    def start(self, tasks: int) -> None:
         """Nothing to do: Ray started in the constructor, and starts its workers itself."""
 
     def submit(self, task: Task) -> None:

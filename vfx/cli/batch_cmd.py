@@ -140,7 +140,8 @@ def batch(
             sys.exit(1)
         return
     runner = _executor(executor, ray_address, workers)
-    runner.start()  # the workers start up while the jobs are checked
+    # the workers start up while the jobs are checked (a chunked job may use them all)
+    runner.start(sum(runner.slots if e.get("chunk_frames") else 1 for e in parsed.entries))
     try:
         plans = plan_jobs(parsed, resume=resume, force=force)
     except BaseException:
