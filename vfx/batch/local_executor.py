@@ -58,8 +58,15 @@ class LocalExecutor:
             pool.submit(int)  # a no-op: each submit while no worker is idle starts one
 
     def submit(self, task: Task) -> None:
-        """Queue ``task``."""
-        self._pending[self._start().submit(run_task, task)] = task
+        """Queue ``task`` (on a new pool if a worker died before any task was given to it)."""
+        try:
+            future = self._start().submit(run_task, task)
+        except BrokenProcessPool:
+            assert self._pool is not None
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            future = self._start().submit(run_task, task)
+        self._pending[future] = task
 
     @property
     def busy(self) -> bool:
