@@ -133,14 +133,21 @@ def batch(
         }  # fmt: skip
         parsed = quick_entries(manifest, output, options)
         report = report_path or default_report_path(None)
-    plans = plan_jobs(parsed, resume=resume, force=force)
     if dry_run:
+        plans = plan_jobs(parsed, resume=resume, force=force)
         for plan in plans:
             click.echo(plan.describe())
         if any(plan.error for plan in plans):
             sys.exit(1)
         return
     runner = _executor(executor, ray_address, workers)
+    # the workers start up while the jobs are checked (a chunked job may use them all)
+    runner.start(sum(runner.slots if e.get("chunk_frames") else 1 for e in parsed.entries))
+    try:
+        plans = plan_jobs(parsed, resume=resume, force=force)
+    except BaseException:
+        runner.close()
+        raise
     outcomes = run_batch(plans, runner, report=report, stream=None if quiet else sys.stderr)
     for outcome in outcomes:
         if outcome.error is not None:
