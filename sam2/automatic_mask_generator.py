@@ -155,14 +155,12 @@ class SAM2AutomaticMaskGenerator:
     def from_pretrained(cls, model_id: str, **kwargs: Any) -> SAM2AutomaticMaskGenerator:
         """Build from an official Hugging Face model id (``facebook/sam2.1-hiera-tiny``);
         generator arguments in ``kwargs`` go to this constructor, the rest to ``build_sam2``."""
-        from sam2.build_sam import build_sam2
-        from sam2.hf_models import download_checkpoint
+        from sam2.build_sam import build_sam2_hf
 
         own = set(inspect.signature(cls.__init__).parameters) - {"self", "model", "kwargs"}
         mine = {key: value for key, value in kwargs.items() if key in own}
         build = {key: value for key, value in kwargs.items() if key not in own}
-        name, path = download_checkpoint(model_id)
-        return cls(build_sam2(name, path, **build), **mine)
+        return cls(build_sam2_hf(model_id, **build), **mine)
 
     # ------------------------------------------------------------------ public
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
@@ -18,15 +18,12 @@ from sam2.model_building import (
     IMAGE_POSTPROCESSING,
     VIDEO_POSTPROCESSING,
     build_config,
-    build_video_predictor,
     default_device,
     finish,
     hf_checkpoint,
 )
 from sam2.modeling.sam2_base import SAM2Base
-
-if TYPE_CHECKING:
-    from sam2.sam2_video_predictor import SAM2VideoPredictor
+from sam2.sam2_video_predictor import build_sam2_video_predictor, build_sam2_video_predictor_hf
 
 __all__ = [
     "IMAGE_POSTPROCESSING",
@@ -64,37 +61,7 @@ def build_sam2(
     return finish(SAM2Base(config), ckpt_path, device, mode)
 
 
-def build_sam2_video_predictor(
-    config_file: str,
-    ckpt_path: str | Path | None = None,
-    device: str | torch.device | None = None,
-    mode: str = "eval",
-    hydra_overrides_extra: Iterable[str] = (),
-    apply_postprocessing: bool = True,
-    vos_optimized: bool = False,
-    **kwargs: Any,
-) -> SAM2VideoPredictor:
-    """Build the video predictor for ``config_file`` and load ``ckpt_path`` (strict) if given.
-
-    ``apply_postprocessing`` also binarizes clicked masks for the memory encoder and fills
-    holes up to 8 pixels, as the official builder does; ``vos_optimized`` compiles the image
-    encoder with ``torch.compile``.
-    """
-    from sam2.sam2_video_predictor import SAM2VideoPredictor
-
-    return build_video_predictor(
-        SAM2VideoPredictor, config_file, ckpt_path, device, mode, hydra_overrides_extra,
-        apply_postprocessing, vos_optimized, **kwargs,
-    )
-
-
 def build_sam2_hf(model_id: str, **kwargs: Any) -> SAM2Base:
     """:func:`build_sam2` on the checkpoint of Hugging Face model ``model_id``."""
     config_name, ckpt_path = hf_checkpoint(model_id)
     return build_sam2(config_name, ckpt_path=ckpt_path, **kwargs)
-
-
-def build_sam2_video_predictor_hf(model_id: str, **kwargs: Any) -> SAM2VideoPredictor:
-    """:func:`build_sam2_video_predictor` on the checkpoint of Hugging Face model ``model_id``."""
-    config_name, ckpt_path = hf_checkpoint(model_id)
-    return build_sam2_video_predictor(config_name, ckpt_path=ckpt_path, **kwargs)

@@ -30,13 +30,17 @@ SIZES = ("tiny", "small", "base_plus", "large")
 VERSIONS = ("2.0", "2.1")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SAM2Config:
     """Everything that defines one SAM 2 model: architecture, inference flags, predictor flags.
 
     Field names follow the official YAML / ``SAM2Base`` / ``SAM2VideoPredictor`` arguments so
     official ``"++model.<field>=<value>"`` overrides apply unchanged. Nested trunk, neck and
     memory-module settings are flattened under the names listed in each section.
+
+    A field's default is the value all eight official models share (their YAMLs, and the
+    constructor defaults they rely on); the fields without one differ by size (the trunk) or
+    by version (the 2.1 flags) and come from the table below the class.
     """
 
     # --- identity ---
@@ -51,71 +55,71 @@ class SAM2Config:
     global_att_blocks: tuple[int, ...]
     window_pos_embed_bkg_spatial_size: tuple[int, int]
     window_spec: tuple[int, ...]
-    q_pool: int
-    q_stride: tuple[int, int]
-    dim_mul: float
-    head_mul: float
+    q_pool: int = 3
+    q_stride: tuple[int, int] = (2, 2)
+    dim_mul: float = 2.0
+    head_mul: float = 2.0
 
     # --- FPN neck (image_encoder.neck) ---
-    d_model: int
-    fpn_top_down_levels: tuple[int, ...]
-    fpn_interp_model: str
-    scalp: int
+    d_model: int = 256
+    fpn_top_down_levels: tuple[int, ...] = (2, 3)
+    fpn_interp_model: str = "nearest"
+    scalp: int = 1
 
     # --- memory attention / memory encoder ---
-    memory_attention_num_layers: int
-    memory_attention_num_heads: int
-    memory_attention_dim_feedforward: int
-    rope_theta: float
-    mem_dim: int  # memory_encoder.out_dim
-    fuser_num_layers: int
+    memory_attention_num_layers: int = 4
+    memory_attention_num_heads: int = 1
+    memory_attention_dim_feedforward: int = 2048
+    rope_theta: float = 10000.0
+    mem_dim: int = 64  # memory_encoder.out_dim
+    fuser_num_layers: int = 2
 
     # --- SAM2Base ---
-    image_size: int
-    backbone_stride: int
-    num_maskmem: int
-    sigmoid_scale_for_mem_enc: float
-    sigmoid_bias_for_mem_enc: float
-    binarize_mask_from_pts_for_mem_enc: bool
-    use_mask_input_as_output_without_sam: bool
-    max_cond_frames_in_attn: int
-    directly_add_no_mem_embed: bool
-    use_high_res_features_in_sam: bool
-    multimask_output_in_sam: bool
-    multimask_min_pt_num: int
-    multimask_max_pt_num: int
-    multimask_output_for_tracking: bool
-    use_multimask_token_for_obj_ptr: bool
-    iou_prediction_use_sigmoid: bool
-    memory_temporal_stride_for_eval: int
-    non_overlap_masks_for_mem_enc: bool
-    use_obj_ptrs_in_encoder: bool
-    max_obj_ptrs_in_encoder: int
+    image_size: int = 1024
+    backbone_stride: int = 16
+    num_maskmem: int = 7
+    sigmoid_scale_for_mem_enc: float = 20.0
+    sigmoid_bias_for_mem_enc: float = -10.0
+    binarize_mask_from_pts_for_mem_enc: bool = False
+    use_mask_input_as_output_without_sam: bool = True
+    max_cond_frames_in_attn: int = -1
+    directly_add_no_mem_embed: bool = True
+    use_high_res_features_in_sam: bool = True
+    multimask_output_in_sam: bool = True
+    multimask_min_pt_num: int = 0
+    multimask_max_pt_num: int = 1
+    multimask_output_for_tracking: bool = True
+    use_multimask_token_for_obj_ptr: bool = True
+    iou_prediction_use_sigmoid: bool = True
+    memory_temporal_stride_for_eval: int = 1
+    non_overlap_masks_for_mem_enc: bool = False
+    use_obj_ptrs_in_encoder: bool = True
+    max_obj_ptrs_in_encoder: int = 16
     add_tpos_enc_to_obj_ptrs: bool
     proj_tpos_enc_in_obj_ptrs: bool
     use_signed_tpos_enc_to_obj_ptrs: bool
-    only_obj_ptrs_in_the_past_for_eval: bool
-    pred_obj_scores: bool
-    pred_obj_scores_mlp: bool
-    fixed_no_obj_ptr: bool
-    soft_no_obj_ptr: bool
-    use_mlp_for_obj_ptr_proj: bool
+    only_obj_ptrs_in_the_past_for_eval: bool = True
+    pred_obj_scores: bool = True
+    pred_obj_scores_mlp: bool = True
+    fixed_no_obj_ptr: bool = True
+    soft_no_obj_ptr: bool = False
+    use_mlp_for_obj_ptr_proj: bool = True
     no_obj_embed_spatial: bool
-    compile_image_encoder: bool
+    compile_image_encoder: bool = False
 
     # --- mask decoder (official: model.sam_mask_decoder_extra_args.*) ---
-    dynamic_multimask_via_stability: bool
-    dynamic_multimask_stability_delta: float
-    dynamic_multimask_stability_thresh: float
+    dynamic_multimask_via_stability: bool = False
+    dynamic_multimask_stability_delta: float = 0.05
+    dynamic_multimask_stability_thresh: float = 0.98
 
     # --- SAM2VideoPredictor ---
-    fill_hole_area: int
-    non_overlap_masks: bool
-    clear_non_cond_mem_around_input: bool
-    add_all_frames_to_correct_as_cond: bool
+    fill_hole_area: int = 0
+    non_overlap_masks: bool = False
+    clear_non_cond_mem_around_input: bool = False
+    add_all_frames_to_correct_as_cond: bool = False
 
     # --- ours: opt-in faster image encoder on CPU (bf16 matmuls, fp32 softmax) ---
-    image_encoder_precision: str
+    image_encoder_precision: str = "fp32"
 
     def __post_init__(self) -> None:
         problems = _check_types(self)
@@ -318,109 +322,35 @@ def _check_types(config: SAM2Config) -> list[str]:
 
 # Hiera trunk per size (FACTS.md; base_plus values are the constructor defaults the official YAML
 # relies on, written out here).
-_TRUNKS: Mapping[str, Mapping[str, Any]] = {
-    "tiny": dict(
-        embed_dim=96,
-        num_heads=1,
-        stages=(1, 2, 7, 2),
-        global_att_blocks=(5, 7, 9),
-        window_pos_embed_bkg_spatial_size=(7, 7),
-        window_spec=(8, 4, 14, 7),
-    ),
-    "small": dict(
-        embed_dim=96,
-        num_heads=1,
-        stages=(1, 2, 11, 2),
-        global_att_blocks=(7, 10, 13),
-        window_pos_embed_bkg_spatial_size=(7, 7),
-        window_spec=(8, 4, 14, 7),
-    ),
-    "base_plus": dict(
-        embed_dim=112,
-        num_heads=2,
-        stages=(2, 3, 16, 3),
-        global_att_blocks=(12, 16, 20),
-        window_pos_embed_bkg_spatial_size=(14, 14),
-        window_spec=(8, 4, 14, 7),
-    ),
-    "large": dict(
-        embed_dim=144,
-        num_heads=2,
-        stages=(2, 6, 36, 4),
-        global_att_blocks=(23, 33, 43),
-        window_pos_embed_bkg_spatial_size=(7, 7),
-        window_spec=(8, 4, 16, 8),
-    ),
-}
-
-# Flags that differ between SAM 2 and SAM 2.1 (the 2.1 YAMLs add four of them).
-_VERSION_FLAGS: Mapping[str, Mapping[str, Any]] = {
-    "2.0": dict(
-        no_obj_embed_spatial=False,
-        add_tpos_enc_to_obj_ptrs=False,
-        proj_tpos_enc_in_obj_ptrs=False,
-        use_signed_tpos_enc_to_obj_ptrs=False,
-    ),
-    "2.1": dict(
-        no_obj_embed_spatial=True,
-        add_tpos_enc_to_obj_ptrs=True,
-        proj_tpos_enc_in_obj_ptrs=True,
-        use_signed_tpos_enc_to_obj_ptrs=True,
-    ),
-}
-
-# Everything the eight official YAMLs (and the constructors they rely on) set identically.
-_SHARED: Mapping[str, Any] = dict(
-    q_pool=3,
-    q_stride=(2, 2),
-    dim_mul=2.0,
-    head_mul=2.0,
-    d_model=256,
-    fpn_top_down_levels=(2, 3),
-    fpn_interp_model="nearest",
-    scalp=1,
-    memory_attention_num_layers=4,
-    memory_attention_num_heads=1,
-    memory_attention_dim_feedforward=2048,
-    rope_theta=10000.0,
-    mem_dim=64,
-    fuser_num_layers=2,
-    image_size=1024,
-    backbone_stride=16,
-    num_maskmem=7,
-    sigmoid_scale_for_mem_enc=20.0,
-    sigmoid_bias_for_mem_enc=-10.0,
-    binarize_mask_from_pts_for_mem_enc=False,
-    use_mask_input_as_output_without_sam=True,
-    max_cond_frames_in_attn=-1,
-    directly_add_no_mem_embed=True,
-    use_high_res_features_in_sam=True,
-    multimask_output_in_sam=True,
-    multimask_min_pt_num=0,
-    multimask_max_pt_num=1,
-    multimask_output_for_tracking=True,
-    use_multimask_token_for_obj_ptr=True,
-    iou_prediction_use_sigmoid=True,
-    memory_temporal_stride_for_eval=1,
-    non_overlap_masks_for_mem_enc=False,
-    use_obj_ptrs_in_encoder=True,
-    max_obj_ptrs_in_encoder=16,
-    only_obj_ptrs_in_the_past_for_eval=True,
-    pred_obj_scores=True,
-    pred_obj_scores_mlp=True,
-    fixed_no_obj_ptr=True,
-    soft_no_obj_ptr=False,
-    use_mlp_for_obj_ptr_proj=True,
-    compile_image_encoder=False,
-    dynamic_multimask_via_stability=False,
-    dynamic_multimask_stability_delta=0.05,
-    dynamic_multimask_stability_thresh=0.98,
-    fill_hole_area=0,
-    non_overlap_masks=False,
-    clear_non_cond_mem_around_input=False,
-    add_all_frames_to_correct_as_cond=False,
-    image_encoder_precision="fp32",
+_TRUNK_FIELDS = (
+    "embed_dim",
+    "num_heads",
+    "stages",
+    "global_att_blocks",
+    "window_pos_embed_bkg_spatial_size",
+    "window_spec",
 )
+_TRUNK_ROWS: Mapping[str, tuple[Any, ...]] = {
+    # size:       embed heads  stages         global blocks  window pos  window spec
+    "tiny":       (96,   1,    (1, 2, 7, 2),  (5, 7, 9),     (7, 7),     (8, 4, 14, 7)),
+    "small":      (96,   1,    (1, 2, 11, 2), (7, 10, 13),   (7, 7),     (8, 4, 14, 7)),
+    "base_plus":  (112,  2,    (2, 3, 16, 3), (12, 16, 20),  (14, 14),   (8, 4, 14, 7)),
+    "large":      (144,  2,    (2, 6, 36, 4), (23, 33, 43),  (7, 7),     (8, 4, 16, 8)),
+}  # fmt: skip
+_TRUNKS: Mapping[str, Mapping[str, Any]] = {
+    size: dict(zip(_TRUNK_FIELDS, row, strict=True)) for size, row in _TRUNK_ROWS.items()
+}
+
+# The flags SAM 2.1 switches on (its YAMLs add them; SAM 2 runs with all four off).
+_V2_1_FLAGS = (
+    "no_obj_embed_spatial",
+    "add_tpos_enc_to_obj_ptrs",
+    "proj_tpos_enc_in_obj_ptrs",
+    "use_signed_tpos_enc_to_obj_ptrs",
+)
+_VERSION_FLAGS: Mapping[str, Mapping[str, Any]] = {
+    version: dict.fromkeys(_V2_1_FLAGS, version == "2.1") for version in VERSIONS
+}
 
 
 def _build_table() -> dict[str, SAM2Config]:
@@ -435,7 +365,6 @@ def _build_table() -> dict[str, SAM2Config]:
                 size=size,
                 **_TRUNKS[size],
                 **_VERSION_FLAGS[version],
-                **_SHARED,
             )
     return table
 

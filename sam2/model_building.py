@@ -1,6 +1,7 @@
 """How the builders make a model: post-processing defaults, overrides, checkpoint, device, mode,
-and where Hugging Face checkpoints come from. :mod:`sam2.build_sam` holds the official entry
-points; the predictors' ``from_pretrained`` use this module directly (no import cycle)."""
+and where Hugging Face checkpoints come from. :mod:`sam2.build_sam` exports the official entry
+points (the video ones are defined beside :class:`~sam2.sam2_video_predictor.SAM2VideoPredictor`,
+whose ``from_pretrained`` uses them without an import cycle)."""
 
 from __future__ import annotations
 
@@ -63,26 +64,6 @@ def finish(
     model = model.to(default_device() if device is None else torch.device(device))
     model.train(mode == "train")
     return model
-
-
-def build_video_predictor(
-    predictor_class: type[M],
-    config_file: str,
-    ckpt_path: str | Path | None = None,
-    device: str | torch.device | None = None,
-    mode: str = "eval",
-    hydra_overrides_extra: Iterable[str] = (),
-    apply_postprocessing: bool = True,
-    vos_optimized: bool = False,
-    **kwargs: Any,
-) -> M:
-    """``predictor_class(config)`` built as :func:`sam2.build_sam.build_sam2_video_predictor`
-    describes."""
-    defaults = dict(VIDEO_POSTPROCESSING) if apply_postprocessing else {}
-    if vos_optimized:
-        defaults["compile_image_encoder"] = True
-    config = build_config(config_file, hydra_overrides_extra, defaults, **kwargs)
-    return finish(predictor_class(config), ckpt_path, device, mode)
 
 
 def hf_checkpoint(model_id: str) -> tuple[str, str]:

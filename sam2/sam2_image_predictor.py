@@ -317,8 +317,11 @@ class SAM2ImagePredictor:
         """Prompt encoder + mask decoder for ``B`` prompt sets on one image's embedding (prompts
         in the model frame). Returns raw ``(low_res_logits [B, C, 4h, 4w], iou_predictions
         [B, C])``: no post-processing, no upsampling, no clamping."""
-        model = self.model
-        points = None if point_coords is None else (point_coords, point_labels)
+        points = None
+        if point_coords is not None:
+            if point_labels is None:
+                raise ValueError("point_labels must be given with point_coords")
+            points = (point_coords, point_labels)
         if boxes is not None:
             # Box corners become labelled points (2 top-left, 3 bottom-right) placed first.
             corner_labels = torch.tensor([[2, 3]], dtype=torch.int, device=boxes.device)
@@ -330,21 +333,11 @@ class SAM2ImagePredictor:
                 )
             else:
                 points = (boxes, corner_labels)
-        sparse, dense = model.sam_prompt_encoder(points=points, boxes=None, masks=mask_input)
-        if mask_input is None:
-            # The no-mask embedding, the same for every prompt set: the decoder then attends
-            # all sets to one image instead of a copy per set.
-            dense = dense[:1]  # [B, C, h, w] -> [1, C, h, w]
         several_prompts = points is not None and points[0].shape[0] > 1
         high_res = [level[img_idx].unsqueeze(0) for level in self._features["high_res_feats"]]
-        low_res, iou_predictions, _, _ = model.sam_mask_decoder(
-            image_embeddings=self._features["image_embed"][img_idx].unsqueeze(0),
-            image_pe=model.sam_prompt_encoder.get_dense_pe(),
-            sparse_prompt_embeddings=sparse,
-            dense_prompt_embeddings=dense,
-            multimask_output=multimask_output,
-            repeat_image=several_prompts,
-            high_res_features=high_res,
+        image_embed = self._features["image_embed"][img_idx].unsqueeze(0)  # [1, C, h, w]
+        low_res, iou_predictions, _, _ = self.model.decode_prompts(
+            image_embed, points, mask_input, high_res, multimask_output, several_prompts
         )
         return low_res, iou_predictions
 

@@ -19,7 +19,8 @@ In fp32 on the CPU with default settings the masks and logits match the referenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from sam2.configs import SAM2Config
-from sam2.model_building import build_video_predictor, hf_checkpoint
+from sam2.model_building import VIDEO_POSTPROCESSING, build_config, finish, hf_checkpoint
 from sam2.modeling.fast.memory_attention import FastMemoryAttention
 from sam2.modeling.sam2_base import NO_OBJ_SCORE, SAM2Base
 from sam2.modeling.tracking import (
@@ -82,9 +83,8 @@ class SAM2VideoPredictor(SAM2Base):
     @classmethod
     def from_pretrained(cls, model_id: str, **kwargs: Any) -> SAM2VideoPredictor:
         """The video predictor for Hugging Face model ``model_id`` (e.g.
-        ``facebook/sam2.1-hiera-tiny``); ``kwargs`` go to the builder."""
-        config_name, ckpt_path = hf_checkpoint(model_id)
-        return build_video_predictor(cls, config_name, ckpt_path, **kwargs)
+        ``facebook/sam2.1-hiera-tiny``); ``kwargs`` go to :func:`build_sam2_video_predictor`."""
+        return build_sam2_video_predictor_hf(model_id, **kwargs)
 
     # ------------------------------------------------------------------ session
 
@@ -571,6 +571,39 @@ class SAM2VideoPredictor(SAM2Base):
     def _check_frame(self, state: InferenceState, frame_idx: int) -> None:
         if not state.frames.has(frame_idx):
             raise IndexError(f"frame {frame_idx} is outside the video ({state.num_frames} frames)")
+
+
+# The official builders of this class (exported by sam2.build_sam, as in the official package);
+# they live here so that from_pretrained can use them without an import cycle.
+
+
+def build_sam2_video_predictor(
+    config_file: str,
+    ckpt_path: str | Path | None = None,
+    device: str | torch.device | None = None,
+    mode: str = "eval",
+    hydra_overrides_extra: Iterable[str] = (),
+    apply_postprocessing: bool = True,
+    vos_optimized: bool = False,
+    **kwargs: Any,
+) -> SAM2VideoPredictor:
+    """Build the video predictor for ``config_file`` and load ``ckpt_path`` (strict) if given.
+
+    ``apply_postprocessing`` also binarizes clicked masks for the memory encoder and fills
+    holes up to 8 pixels, as the official builder does; ``vos_optimized`` compiles the image
+    encoder with ``torch.compile``; ``kwargs`` set :class:`~sam2.configs.SAM2Config` fields.
+    """
+    defaults = dict(VIDEO_POSTPROCESSING) if apply_postprocessing else {}
+    if vos_optimized:
+        defaults["compile_image_encoder"] = True
+    config = build_config(config_file, hydra_overrides_extra, defaults, **kwargs)
+    return finish(SAM2VideoPredictor(config), ckpt_path, device, mode)
+
+
+def build_sam2_video_predictor_hf(model_id: str, **kwargs: Any) -> SAM2VideoPredictor:
+    """:func:`build_sam2_video_predictor` on the checkpoint of Hugging Face model ``model_id``."""
+    config_name, ckpt_path = hf_checkpoint(model_id)
+    return build_sam2_video_predictor(config_name, ckpt_path=ckpt_path, **kwargs)
 
 
 def _count_from(start: int, stop: int | None) -> Iterator[int]:

@@ -39,3 +39,14 @@ def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("weights")
     return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny")
+
+
+@pytest.fixture(scope="session")
+def confident_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like :func:`random_checkpoint`, but confident (:func:`sam2.testing.confident_state_dict`):
+    automatic masks pass the official quality thresholds. Written once a session, read-only."""
+    from sam2.testing import write_random_checkpoint
+
+    folder = tmp_path_factory.mktemp("confident")
+    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny",
+                                   confident=True)  # fmt: skip

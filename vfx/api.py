@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vfx.errors import VfxError
-from vfx.frame_range import reader_range
+from vfx.frame_range import FrameRange, reader_range
 from vfx.io.atomic import check_output_path
 from vfx.io.writer import output_target
 from vfx.presets import MaskSpec, Preset, load_preset
@@ -36,6 +36,7 @@ from vfx.sources.tracking import Tracker, TrackingOptions, check_prompts_in_rang
 
 if TYPE_CHECKING:
     from vfx.graph import Graph
+    from vfx.io.video_source import VideoReader
     from vfx.masks import MaskletStore
 
 DEFAULT_MASKS = {"subject": MaskSpec("subject", smooth={})}
@@ -129,25 +130,20 @@ def render(
     spec = check_auto(auto, masks, chroma, prompts)
     if spec is None:
         check_one_source(masks, chroma, prompts)
+    tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
+                               precision=precision, progress=progress, cache_dir=cache_dir,
+                               tracker=tracker)  # fmt: skip
     with open_video(input) as reader:
         info = reader.info
         chosen = None if preset is None else resolve_preset(preset, overrides)
-        frames = reader_range(reader, start, end)
-        if prompts:
-            validate_prompts(prompts, info.width, info.height, info.frame_count)
-            check_prompts_in_range(prompts, frames)
+        frames = _checked_range(reader, start, end, prompts)
         inputs: tuple = (info.path, masks if isinstance(masks, (str, Path)) else None)
         if isinstance(masks, MaskSource):
             inputs += (getattr(masks, "path", None),)
         target, _, folder = output_target(output)
         check_output_path(target, force=force, inputs=inputs, folder=folder)
         if spec is not None:
-            prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
-                                   device=device, generator_options=auto_options,
-                                   cache_dir=cache_dir)
-        tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
-                                   precision=precision, progress=progress, cache_dir=cache_dir,
-                                   tracker=tracker)
+            prompts = _auto_prompts(reader, spec, auto_options, tracking)
         source = mask_source(info, masks=masks, chroma=chroma, prompts=prompts, tracking=tracking,
                              frames=frames)
         if chosen is None:
@@ -206,24 +202,42 @@ def track(
         raise VfxError(
             "tracking needs prompts: give --point FRAME:X,Y, --box, --prompts FILE or --auto"
         )
+    tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
+                               precision=precision, progress=progress, cache_dir=cache_dir,
+                               tracker=tracker)  # fmt: skip
     with open_video(input) as reader:
         info = reader.info
-        frames = reader_range(reader, start, end)
-        if prompts:
-            validate_prompts(prompts, info.width, info.height, info.frame_count)
-            check_prompts_in_range(prompts, frames)
+        frames = _checked_range(reader, start, end, prompts)
         if output is not None:
             check_output_path(output, force=force, inputs=(info.path,), folder=True)
         if spec is not None:
-            prompts = auto_prompts(reader, spec, model=model, checkpoint=checkpoint,
-                                   device=device, generator_options=auto_options,
-                                   cache_dir=cache_dir)
-    tracking = TrackingOptions(model=model, checkpoint=checkpoint, device=device,
-                               precision=precision, progress=progress, cache_dir=cache_dir,
-                               tracker=tracker)
+            prompts = _auto_prompts(reader, spec, auto_options, tracking)
     store = tracking.masklets(info, prompts or [], frames)
     if output is None:
         return store
     copy_store(store.path, Path(output))
     return MaskletStore.open(output)
 
+
+def _checked_range(
+    reader: VideoReader, start: str | int | None, end: str | int | None,
+    prompts: list[ObjectPrompts] | None,
+) -> FrameRange:
+    """The frames ``start``/``end`` select on ``reader``, with ``prompts`` checked against the
+    video's size and length and that segment (no model needed)."""
+    info = reader.info
+    frames = reader_range(reader, start, end)
+    if prompts:
+        validate_prompts(prompts, info.width, info.height, info.frame_count)
+        check_prompts_in_range(prompts, frames)
+    return frames
+
+
+def _auto_prompts(
+    reader: VideoReader, spec: AutoSpec, auto_options: Mapping[str, Any] | None,
+    tracking: TrackingOptions,
+) -> list[ObjectPrompts]:
+    """The prompts ``--auto`` picks, with the model ``tracking`` will track them with."""
+    return auto_prompts(reader, spec, model=tracking.model, checkpoint=tracking.checkpoint,
+                        device=tracking.device, generator_options=auto_options,
+                        cache_dir=tracking.cache_dir)  # fmt: skip

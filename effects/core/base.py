@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,7 +63,7 @@ class EffectContext:
     frame_index: int = 0
     time: float = 0.0
     size: tuple[int, int] = (0, 0)
-    objects: list[ObjectInfo] = field(default_factory=list)
+    objects: Sequence[ObjectInfo] = field(default_factory=list)
     object_masks: dict[int, np.ndarray] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
     base_dir: Path | None = None
@@ -91,25 +92,54 @@ class EffectContext:
                 raise ValueError("EffectContext.build needs size= when there are no masks")
             first = next(iter(masks.values()))
             size = (first.shape[1], first.shape[0])
-        objects = [
-            ObjectInfo(
-                id=obj_id,
-                name=(names or {}).get(obj_id, f"object {obj_id}"),
-                color=object_color(obj_id),
-                box=mask_box(mask),
-            )
-            for obj_id, mask in sorted(masks.items())
-        ]
         return cls(
             frame_index=frame_index,
             time=time,
             size=size,
-            objects=objects,
+            objects=_ObjectInfos(masks, names or {}),
             object_masks=masks,
             cache={} if cache is None else cache,
             base_dir=base_dir,
             background=background,
         )
+
+
+class _ObjectInfos(Sequence[ObjectInfo]):
+    """:attr:`EffectContext.objects` of a context built from masks, made on first use: a
+    box costs a pass over the object's whole mask, which most effects never look at."""
+
+    def __init__(self, masks: Mapping[int, np.ndarray], names: Mapping[int, str]) -> None:
+        self._masks = masks
+        self._names = names
+        self._infos: list[ObjectInfo] | None = None
+
+    def _made(self) -> list[ObjectInfo]:
+        if self._infos is None:
+            self._infos = [
+                ObjectInfo(
+                    id=obj_id,
+                    name=self._names.get(obj_id, f"object {obj_id}"),
+                    color=object_color(obj_id),
+                    box=mask_box(mask),
+                )
+                for obj_id, mask in sorted(self._masks.items())
+            ]
+        return self._infos
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # int or slice, as list's
+        return self._made()[index]
+
+    def __len__(self) -> int:
+        return len(self._masks)
+
+    def __iter__(self) -> Iterator[ObjectInfo]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        return self._made() == (list(other) if isinstance(other, Sequence) else other)
+
+    def __repr__(self) -> str:
+        return repr(self._made())
 
 
 def mask_box(mask: np.ndarray, level: float = 0.5) -> tuple[int, int, int, int] | None:
@@ -241,6 +271,33 @@ def scratch(
     if memory is None or memory.size < size:
         memory = ctx.cache[key] = np.empty(size, dtype)
     return memory[:size].reshape(shape)
+
+
+RECYCLED_POOL_LIMIT = 64
+"""Most arrays one :func:`recycled` pool keeps (frames in flight stay far below it)."""
+
+
+def recycled(
+    ctx: EffectContext, tag: str, shape: tuple[int, ...], dtype: type = np.uint8
+) -> np.ndarray:
+    """An uninitialised C-contiguous ``shape`` array of ``dtype`` for a result that leaves
+    the call (a rendered frame on its way to the encoder), from a pool in ``ctx.cache``.
+
+    Unlike :func:`scratch`, the array stays the caller's for as long as anyone holds it:
+    an array of the pool is handed out again only once nothing outside the pool refers
+    to it (a view of it, a queue slot, a variable anywhere). A render thus cycles
+    through as many arrays as it has frames in flight, each of whose pages was touched
+    once, instead of page-faulting a fresh array in every frame.
+    """
+    pool = ctx.cache.setdefault(("recycled", tag, np.dtype(dtype).str, tuple(shape)), [])
+    for array in pool:
+        # The pool's list, this loop's variable and getrefcount's argument: no one else.
+        if sys.getrefcount(array) == 3:
+            return array
+    array = np.empty(shape, dtype)
+    if len(pool) < RECYCLED_POOL_LIMIT:  # a bound, should refcounts ever read otherwise
+        pool.append(array)
+    return array
 
 
 def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:

@@ -242,6 +242,38 @@ class SAM2Base(nn.Module):
             and self.multimask_min_pt_num <= num_points <= self.multimask_max_pt_num
         )
 
+    def decode_prompts(
+        self,
+        image_embeddings: torch.Tensor,
+        points: tuple[torch.Tensor, torch.Tensor] | None,
+        masks: torch.Tensor | None,
+        high_res_features: list[torch.Tensor] | None,
+        multimask_output: bool,
+        repeat_image: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The prompt encoder, then the SAM mask decoder, on ``image_embeddings [B or 1, C, h,
+        w]``: ``points = (coords [B, N, 2], labels [B, N])`` in the model's input frame,
+        ``masks [B, 1, 4h, 4w]`` logits, ``high_res_features`` as for :meth:`_forward_sam_heads`;
+        ``repeat_image``: one image embedding for all ``B`` prompt sets.
+
+        Returns the decoder's ``(low_res_masks [B, M, 4h, 4w], ious [B, M], sam_tokens [B, M,
+        C], object_score_logits [B, 1])``, no post-processing.
+        """
+        sparse, dense = self.sam_prompt_encoder(points=points, boxes=None, masks=masks)
+        if masks is None:
+            # The no-mask embedding, the same for every prompt set: one copy serves them all
+            # (and with repeat_image the decoder attends all sets to one image, not a copy each).
+            dense = dense[:1]  # [B, C, h, w] -> [1, C, h, w]
+        return self.sam_mask_decoder(
+            image_embeddings=image_embeddings,
+            image_pe=self.sam_prompt_encoder.get_dense_pe(),
+            sparse_prompt_embeddings=sparse,
+            dense_prompt_embeddings=dense,
+            multimask_output=multimask_output,
+            repeat_image=repeat_image,
+            high_res_features=high_res_features,
+        )
+
     def _forward_sam_heads(
         self,
         backbone_features: torch.Tensor,
@@ -300,17 +332,8 @@ class SAM2Base(nn.Module):
                     antialias=True,
                 )
 
-        sparse, dense = self.sam_prompt_encoder(
-            points=(coords, labels), boxes=None, masks=mask_prompt
-        )
-        low_res_multimasks, ious, sam_output_tokens, object_score_logits = self.sam_mask_decoder(
-            image_embeddings=backbone_features,
-            image_pe=self.sam_prompt_encoder.get_dense_pe(),
-            sparse_prompt_embeddings=sparse,
-            dense_prompt_embeddings=dense,
-            multimask_output=multimask_output,
-            repeat_image=False,
-            high_res_features=high_res_features,
+        low_res_multimasks, ious, sam_output_tokens, object_score_logits = self.decode_prompts(
+            backbone_features, (coords, labels), mask_prompt, high_res_features, multimask_output
         )
         if self.pred_obj_scores:
             is_obj_appearing = object_score_logits > 0

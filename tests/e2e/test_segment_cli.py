@@ -33,13 +33,9 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return video
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sam2.testing import write_random_checkpoint
-
-    folder = tmp_path_factory.mktemp("weights")
-    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny",
-                                   confident=True)  # fmt: skip
+@pytest.fixture
+def checkpoint(confident_checkpoint: Path) -> Path:
+    return confident_checkpoint
 
 
 class _SmallGrid(amg.SAM2AutomaticMaskGenerator):

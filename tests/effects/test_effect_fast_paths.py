@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from effects import Edges, EffectContext, Pixelate, Recolor, ReplaceBackground, Spotlight
-from effects.core.base import scratch
+from effects.core.base import RECYCLED_POOL_LIMIT, mask_box, recycled, scratch
 from effects.core.colors import solid_image
 from effects.core.cube_lut import apply_dense, dense_table, parse_cube
 from effects.core.kernels import blur, blur_box, blur_within, halve
@@ -200,6 +200,40 @@ def test_scratch_buffers_are_reused_and_grow() -> None:
     other = scratch(ctx, "test.b", (4, 5, 3))
     assert not np.shares_memory(other, bigger)
     assert scratch(ctx, "test.a", (3,), np.float32).dtype == np.float32
+
+
+def test_recycled_arrays_come_back_only_once_let_go() -> None:
+    ctx = EffectContext(size=(5, 4))
+    held = recycled(ctx, "test.out", (4, 5, 3))
+    view = recycled(ctx, "test.out", (4, 5, 3))[1:]  # a second array: the first is held
+    assert view.base is not held and not np.shares_memory(view, held)
+    third = recycled(ctx, "test.out", (4, 5, 3))  # the second is still seen through its view
+    assert not np.shares_memory(third, held) and not np.shares_memory(third, view)
+    del view, third
+    again = recycled(ctx, "test.out", (4, 5, 3))
+    assert not np.shares_memory(again, held)  # a let-go array, not the held one
+    del again
+    assert len(ctx.cache[("recycled", "test.out", "|u1", (4, 5, 3))]) == 3
+    assert recycled(ctx, "test.out", (2, 2), np.float32).dtype == np.float32
+
+
+def test_recycled_pool_stays_bounded_when_every_array_is_held() -> None:
+    ctx = EffectContext(size=(2, 2))
+    held = [recycled(ctx, "test.bound", (2, 2)) for _ in range(RECYCLED_POOL_LIMIT + 5)]
+    assert len({id(array) for array in held}) == len(held)  # all distinct, none reused
+    assert len(ctx.cache[("recycled", "test.bound", "|u1", (2, 2))]) == RECYCLED_POOL_LIMIT
+
+
+def test_context_object_infos_are_made_on_first_use() -> None:
+    first, second = np.zeros((6, 8), np.float32), np.zeros((6, 8), np.float32)
+    first[1:3, 2:5] = 1.0
+    ctx = EffectContext.build({2: second, 1: first}, names={1: "dog"})
+    assert len(ctx.objects) == 2
+    assert [(o.id, o.name, o.box) for o in ctx.objects] == [
+        (1, "dog", mask_box(first)),
+        (2, "object 2", None),
+    ]
+    assert ctx.objects[0].box == (2, 1, 5, 3) and ctx.objects[-1].id == 2
 
 
 def test_solid_image() -> None:

@@ -32,6 +32,7 @@ from sam2.build_sam import build_sam2
 from sam2.checkpoint import load_checkpoint
 from sam2.configs import OFFICIAL_CONFIG_FILES
 from sam2.testing import confident_state_dict, random_state_dict
+from tests.sam2.images import shapes_on_noise
 
 # One module-wide computation (ours in three output modes, two settings; one reference run)
 # is paid by the first test; on a loaded machine it outgrows the default 900 s.
@@ -44,13 +45,7 @@ CROP_RECORDS = 3  # at least this many records of the crops_m2m_regions setting 
 
 
 def _noisy_image() -> np.ndarray:
-    """A 240x320 frame: noise with a box and a disc (so masks have shapes to find)."""
-    rng = np.random.default_rng(11)
-    image = (rng.random((240, 320, 3)) * 80 + 30).astype(np.uint8)
-    image[30:140, 40:190] = (220, 190, 60)
-    yy, xx = np.mgrid[:240, :320]
-    image[(yy - 165) ** 2 + (xx - 245) ** 2 < 45**2] = (30, 60, 200)
-    return image
+    return shapes_on_noise(11, box=(30, 140, 40, 190), disc=(165, 245, 45))
 
 
 def _discs_image() -> np.ndarray:

@@ -22,6 +22,7 @@ from sam2.checkpoint import load_checkpoint
 from sam2.configs import OFFICIAL_CONFIG_FILES
 from sam2.sam2_image_predictor import SAM2ImagePredictor
 from sam2.testing import random_state_dict
+from tests.sam2.images import shapes_on_noise
 from tests.sam2.reference_worker import sam_head_outputs
 
 LOGIT_ATOL = 1e-4
@@ -36,13 +37,7 @@ LARGER = tuple(
 
 
 def _image() -> np.ndarray:
-    """A 240x320 frame with a few solid shapes on noise (so the resize is exercised)."""
-    rng = np.random.default_rng(7)
-    image = (rng.random((240, 320, 3)) * 80 + 30).astype(np.uint8)
-    image[40:150, 60:200] = (220, 190, 60)
-    yy, xx = np.mgrid[:240, :320]
-    image[(yy - 170) ** 2 + (xx - 250) ** 2 < 40**2] = (30, 60, 200)
-    return image
+    return shapes_on_noise(7, box=(40, 150, 60, 200), disc=(170, 250, 40))
 
 
 # name -> (kwargs for predict) for the prompt cases; "mask" also gets a mask_input.

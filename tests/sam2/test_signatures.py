@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
 from sam2.build_sam import build_sam2_hf
 from sam2.sam2_image_predictor import SAM2ImagePredictor
 from sam2.sam2_video_predictor import SAM2VideoPredictor
@@ -99,7 +100,11 @@ def test_from_pretrained_downloads_the_named_checkpoint(fake_hub) -> None:
     assert predictor.mask_threshold == 0.5 and predictor.model.image_size == 1024
     video = SAM2VideoPredictor.from_pretrained("facebook/sam2.1-hiera-tiny", device="cpu")
     assert isinstance(video, SAM2VideoPredictor) and video.fill_hole_area == 8
-    assert fake_hub == [("facebook/sam2.1-hiera-tiny", "sam2.1_hiera_tiny.pt")] * 3
+    generator = SAM2AutomaticMaskGenerator.from_pretrained(
+        "facebook/sam2.1-hiera-tiny", device="cpu", points_per_side=8, image_size=512
+    )
+    assert generator.predictor.model.image_size == 512 and len(generator.point_grids[0]) == 64
+    assert fake_hub == [("facebook/sam2.1-hiera-tiny", "sam2.1_hiera_tiny.pt")] * 4
 
 
 def test_from_pretrained_without_huggingface_hub(monkeypatch) -> None:

@@ -5,7 +5,8 @@ settings and no audio. ffmpeg's concat demuxer copies their packets one after
 another with continuous timestamps; the source's audio is carried over once,
 for the whole length, by the same lossless path a plain render uses
 (:func:`vfx.io.audio.extract_audio`). The joined file is written atomically and
-checked to hold exactly the expected number of frames.
+checked to hold exactly the expected number of frames (its packets are counted;
+nothing is decoded again).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from vfx.errors import VfxError
 from vfx.io.atomic import atomic_output
 from vfx.io.audio import extract_audio
+from vfx.io.writer import count_written_frames, output_format
 
 
 def chunk_paths(output: Path, count: int) -> list[Path]:
@@ -39,8 +41,6 @@ def join_chunks(
         VfxError: ffmpeg failed, or the result does not have ``frame_count`` frames.
     """
     from moviepy.config import FFMPEG_BINARY
-
-    from vfx.io.reader import open_video
 
     with (
         atomic_output(output) as tmp,
@@ -65,8 +65,7 @@ def join_chunks(
         if done.returncode != 0:
             problem = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no output"
             raise VfxError(f"joining the chunks of {output} failed ({problem}); run it unchunked")
-        with open_video(tmp) as joined:
-            got = joined.info.frame_count
+        got = count_written_frames(tmp, output_format(output))  # packets: nothing decoded
         if got != frame_count:
             raise VfxError(
                 f"the joined {output} has {got} frames, not {frame_count}; run it unchunked"

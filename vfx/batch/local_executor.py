@@ -15,7 +15,7 @@ import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from vfx.batch.tasks import Task, TaskResult, limit_threads, run_task
+from vfx.batch.tasks import Task, TaskResult, prepare_worker, run_task
 
 
 def default_workers() -> int:
@@ -45,14 +45,28 @@ class LocalExecutor:
             self._pool = cf.ProcessPoolExecutor(
                 self.slots,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=limit_threads,
+                initializer=prepare_worker,
                 initargs=(self.slots,),
             )
         return self._pool
 
+    def start(self, tasks: int) -> None:
+        """Start the workers ``tasks`` tasks will use, now: they load the render code while
+        the jobs are checked."""
+        pool = self._start()
+        for _ in range(min(tasks, self.slots)):
+            pool.submit(int)  # a no-op: each submit while no worker is idle starts one
+
     def submit(self, task: Task) -> None:
-        """Queue ``task``."""
-        self._pending[self._start().submit(run_task, task)] = task
+        """Queue ``task`` (on a new pool if a worker died before any task was given to it)."""
+        try:
+            future = self._start().submit(run_task, task)
+        except BrokenProcessPool:
+            assert self._pool is not None
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            future = self._start().submit(run_task, task)
+        self._pending[future] = task
 
     @property
     def busy(self) -> bool:

@@ -66,6 +66,9 @@ class RayExecutor:
         self._remote = ray.remote(max_retries=retries)(run_task)
         self._pending: dict[Any, Task] = {}
 
+    def start(self, tasks: int) -> None:
+        """Nothing to do: Ray started in the constructor, and starts its workers itself."""
+
     def submit(self, task: Task) -> None:
         """Send ``task`` to Ray with its resource request."""
         options: dict[str, float] = {"num_cpus": 1}

@@ -31,6 +31,8 @@ class Executor(Protocol):
     @property
     def busy(self) -> bool: ...
 
+    def start(self, tasks: int) -> None: ...
+
     def submit(self, task: Task) -> None: ...
 
     def next_result(self) -> TaskResult: ...
@@ -172,15 +174,12 @@ def _submit_chunks(plan: JobPlan, executor: Executor, masks: str | None) -> int:
 
 def _join(plan: JobPlan) -> str | None:
     """Join a finished chunked render; the error line, or ``None``."""
-    from vfx.io.reader import open_video
-
     job = plan.job
     assert job is not None and job.output is not None
+    assert plan.frame_count is not None and plan.fps is not None  # set for every checked job
+    parts = chunk_paths(job.output, len(plan.chunks))
     try:
-        with open_video(job.input) as reader:
-            fps = reader.info.fps
-        parts = chunk_paths(job.output, len(plan.chunks))
-        join_chunks(parts, job.output, source=job.input, frame_count=plan.frame_count or 0, fps=fps)
+        join_chunks(parts, job.output, source=job.input, frame_count=plan.frame_count, fps=plan.fps)
     except VfxError as exc:
         return exc.message
     return None

@@ -210,6 +210,21 @@ def _loaded_once(name: str, checkpoint: str, identity: str, device: str, precisi
     return replace(tracker, load=functools.cache(tracker.load))
 
 
+def prepare_worker(workers: int) -> None:
+    """Set up a worker process of a pool of ``workers``: share the cores, load the render code.
+
+    Run once when the process starts (a pool's initializer), so that the imports a render
+    needs (moviepy, the effects, the mask smoothers: about a second) are done before the
+    first task arrives rather than inside it.
+    """
+    limit_threads(workers)
+    import vfx.api
+    import vfx.graph
+    import vfx.io.moviepy_pipe
+    import vfx.masks.temporal_smoothing
+    import vfx.sources.imported  # noqa: F401
+
+
 def limit_threads(workers: int) -> None:
     """Share the machine's cores among ``workers`` processes (called once in each worker).
 

@@ -33,6 +33,7 @@ class JobPlan:
         label: the input as written in the manifest.
         job: the parsed job (``None`` when the entry itself is malformed).
         frame_count: frames of the input video.
+        fps: its frame rate (a chunked render's join needs it).
         chunks: ``(start, stop)`` frame ranges for a chunked render, else empty.
         skip: every output already exists and ``--resume`` was given.
         error: why the job cannot run.
@@ -42,6 +43,7 @@ class JobPlan:
     label: str
     job: Job | None = None
     frame_count: int | None = None
+    fps: float | None = None
     chunks: tuple[tuple[int, int], ...] = ()
     skip: bool = False
     error: str | None = None
@@ -130,7 +132,7 @@ def check_job(job: Job, *, resume: bool = False) -> JobPlan:
             (start, min(start + size, info.frame_count))
             for start in range(0, info.frame_count, size)
         )
-    return JobPlan(job.index, job.label, job, info.frame_count, chunks, skip)
+    return JobPlan(job.index, job.label, job, info.frame_count, info.fps, chunks, skip)
 
 
 def _check_source(job: Job, info: VideoInfo) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vfx.cli.options import (
+    file_option,
     force_option,
     mask_source_options,
     model_options,
@@ -48,10 +49,10 @@ EXECUTORS = ("local", "ray")
 @click.option("--resume", is_flag=True, help="Skip jobs whose outputs exist; re-run the rest.")
 @force_option("Overwrite outputs that exist.")
 @click.option("--dry-run", is_flag=True, help="Check every job, print the plan, run nothing.")
-@click.option(
+@file_option(
     "--report",
     "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    path_type=Path,
     help="JSON report (default: MANIFEST's name + .report.json beside it).",
 )
 @quiet_option
@@ -132,14 +133,21 @@ def batch(
         }  # fmt: skip
         parsed = quick_entries(manifest, output, options)
         report = report_path or default_report_path(None)
-    plans = plan_jobs(parsed, resume=resume, force=force)
     if dry_run:
+        plans = plan_jobs(parsed, resume=resume, force=force)
         for plan in plans:
             click.echo(plan.describe())
         if any(plan.error for plan in plans):
             sys.exit(1)
         return
     runner = _executor(executor, ray_address, workers)
+    # the workers start up while the jobs are checked (a chunked job may use them all)
+    runner.start(sum(runner.slots if e.get("chunk_frames") else 1 for e in parsed.entries))
+    try:
+        plans = plan_jobs(parsed, resume=resume, force=force)
+    except BaseException:
+        runner.close()
+        raise
     outcomes = run_batch(plans, runner, report=report, stream=None if quiet else sys.stderr)
     for outcome in outcomes:
         if outcome.error is not None:

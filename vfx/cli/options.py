@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vfx.prompts.model import ObjectPrompts
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,10 +50,9 @@ def prompt_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="The object leaves the video at FRAME: its mask is empty from there until its "
             "next point or box (repeatable).",
         ),
-        click.option(
+        file_option(
             "--prompts",
             "prompts_file",
-            type=click.Path(dir_okay=False, path_type=str),
             help="JSON or YAML file of prompts per object (points, boxes, masks).",
         ),
     ]
@@ -69,9 +69,8 @@ def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="SAM 2 model name, e.g. sam2.1_hiera_tiny (default: the smallest one found).",
         ),
-        click.option(
+        file_option(
             "--checkpoint",
-            type=click.Path(dir_okay=False, path_type=str),
             help="Path to a SAM 2 checkpoint .pt file (default: look in the usual places).",
         ),
         click.option(
@@ -191,6 +190,46 @@ def mask_source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def file_option(*names: str, help: str, path_type: type = str) -> Callable[[FC], FC]:
+    """An option naming one file (not a folder), e.g. ``--json``, ``--report``, ``--prompts``."""
+    file_path = click.Path(dir_okay=False, path_type=path_type)
+    return click.option(*names, type=file_path, help=help)
+
+
+# The automatic mask generator's options, one row each: (name, default, help). The defaults are
+# SAM2AutomaticMaskGenerator's (tests/vfx/cli/test_generator_options.py keeps them so).
+GENERATOR_OPTIONS: tuple[tuple[str, int | float | bool, str], ...] = (
+    ("points_per_side", 32, "Grid of point prompts per image side."),
+    ("points_per_batch", 64, "Point prompts decoded at once."),
+    ("pred_iou_thresh", 0.8, "Drop masks the model rates below this (0 keeps all)."),
+    ("stability_score_thresh", 0.95, "Drop masks less stable than this (0 keeps all)."),
+    ("box_nms_thresh", 0.7, "Box IoU above which the weaker of two masks is dropped."),
+    ("crop_n_layers", 0, "Also segment 2x2, 4x4, ... crops (finds small objects; slower)."),
+    ("min_mask_region_area", 0, "Fill holes and remove specks up to this area (low-res pixels)."),
+    ("use_m2m", False, "Refine each mask with a second decoder pass."),
+)
+
+
+def generator_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add an option per :data:`GENERATOR_OPTIONS` row (``--points-per-side``, ...); the command
+    receives them as one ``generator_options`` dict of SAM2AutomaticMaskGenerator arguments."""
+
+    @functools.wraps(fn)
+    def command(**params: Any) -> Any:
+        chosen = {name: params.pop(name) for name, _, _ in GENERATOR_OPTIONS}
+        return fn(generator_options=chosen, **params)
+
+    for name, default, help in reversed(GENERATOR_OPTIONS):
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            command = click.option(flag, is_flag=True, default=default, help=help)(command)
+        else:
+            command = click.option(
+                flag, type=type(default), default=default, show_default=True, help=help
+            )(command)
+    return command
 
 
 input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=str))

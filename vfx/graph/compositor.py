@@ -20,7 +20,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from effects.core.base import Effect, EffectContext, EffectOutput, as_uint8_rgb, mask_box, scratch
+from effects.core.base import (
+    Effect,
+    EffectContext,
+    EffectOutput,
+    as_uint8_rgb,
+    mask_box,
+    recycled,
+    scratch,
+)
 from effects.core.blending import check_blend, composite, stack_alpha
 from effects.core.registry import get_effect
 from vfx.errors import VfxError
@@ -216,13 +224,14 @@ class Graph:
         if frame.ndim == 3 and frame.shape[2] == 4:
             alpha = np.array(frame[..., 3], dtype=np.uint8)
             frame = frame[..., :3]
-        rgb = as_uint8_rgb(frame)
-        if rgb is frame:
-            rgb = np.array(frame, copy=True, order="C")  # the private running frame
-        height, width = rgb.shape[:2]
+        height, width = frame.shape[:2]
         if ctx is None:
             objects = {k: v for k, v in masks.items() if isinstance(k, int)}
             ctx = EffectContext.build(objects, size=(width, height), cache=self.cache)
+        rgb = as_uint8_rgb(frame)
+        if rgb is frame:  # the private running frame, in an array reused once it is let go
+            rgb = recycled(ctx, "graph.frame", frame.shape)
+            np.copyto(rgb, frame)
         lookup: dict[str | int, np.ndarray] = {**ctx.object_masks, **masks}
         regions: dict[str, np.ndarray] = {}
         for layer in self.layers:

@@ -14,6 +14,7 @@ and names.
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from vfx.errors import VfxError
@@ -22,6 +23,10 @@ from vfx.mask_formats.job import ExportJob
 from vfx.mask_formats.mask_video import mask_video_writer
 from vfx.mask_formats.sidecar import write_sidecar
 from vfx.masks.morphology import to_uint8
+
+# ``--combine separate`` encodes at most this many videos at once (one ffmpeg process each);
+# more objects are written in further passes over the masks.
+MAX_ENCODERS = 16
 
 
 def write_ffv1(job: ExportJob, out: Path) -> int:
@@ -54,23 +59,33 @@ def write_ffv1(job: ExportJob, out: Path) -> int:
         raise VfxError(
             f"--combine {job.settings['combine']} writes one video; name the output OUT.mkv"
         )
-    with atomic_output(out, directory=True) as tmp, ExitStack() as stack:
+    with atomic_output(out, directory=True) as tmp:
+        ids = list(job.objects)
+        for first in range(0, len(ids), MAX_ENCODERS):
+            group = ids[first : first + MAX_ENCODERS]
+            part = replace(job, objects={obj: job.objects[obj] for obj in group}, selected=group)
+            _write_objects(job, part, tmp, out)
+        write_sidecar(tmp, job.description("ffv1"))
+    return job.frame_count
+
+
+def _write_objects(job: ExportJob, part: ExportJob, tmp: Path, out: Path) -> None:
+    """One pass over the masks writing ``<id>.mkv`` into ``tmp`` for each object of ``part``
+    (a ``job`` limited to at most :data:`MAX_ENCODERS` objects)."""
+    with ExitStack() as stack:
         writers = {}
-        for obj, name in job.objects.items():
+        for obj, name in part.objects.items():
             description = job.description(
                 "ffv1", layout="mask", objects=[{"id": obj, "name": name}]
             )
             writer = mask_video_writer(
                 tmp / f"{obj}.mkv",
-                size=size,
-                fps=fps,
+                size=(job.width, job.height),
+                fps=job.require_fps("ffv1"),
                 description=description,
                 shown_as=out / f"{obj}.mkv",
             )
             writers[obj] = stack.enter_context(writer)
-        for frame in job.frames():
+        for frame in part.frames():
             for obj, alpha in frame.masks.items():
                 writers[obj].write_frame(to_uint8(alpha))
-        stack.close()
-        write_sidecar(tmp, job.description("ffv1"))
-    return job.frame_count

@@ -19,6 +19,7 @@ the region language, so they are built to stay cheap at 1080p:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -183,6 +184,23 @@ def alpha_box(alpha: np.ndarray, level: float, margin: int = 0) -> tuple[int, in
     )
 
 
+def _output_and_box(
+    alpha: np.ndarray,
+    active: bool,
+    inplace: bool,
+    inside: Callable[[np.ndarray], np.ndarray],
+    margin: int = 0,
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The array a clean-up writes into and the box it works in.
+
+    The array is ``alpha`` itself with ``inplace``, else a float32 copy; the
+    box is :func:`support_box` of ``inside(array)`` (``[H, W]`` bool) widened by
+    ``margin``, ``None`` when the clean-up is not ``active`` or nothing is inside.
+    """
+    out = alpha if inplace else np.array(alpha, dtype=np.float32, copy=True)
+    return out, (support_box(inside(out), margin) if active else None)
+
+
 def fill_holes(alpha: np.ndarray, max_area: int, *, inplace: bool = False) -> np.ndarray:
     """Fill holes of at most ``max_area`` pixels inside a soft mask.
 
@@ -198,12 +216,9 @@ def fill_holes(alpha: np.ndarray, max_area: int, *, inplace: bool = False) -> np
     Returns:
         ``[H, W]`` float32 in 0..1 (``alpha`` itself with ``inplace``).
     """
-    out = alpha if inplace else np.array(alpha, dtype=np.float32, copy=True)
-    if max_area <= 0:
-        return out
     # Outside the core's box (widened by one pixel) everything is connected to
     # the border, so the search can stay inside that box.
-    box = support_box(out >= CORE_LEVEL, margin=1)
+    out, box = _output_and_box(alpha, max_area > 0, inplace, lambda a: a >= CORE_LEVEL, 1)
     if box is None:
         return out
     y0, y1, x0, x1 = box
@@ -239,10 +254,7 @@ def remove_islands(alpha: np.ndarray, min_area: int, *, inplace: bool = False) -
     Returns:
         ``[H, W]`` float32 in 0..1 (``alpha`` itself with ``inplace``).
     """
-    out = alpha if inplace else np.array(alpha, dtype=np.float32, copy=True)
-    if min_area <= 0:
-        return out
-    box = support_box(out > SUPPORT_LEVEL)
+    out, box = _output_and_box(alpha, min_area > 0, inplace, lambda a: a > SUPPORT_LEVEL)
     if box is None:
         return out
     y0, y1, x0, x1 = box

@@ -127,9 +127,13 @@ class Correspondence:
         field: ``[h, w, 3]`` float32; channels 0 and 1 are the x and y
             displacement to the other frame, channel 2 is 1 where the match is
             trustworthy, else 0.
+        extent: ``(y0, y1, x0, x1)`` (end-exclusive) outside which ``field`` is
+            all 0 (no motion, not valid), as for a flow estimated on a part of
+            the frames; ``None``: anywhere. Work on the flow can skip the rest.
     """
 
     field: np.ndarray
+    extent: tuple[int, int, int, int] | None = None
 
     @property
     def flow(self) -> np.ndarray:
@@ -150,29 +154,56 @@ class FlowEstimator:
         # The presets stop at 1/4 (ultrafast, fast) of the input; we already
         # downscale the input, so refine down to its full size.
         self._dis.setFinestScale(0)
-        self._grid: tuple[np.ndarray, np.ndarray] | None = None
+        # Per size: a crop's flow and the whole grid's chains alternate.
+        self._grids: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def grid(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
         """``([h, w], [h, w])`` float32 pixel x and y coordinates, cached per size."""
-        if self._grid is None or self._grid[0].shape != (height, width):
+        grid = self._grids.get((height, width))
+        if grid is None:
             ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-            self._grid = (xs, ys)
-        return self._grid
+            grid = self._grids[height, width] = (xs, ys)
+        return grid
 
-    def _targets(self, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where ``x + flow(x)`` lands: ``([h, w], [h, w])`` float32 x and y."""
-        xs, ys = self.grid(*flow.shape[:2])
-        return xs + flow[..., 0], ys + flow[..., 1]
+    def _targets(
+        self,
+        flow: np.ndarray,
+        at: tuple[int, int] = (0, 0),
+        size: tuple[int, int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``x + flow(x)`` lands: ``([h, w], [h, w])`` float32 x and y.
 
-    def sample(self, field: np.ndarray, flow: np.ndarray) -> np.ndarray:
-        """Bilinearly sample ``field`` ``[h, w(, c)]`` at ``x + flow(x)`` (edges replicated)."""
-        tx, ty = self._targets(flow)
+        ``flow`` (``[h, w, 2]``) is the whole grid, or the part of a grid of
+        ``size`` (``(H, W)``) whose first cell is ``at`` (``(y, x)``).
+        """
+        height, width = flow.shape[:2]
+        xs, ys = self.grid(*(size or (height, width)))
+        part = (slice(at[0], at[0] + height), slice(at[1], at[1] + width))
+        return xs[part] + flow[..., 0], ys[part] + flow[..., 1]
+
+    def sample(
+        self,
+        field: np.ndarray,
+        flow: np.ndarray,
+        targets: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Bilinearly sample ``field`` ``[h, w(, c)]`` at ``x + flow(x)`` (edges replicated).
+
+        ``targets``: ``self._targets(flow)`` when the caller has it already.
+        """
+        tx, ty = self._targets(flow) if targets is None else targets
         return cv2.remap(field, tx, ty, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
-    def _inside(self, flow: np.ndarray) -> np.ndarray:
-        """``[h, w]`` bool: whether ``x + flow(x)`` lands inside the image."""
-        height, width = flow.shape[:2]
-        tx, ty = self._targets(flow)
+    def _inside(
+        self,
+        flow: np.ndarray,
+        targets: tuple[np.ndarray, np.ndarray] | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> np.ndarray:
+        """``[h, w]`` bool: whether ``x + flow(x)`` lands inside the image (of ``size``,
+        when ``flow`` and its ``targets`` are a part of it)."""
+        height, width = size or flow.shape[:2]
+        tx, ty = self._targets(flow) if targets is None else targets
         return (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
 
     def pair(
@@ -203,34 +234,50 @@ class FlowEstimator:
         backward = -forward
         for _ in range(_INVERSE_STEPS):
             backward = -self.sample(forward, backward)
-        flows = self._validate(forward, backward, check), self._validate(backward, forward, check)
-        if (y1 - y0, x1 - x0) == (height, width):
-            return flows
-        pasted = []
-        for corr in flows:
+        extent = None if (y1 - y0, x1 - x0) == (height, width) else (y0, y1, x0, x1)
+        flows = []
+        for flow, back in ((forward, backward), (backward, forward)):
+            # The whole grid's field, written channel by channel (no interleaving copies).
             field = np.zeros((height, width, 3), np.float32)
-            field[y0:y1, x0:x1] = corr.field
-            pasted.append(Correspondence(field))
-        return pasted[0], pasted[1]
+            for channel in (0, 1):
+                field[y0:y1, x0:x1, channel] = flow[..., channel]
+            field[y0:y1, x0:x1, 2] = self._valid(flow, back, check)
+            flows.append(Correspondence(field, extent))
+        return flows[0], flows[1]
 
-    def _validate(self, flow: np.ndarray, back: np.ndarray, check: bool) -> Correspondence:
-        valid = self._inside(flow)
+    def _valid(self, flow: np.ndarray, back: np.ndarray, check: bool) -> np.ndarray:
+        """``[h, w]`` bool: where ``flow`` lands inside the frame and, with ``check``,
+        where following it and then ``back`` returns close to the start."""
+        targets = self._targets(flow)
+        valid = self._inside(flow, targets)
         if check:
-            miss = flow + self.sample(back, flow)
+            miss = flow + self.sample(back, flow, targets)
             miss_sq = miss[..., 0] ** 2 + miss[..., 1] ** 2
             motion_sq = (
                 flow[..., 0] ** 2 + flow[..., 1] ** 2 + back[..., 0] ** 2 + back[..., 1] ** 2
             )
             valid &= miss_sq <= _FB_RELATIVE * motion_sq + _FB_ABSOLUTE
-        return Correspondence(np.dstack([flow, valid.astype(np.float32)]))
+        return valid
 
     def chain(self, first: Correspondence, then: Correspondence) -> Correspondence:
-        """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are."""
-        hop = self.sample(then.field, first.flow)
-        hop[..., :2] += first.flow
-        valid = (first.valid > 0.5) & (hop[..., 2] > 0.5) & self._inside(hop[..., :2])
+        """Compose ``a -> b`` with ``b -> c`` into ``a -> c``; valid only where both hops are.
+
+        Outside both extents ``a -> b`` is 0 and ``b -> c`` is 0 where it lands,
+        so ``a -> c`` is 0 there too: only the union of the extents is computed.
+        """
+        size = first.field.shape[:2]
+        extent = _union(first.extent, then.extent)
+        y0, y1, x0, x1 = extent or (0, size[0], 0, size[1])
+        part = first.field[y0:y1, x0:x1]
+        hop = self.sample(then.field, part[..., :2], self._targets(part[..., :2], (y0, x0), size))
+        for channel in (0, 1):  # one channel at a time: numpy adds [h, w, :2] views slowly
+            hop[..., channel] += part[..., channel]
+        landing = self._targets(hop[..., :2], (y0, x0), size)
+        valid = (
+            (part[..., 2] > 0.5) & (hop[..., 2] > 0.5) & self._inside(hop[..., :2], landing, size)
+        )
         hop[..., 2] = valid
-        return Correspondence(hop)
+        return _pasted(Correspondence(hop), size, extent)
 
     def appearance_check(
         self, corr: Correspondence, here: np.ndarray, there: np.ndarray, tolerance: float
@@ -241,10 +288,39 @@ class FlowEstimator:
         Where the flow failed (fast, low-contrast motion), the matched pixel
         usually looks different, so a wrong match is not trusted.
         """
-        error = np.abs(self.sample(there, corr.flow) - here)
+        height, width = corr.field.shape[:2]
+        y0, y1, x0, x1 = corr.extent or (0, height, 0, width)  # elsewhere nothing is valid
+        part = corr.field[y0:y1, x0:x1, :2]
+        seen = self.sample(there, part, self._targets(part, (y0, x0), (height, width)))
         field = corr.field.copy()
-        field[..., 2] *= error <= tolerance
-        return Correspondence(field)
+        field[y0:y1, x0:x1, 2] *= np.abs(seen - here[y0:y1, x0:x1]) <= tolerance
+        return Correspondence(field, corr.extent)
+
+
+def _union(
+    first: tuple[int, int, int, int] | None, second: tuple[int, int, int, int] | None
+) -> tuple[int, int, int, int] | None:
+    """The box holding two extents (``None``, anywhere, if either is)."""
+    if first is None or second is None:
+        return None
+    return (
+        min(first[0], second[0]),
+        max(first[1], second[1]),
+        min(first[2], second[2]),
+        max(first[3], second[3]),
+    )
+
+
+def _pasted(
+    corr: Correspondence, size: tuple[int, int], extent: tuple[int, int, int, int] | None
+) -> Correspondence:
+    """``corr`` computed on ``extent`` of a ``size`` grid, as a whole-grid correspondence."""
+    if extent is None:
+        return corr
+    y0, y1, x0, x1 = extent
+    field = np.zeros((*size, 3), np.float32)
+    field[y0:y1, x0:x1] = corr.field
+    return Correspondence(field, extent)
 
 
 def looks_alike(here: np.ndarray, there: np.ndarray, tolerance: float) -> np.ndarray:
@@ -287,12 +363,15 @@ def flow_range_in_box(
     ``(x_min, x_max, y_min, y_max)``, each range widened to include 0.
     """
     y0, y1, x0, x1 = box
-    cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor), :2]
+    cells = corr.field[y0 // factor : -(-y1 // factor), x0 // factor : -(-x1 // factor)]
     if cells.size == 0:
         return 0.0, 0.0, 0.0, 0.0
-    low = np.minimum(cells.min(axis=(0, 1)), 0.0) * factor  # [2]: x, y
-    high = np.maximum(cells.max(axis=(0, 1)), 0.0) * factor
-    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+    ranges = []
+    for channel in (0, 1):  # x, then y; one channel at a time is far faster than axis=(0, 1)
+        values = cells[..., channel]
+        # float32 products, as the flow's own precision.
+        ranges += [np.minimum(values.min(), 0.0) * factor, np.maximum(values.max(), 0.0) * factor]
+    return float(ranges[0]), float(ranges[1]), float(ranges[2]), float(ranges[3])
 
 
 def flow_at(
@@ -338,7 +417,7 @@ def upsample_box(
 
 def fit_object_motion(
     corr: Correspondence,
-    core: np.ndarray,
+    core: tuple[np.ndarray, np.ndarray],
     factor: int,
     here: np.ndarray,
     there: np.ndarray,
@@ -348,7 +427,9 @@ def fit_object_motion(
     """A similarity transform (rotation, scale, shift) that moves an object like ``corr`` does.
 
     Fitted with RANSAC to the valid flow vectors of the low-res cells in
-    ``core`` (``[h, w]`` bool, the object's inside), so the flow's smearing at
+    ``core`` (the object's inside: ``[P]`` row and ``[P]`` column indices into
+    the flow grid, in row-major order as ``np.nonzero`` gives them; computed
+    once per object for all its neighbours), so the flow's smearing at
     the object's outline and its outliers do not bend the object's edge. The
     fit is kept only if it explains the object's look: most core cells, moved
     by it, must land on pixels of the other frame within ``tolerance`` grey
@@ -359,9 +440,9 @@ def fit_object_motion(
         ``[2, 3]`` float64 matrix mapping full-res points of this frame to the
         other frame, or ``None`` when there is no trustworthy fit.
     """
-    rows, cols = min(core.shape[0], corr.valid.shape[0]), min(core.shape[1], corr.valid.shape[1])
-    cells = core[:rows, :cols]
-    ys, xs = np.nonzero(cells & (corr.valid[:rows, :cols] > 0.5))
+    core_ys, core_xs = core
+    usable = corr.valid[core_ys, core_xs] > 0.5
+    ys, xs = core_ys[usable], core_xs[usable]
     if xs.size < min_points:
         return None
     step = -(-xs.size // _MAX_FIT_POINTS)  # an even subset keeps RANSAC cheap on big objects
@@ -376,11 +457,10 @@ def fit_object_motion(
     )
     if matrix is None or inliers is None or int(inliers.sum()) < min_points:
         return None
-    ys, xs = np.nonzero(cells)
-    points = (np.stack([xs, ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5  # [P, 2]
-    moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # low-res coords
+    points = (np.stack([core_xs, core_ys], axis=1).astype(np.float64) + 0.5) * factor - 0.5
+    moved = (points @ matrix[:, :2].T + matrix[:, 2] + 0.5) / factor - 0.5  # [P, 2] low-res
     seen = sample_points(there, moved[:, 0].astype(np.float32), moved[:, 1].astype(np.float32))
-    agree = np.abs(seen - here[ys, xs]) <= tolerance
+    agree = np.abs(seen - here[core_ys, core_xs]) <= tolerance
     return matrix if agree.mean() >= _MODEL_AGREEMENT else None
 
 

@@ -26,11 +26,12 @@ def support_regions(plane: np.ndarray, low: float, factor: int) -> list[Box]:
     the object's box into the whole frame.
     """
     height, width = plane.shape
-    support = (plane >= low).view(np.uint8)
+    # 255 where plane >= low (float32 comparison, as numpy's), else 0.
+    support = cv2.compare(plane, low, cv2.CMP_GE)  # type: ignore[call-overload]  # a scalar operand
     if factor > 1:
         small = (math.ceil(width / factor), math.ceil(height / factor))
-        # Area averaging of 0/1 cells: nonzero wherever the cell holds any support.
-        support = cv2.resize(support * np.uint8(255), small, interpolation=cv2.INTER_AREA)
+        # Area averaging of 0/255 cells: nonzero wherever the cell holds any support.
+        support = cv2.resize(support, small, interpolation=cv2.INTER_AREA)
     stats = cv2.connectedComponentsWithStats(support, connectivity=8)[2]
     boxes = []
     for left, top, w, h, _ in stats[1:]:

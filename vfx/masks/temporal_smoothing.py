@@ -164,8 +164,9 @@ class TemporalSmoother:
         raw = stack
         self._scale = work_scale(stack.shape[2], self.settings.work_width)
         if self._scale > 1:
-            # N x [h, w] -> [N, h, w] at the working resolution.
-            stack = np.stack([area_downscale(plane, self._scale) for plane in stack])
+            # N x [h, w] -> [N, h, w] at the working resolution (one object: no copy).
+            planes = [area_downscale(plane, self._scale) for plane in stack]
+            stack = planes[0][None] if len(planes) == 1 else np.stack(planes)
         self._factor = flow_factor(stack.shape[2], self.settings.flow_width)
         grey = soft_grey = colour = None
         if self._reach > 0 and frame is not None:
@@ -382,7 +383,8 @@ class TemporalSmoother:
             min(b[2] for b in regions) // f,
             -(-max(b[3] for b in regions) // f),
         )
-        core = current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5
+        # The object's inside on the flow grid: the cells' centre pixels at or above 0.5.
+        core_ys, core_xs = np.nonzero(current.probs[obj, f // 2 :: f, f // 2 :: f] >= 0.5)
         tolerance = self.settings.appearance_tolerance
         models: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         for index, corr in corrs.items():
@@ -390,7 +392,9 @@ class TemporalSmoother:
             if corr is None:
                 continue
             there = self._entry(index).soft_grey
-            matrix = fit_object_motion(corr, core, f, current.soft_grey, there, tolerance)
+            matrix = fit_object_motion(
+                corr, (core_ys, core_xs), f, current.soft_grey, there, tolerance
+            )
             if matrix is not None:
                 unexplained = model_unexplained(
                     matrix, f, current.soft_grey, there, tolerance, cells
@@ -422,21 +426,30 @@ class TemporalSmoother:
         votes, trusted = [], []
         for entry in window:
             corr = corrs[entry.index]
-            planes = [entry.probs[obj]]
-            if here is not None and entry.colour is not None:
-                planes.append(entry.colour)
-            moved, valid = self._aligned(planes, corr, box, models.get(entry.index), centre)
+            plane = entry.probs[obj]
+            moved, valid, mover = self._aligned(plane, corr, box, models.get(entry.index), mine)
             if corr is not None:
-                moved, valid = self._better_of_shift(
-                    (moved, valid), planes, current.probs[obj], box, mine
+                moved, valid, mover = self._better_of_shift(
+                    (moved, valid, mover), plane, current.probs[obj], box, mine
                 )
-            if len(moved) > 1 and here is not None:
-                alike = looks_alike(here, moved[1], tolerance)
-                valid = alike if valid is None else valid & alike
-            value = moved[0] if valid is None else np.where(valid, moved[0], centre)
+            if here is not None and entry.colour is not None:
+                # Whether a vote is trusted only matters where it differs from the current
+                # value, so the colour is moved and compared inside the box around those
+                # pixels (plus the check's 1 px neighbourhood) only.
+                left, top, width, height = cv2.boundingRect((moved != centre).view(np.uint8))
+                if width:
+                    bottom, right = min(y1 - y0, top + height + 1), min(x1 - x0, left + width + 1)
+                    top, left = max(0, top - 1), max(0, left - 1)
+                    part = (y0 + top, y0 + bottom, x0 + left, x0 + right)
+                    alike = np.ones(moved.shape, bool)
+                    alike[top:bottom, left:right] = looks_alike(
+                        here[top:bottom, left:right], mover(entry.colour, part), tolerance
+                    )
+                    valid = alike if valid is None else valid & alike
+            value = moved if valid is None else np.where(valid, moved, centre)
             values.append(value)
             offsets.append(entry.index - current.index)
-            votes.append(moved[0])
+            votes.append(moved)
             trusted.append(valid)
         merged = combine(values, offsets, self.settings.mode)
         # Without frames nothing verifies the votes: an overturn then needs both sides in time.
@@ -446,134 +459,177 @@ class TemporalSmoother:
 
     def _aligned(
         self,
-        planes: list[np.ndarray],
+        plane: np.ndarray,
         corr: Correspondence | None,
         box: Box,
         model: tuple[np.ndarray, np.ndarray] | None,
-        centre: np.ndarray,
-    ) -> tuple[list[np.ndarray], np.ndarray | None]:
-        """A neighbour's planes (``[H, W]`` mask, ``[H, W, 3]`` colour) moved into ``box``.
+        mine: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray | None, Mover]:
+        """A neighbour's ``[H, W]`` mask moved into ``box``.
 
         Follows the object's ``model`` when there is one, else the dense flow;
-        without any motion the planes are taken as they are.
+        without any motion the mask is taken as it is. ``mine`` is the
+        current ``[h, w]`` bool mask inside ``box``.
 
-        Returns the ``[h, w]`` values per plane and their ``[h, w]`` bool validity
-        (``None`` when every value is usable).
+        Returns the ``[h, w]`` moved values, their ``[h, w]`` bool validity
+        (``None`` when every value is usable) and the :data:`Mover` that moves
+        any of the neighbour's planes the same way.
         """
         y0, y1, x0, x1 = box
         if corr is None:
-            return [plane[y0:y1, x0:x1] for plane in planes], None
+            return plane[y0:y1, x0:x1], None, _crop
         if model is not None:
-            return self._follow_model(planes, corr, box, model, centre)
+            return self._follow_model(plane, corr, box, model, mine)
         flow, valid = upsample_box(corr, self._factor, box)
         map_x = flow[..., 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
         map_y = flow[..., 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
-        warped = [
-            cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            for plane in planes
-        ]
-        return warped, valid
+        mover = partial(_remap_part, (map_x, map_y), box)
+        return mover(plane, box), valid, mover
 
     def _follow_model(
         self,
-        planes: list[np.ndarray],
+        plane: np.ndarray,
         corr: Correspondence,
         box: Box,
         model: tuple[np.ndarray, np.ndarray],
-        centre: np.ndarray,
-    ) -> tuple[list[np.ndarray], np.ndarray | None]:
-        """A neighbour's planes moved by the object's motion, corrected where it is not the object.
+        mine: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray | None, Mover]:
+        """A neighbour's mask moved by the object's motion, corrected where it is not the object.
 
         ``model`` is the ``[2, 3]`` similarity to the neighbour and the low-res
         cells it does not explain. Where following it would carry the object
-        (``planes[0]``) onto such a cell (an occluder passing in front), the
+        (``plane``) onto such a cell (an occluder passing in front), the
         dense flow, with its validity, tells where the pixel went instead; where
         it would lose a point of the object that the flow loses too (hidden in
         the neighbour), the vote is not trusted.
         """
         y0, y1, x0, x1 = box
         matrix, unexplained = model
-        # Output pixel (u, v) of the box is full-res (u + x0, v + y0).
-        shifted = matrix.copy()
-        shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
-        warped = [
-            cv2.warpAffine(
-                plane,
-                shifted,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            for plane in planes
-        ]
+        mover: Mover = partial(_affine_part, matrix)
+        warped = mover(plane, box)
         f = self._factor
-        if not unexplained[y0 // f : -(-y1 // f), x0 // f : -(-x1 // f)].any():
-            return warped, None
-        lost = upsample_cells(unexplained & (corr.valid <= 0.5), f, box)
-        hidden = lost & (warped[0] < 0.5) & (centre >= 0.5)
-        dragged = upsample_cells(unexplained, f, box) & (warped[0] >= 0.5)
+        cells = (slice(y0 // f, -(-y1 // f)), slice(x0 // f, -(-x1 // f)))
+        if not unexplained[cells].any():
+            return warped, None, mover
+        on = warped >= 0.5
+        lost = unexplained & (corr.valid <= 0.5)
+        hidden = upsample_cells(lost, f, box) & mine & ~on if lost[cells].any() else None
+        dragged = upsample_cells(unexplained, f, box) & on
         if not dragged.any():
-            return warped, (~hidden if hidden.any() else None)
+            return warped, (~hidden if hidden is not None and hidden.any() else None), mover
         rows, cols = np.nonzero(dragged)
         xs = cols.astype(np.float32) + x0
         ys = rows.astype(np.float32) + y0
         flow, valid_at = flow_at(corr, f, xs, ys)
-        for plane, moved in zip(planes, warped, strict=True):
-            moved[rows, cols] = sample_points(plane, xs + flow[:, 0], ys + flow[:, 1])
-        valid = ~hidden
+        points = (ys, xs, xs + flow[:, 0], ys + flow[:, 1])
+        warped[rows, cols] = sample_points(plane, points[2], points[3])
+        valid = np.ones(dragged.shape, bool) if hidden is None else ~hidden
         valid[rows, cols] = valid_at
-        return warped, valid
+        return warped, valid, partial(_resampled_part, mover, points)
 
     @staticmethod
     def _better_of_shift(
-        candidate: tuple[list[np.ndarray], np.ndarray | None],
-        planes: list[np.ndarray],
+        candidate: tuple[np.ndarray, np.ndarray | None, Mover],
+        plane: np.ndarray,
         here: np.ndarray,
         box: Box,
         mine: np.ndarray,
-    ) -> tuple[list[np.ndarray], np.ndarray | None]:
+    ) -> tuple[np.ndarray, np.ndarray | None, Mover]:
         """The aligned vote, or the neighbour moved by the shift of its mask's centroid.
 
         Image flow says little inside flat, textureless objects, so a fast one can
         be misaligned. When the aligned ``[h, w]`` mask vote agrees poorly with the
         current ``[h, w]`` bool mask ``mine`` (inside ``box``), the neighbour's
-        ``[H, W]`` planes are also shifted by the offset of its mask's
-        (``planes[0]``) centroid to the current ``[H, W]`` mask ``here``'s, and the
-        shifted vote is returned when it agrees with the current mask closely.
+        ``[H, W]`` mask ``plane`` is also shifted by the offset of its centroid to
+        the current ``[H, W]`` mask ``here``'s, and the shifted vote is returned
+        when it agrees with the current mask closely.
         """
-        value = candidate[0][0]
-        agreement = _iou(value >= 0.5, mine)
+        agreement = _iou(candidate[0] >= 0.5, mine)
         if agreement >= SHIFT_CHECK_IOU:
             return candidate
         y0, y1, x0, x1 = box
         # Centroids inside the box: the box offset cancels in their difference.
-        there_m = cv2.moments((planes[0][y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
+        there_m = cv2.moments((plane[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
         here_m = cv2.moments((here[y0:y1, x0:x1] >= 0.5).view(np.uint8), binaryImage=True)
         if there_m["m00"] == 0 or here_m["m00"] == 0:
             return candidate
         dx = there_m["m10"] / there_m["m00"] - here_m["m10"] / here_m["m00"]
         dy = there_m["m01"] / there_m["m00"] - here_m["m01"] / here_m["m00"]
-        # Inverse map: output pixel (u, v) of the box samples plane at (u + x0 + dx, v + y0 + dy).
-        matrix = np.array([[1.0, 0.0, x0 + dx], [0.0, 1.0, y0 + dy]], np.float64)
-        shifted = [
-            cv2.warpAffine(
-                plane,
-                matrix,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-            for plane in planes
-        ]
+        # Pixel (x, y) samples the plane at (x + dx, y + dy).
+        mover: Mover = partial(_affine_part, np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]]))
+        shifted = mover(plane, box)
         # Only a shift that makes the neighbour match the current mask closely is taken:
         # a current mask that is itself wrong (a dropout, a blob) must still be outvoted.
-        if _iou(shifted[0] >= 0.5, mine) >= SHIFT_CHECK_IOU:
-            return shifted, None
+        if _iou(shifted >= 0.5, mine) >= SHIFT_CHECK_IOU:
+            return shifted, None, mover
         return candidate
 
 
 SHIFT_CHECK_IOU = 0.95
 """IoU with the current mask below which a vote counts as misaligned and a shift must reach."""
+
+
+Mover = Callable[[np.ndarray, Box], np.ndarray]
+"""Moves a neighbour's ``[H, W]`` or ``[H, W, C]`` plane into a box (any part of the box
+it was made for, with the same values there), as a vote was moved."""
+
+
+def _crop(plane: np.ndarray, part: Box) -> np.ndarray:
+    """No motion: ``part`` of ``plane`` as it is."""
+    return plane[part[0] : part[1], part[2] : part[3]]
+
+
+def _affine_part(matrix: np.ndarray, plane: np.ndarray, part: Box) -> np.ndarray:
+    """``plane`` sampled bilinearly into ``part`` (edges replicated), where the
+    ``[2, 3]`` float64 ``matrix`` takes each pixel ``(x, y)`` to the point it samples.
+
+    Returns:
+        ``[y1-y0, x1-x0(, C)]``, the plane's dtype.
+    """
+    y0, y1, x0, x1 = part
+    # Output pixel (u, v) of the part is pixel (u + x0, v + y0).
+    shifted = matrix.copy()
+    shifted[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)
+    return cv2.warpAffine(
+        plane,
+        shifted,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def _remap_part(
+    maps: tuple[np.ndarray, np.ndarray], box: Box, plane: np.ndarray, part: Box
+) -> np.ndarray:
+    """``plane`` sampled bilinearly (edges replicated) into ``part`` of ``box``, at the
+    ``[h, w]`` float32 x and y ``maps`` of the whole box."""
+    rows = slice(part[0] - box[0], part[1] - box[0])
+    cols = slice(part[2] - box[2], part[3] - box[2])
+    return cv2.remap(
+        plane,
+        maps[0][rows, cols],
+        maps[1][rows, cols],
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def _resampled_part(
+    mover: Mover,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    plane: np.ndarray,
+    part: Box,
+) -> np.ndarray:
+    """``mover``'s result, with the pixels at ``points`` (``[K]`` float32 y, x of the
+    pixels and x, y of where they sample) sampled where the points say."""
+    moved = mover(plane, part)
+    ys, xs, at_x, at_y = points
+    inside = (ys >= part[0]) & (ys < part[1]) & (xs >= part[2]) & (xs < part[3])
+    rows = ys[inside].astype(np.intp) - part[0]
+    cols = xs[inside].astype(np.intp) - part[2]
+    moved[rows, cols] = sample_points(plane, at_x[inside], at_y[inside])
+    return moved
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 import vfx
 from vfx.batch import LocalExecutor, Manifest, plan_jobs, run_batch
+from vfx.batch.chunk_join import join_chunks
+from vfx.errors import VfxError
 from vfx.io.reader import open_video
 
 
@@ -72,3 +75,18 @@ def test_chunked_job_joins_without_reencoding_and_keeps_the_audio(media, tmp_pat
     between = [np.abs(a.astype(np.int16) - b).mean() for a, b in pairs]
     assert np.mean(between) <= 1.0, between
     assert sorted(p.name for p in out.parent.iterdir()) == ["chunked.mp4"]  # chunks cleaned up
+
+
+def test_a_join_missing_frames_is_refused_and_leaves_nothing(media, tmp_path: Path):
+    """The joined file's packets are counted: a join that does not hold every frame fails."""
+    clip, masks = media.folder / "clips/long.mp4", media.folder / "masks/long"
+    parts = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for part, frames in zip(parts, [(0, 24), (24, 48)], strict=True):
+        vfx.render(clip, part, preset="background-blur", masks=masks, progress=False,
+                   chunk=frames, audio=False)  # fmt: skip
+    output = tmp_path / "joined.mp4"
+    join_chunks(parts, output, source=clip, frame_count=48, fps=24.0)
+    assert _streams(output)[0] == 48
+    with pytest.raises(VfxError, match="has 24 frames, not 48"):
+        join_chunks(parts[:1], tmp_path / "short.mp4", source=clip, frame_count=48, fps=24.0)
+    assert not (tmp_path / "short.mp4").exists()

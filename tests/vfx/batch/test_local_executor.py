@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import time
 from pathlib import Path
 
 import av
@@ -77,3 +80,21 @@ def test_a_job_whose_worker_dies_more_often_than_retries_fails_alone(media, tmp_
     assert outcomes[0].error == "its worker died in each of 1 attempt(s) (killed or out of memory)"
     assert outcomes[1].status in ("done", "failed")  # in flight with the killed one: lost too
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_worker_killed_before_its_first_task_does_not_stop_the_batch(media, tmp_path: Path):
+    """Workers start early (while the jobs are checked); one that dies then breaks the pool
+    before any task is on it, and the batch goes on with a new pool."""
+    executor = LocalExecutor(workers=2)
+    executor.start(2)
+    pool = executor._start()
+    pid = pool.submit(os.getpid).result()
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):  # the pool notices the death on its own thread
+        if pool._broken:
+            break
+        time.sleep(0.05)
+    assert pool._broken
+    manifest = Manifest([_blur("b", tmp_path / "b.mp4", chroma="green")], media.folder)
+    outcomes = run_batch(plan_jobs(manifest), executor)
+    assert [o.status for o in outcomes] == ["done"], [o.error for o in outcomes]

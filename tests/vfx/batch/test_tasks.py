@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,15 @@ def test_a_retry_removes_what_the_killed_attempt_left(tmp_path: Path, kind: str,
     task = Task(job) if kind == "job" else Task(job, "chunk", frames=(0, 2), part=out)
     assert run_task(task).error == "OSError: stop"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_started_worker_has_the_render_code_loaded_and_no_torch():
+    """Workers load what a render needs once, when they start; a render-only worker never
+    imports torch (its import alone costs seconds and memory)."""
+    probe = (
+        "import sys; from vfx.batch.tasks import prepare_worker; prepare_worker(2); "
+        "print(all(m in sys.modules for m in ('vfx.api', 'moviepy', 'vfx.graph')), "
+        "'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False"]

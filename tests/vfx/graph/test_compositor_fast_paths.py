@@ -157,6 +157,25 @@ def test_buffers_reused_across_frames_leave_no_trace(layers: list[Layer]) -> Non
         np.testing.assert_array_equal(out, Graph(layers).render_frame(frame, None, fresh))
 
 
+def test_frames_held_downstream_are_never_overwritten() -> None:
+    """Outputs still held (frames queued for the encoder) keep their pixels while the
+    graph renders more frames with the same cache; let-go outputs' arrays are reused."""
+    graph = Graph([Layer(Blur(radius=9), region="~obj:1")])
+    cache: dict = {}
+    frames = [_frame(seed=index) for index in range(5)]
+    held = []
+    for index, frame in enumerate(frames):
+        ctx = EffectContext.build(_moving_masks(index), frame_index=index, cache=cache)
+        held.append(graph.render_frame(frame, None, ctx))
+    for index, (frame, out) in enumerate(zip(frames, held, strict=True)):
+        fresh = EffectContext.build(_moving_masks(index), frame_index=index)
+        np.testing.assert_array_equal(out, Graph(graph.layers).render_frame(frame, None, fresh))
+    first = held[0].__array_interface__["data"][0]
+    del held, out
+    ctx = EffectContext.build(_moving_masks(0), cache=cache)
+    assert graph.render_frame(frames[0], None, ctx).__array_interface__["data"][0] == first
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_tile_rectangles_cover_exactly_the_true_tiles(seed: int) -> None:
     rng = np.random.default_rng(seed)

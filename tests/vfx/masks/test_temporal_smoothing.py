@@ -11,7 +11,7 @@ import pytest
 from vfx.demo.synthetic import scene_frames
 from vfx.errors import VfxError
 from vfx.masks import SmoothSettings, TemporalSmoother, metrics, smooth, temporal_smoothing
-from vfx.masks.optical_flow import Correspondence, FlowEstimator
+from vfx.masks.optical_flow import Correspondence, FlowEstimator, smoothed_grey
 from vfx.masks.synthetic_masklets import degrade, mover_clip
 from vfx.masks.temporal_smoothing import dependence_reach
 from vfx.masks.window_rules import combine, hysteresis
@@ -249,3 +249,26 @@ def test_flow_on_a_crop_is_zero_and_invalid_outside_it() -> None:
     assert np.abs(inner[..., 0] - 2).max() < 0.5
     # A pixel at the crop's right edge is sent outside it: not a valid match.
     assert not forward.valid[10:50, 59].any()
+
+
+def test_chains_and_appearance_checks_on_a_part_of_the_grid_equal_the_whole_grid_exactly() -> None:
+    # Flows estimated on two different bands; a chain and an appearance check may work
+    # on the union of the bands only, but must give exactly what the whole grid gives.
+    rng = np.random.default_rng(3)
+    frames = [cv2.GaussianBlur(rng.integers(0, 255, (60, 80), dtype=np.uint8), (5, 5), 1.5)]
+    frames += [np.roll(frames[0], 2 * k, axis=1) for k in (1, 2)]
+    estimator = FlowEstimator()
+    first, _ = estimator.pair(frames[0], frames[1], True, (5, 35, 0, 80))
+    then, _ = estimator.pair(frames[1], frames[2], True, (20, 55, 0, 80))
+    assert first.extent == (5, 35, 0, 80) and then.extent == (20, 55, 0, 80)
+    chained = estimator.chain(first, then)
+    anywhere = estimator.chain(Correspondence(first.field), Correspondence(then.field))
+    assert chained.extent == (5, 55, 0, 80) and anywhere.extent is None
+    np.testing.assert_array_equal(chained.field, anywhere.field)
+    assert chained.valid[22:33, 10:60].all()  # a real two-hop flow where both bands are
+    here, there = (smoothed_grey(frame) for frame in (frames[0], frames[2]))
+    checked = estimator.appearance_check(chained, here, there, 4.0)
+    np.testing.assert_array_equal(
+        checked.field, estimator.appearance_check(anywhere, here, there, 4.0).field
+    )
+    assert checked.extent == chained.extent

@@ -35,15 +35,6 @@ def finished(studio):
     return job
 
 
-@pytest.fixture(scope="module")
-def confident_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sam2.testing import write_random_checkpoint
-
-    folder = tmp_path_factory.mktemp("confident")
-    return write_random_checkpoint(folder / "sam2.1_hiera_tiny.pt", "sam2.1_hiera_tiny",
-                                   confident=True)  # fmt: skip
-
-
 def test_a_correction_re_tracks_only_its_object_from_its_frame(
     studio_clip, tmp_path: Path, random_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ):
