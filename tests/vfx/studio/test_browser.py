@@ -67,7 +67,9 @@ def visible_click(video: Path, inside: np.ndarray, checkpoint: Path) -> tuple[fl
 def shows_latest(page, live, frame: int | None = None) -> None:
     """Wait until the page shows the server's latest state (and ``frame``, if given)."""
     version = live.call("/api/state")[1]["version"]
-    condition = f"d.loadedVersion === '{version}'"
+    # at least that version: a state read while a click is in flight may be overtaken by the
+    # click's answer before the page paints it
+    condition = f"Number(d.loadedVersion) >= {version}"
     if frame is not None:
         condition += f" && d.loadedFrame === '{frame}'"
     try:
