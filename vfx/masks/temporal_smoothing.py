@@ -150,6 +150,20 @@ class TemporalSmoother:
         Returns:
             A list of arrays shaped like ``probs`` (possibly empty).
         """
+        return [job() for job in self.push_later(probs, frame)]
+
+    def push_later(
+        self, probs: np.ndarray, frame: np.ndarray | None = None
+    ) -> list[Callable[[], np.ndarray]]:
+        """:meth:`push`, with the ready masks as functions that compute them.
+
+        Each function holds what its frame's window needs, so it may run later, on
+        another thread, at the same time as the others and as further pushes; call
+        each once. Its result is exactly what :meth:`push` returns for that frame.
+        Where consecutive frames are smoothed in parallel this way, the slow part of
+        smoothing (comparing each frame with its window) spreads over the cores. A
+        sequence's functions must have run before a sequence of another size is pushed.
+        """
         stack = np.asarray(probs, dtype=np.float32)
         if self._shape is None:
             self._shape = stack.shape
@@ -197,7 +211,7 @@ class TemporalSmoother:
         ready = []
         # Frame t is ready once the last frame of its window, max(t + k, 2k), is in.
         while self._pushed - 1 >= max(self._emitted + self._reach, self._span):
-            ready.append(self._emit())
+            ready.append(self._next_job())
         return ready
 
     def _flow_cells(self, previous: _Entry, entry: _Entry, grid: tuple[int, ...]) -> Box | None:
@@ -234,9 +248,13 @@ class TemporalSmoother:
 
     def flush(self) -> list[np.ndarray]:
         """Return the remaining smoothed masks and reset the smoother for a new sequence."""
+        return [job() for job in self.flush_later()]
+
+    def flush_later(self) -> list[Callable[[], np.ndarray]]:
+        """:meth:`flush`, with the masks as functions that compute them (see :meth:`push_later`)."""
         ready = []
         while self._emitted < self._pushed:
-            ready.append(self._emit())
+            ready.append(self._next_job())
         self._entries.clear()
         self._pushed = self._emitted = 0
         self._shape = None
@@ -260,56 +278,65 @@ class TemporalSmoother:
         return first, min(last, max(target + self._reach, self._span))
 
     def _correspondences(
-        self, target: int, first: int, last: int
+        self, target: int, frames: dict[int, _Entry], flow: FlowEstimator
     ) -> dict[int, Correspondence | None]:
-        """Chained flows from frame ``target`` to each other frame of ``first .. last``
+        """Chained flows from frame ``target`` to each other frame of its window ``frames``
         (``None`` without motion)."""
         result: dict[int, Correspondence | None] = {}
-        for step, stop in ((1, last), (-1, first)):
+        for step, stop in ((1, max(frames)), (-1, min(frames))):
             corr: Correspondence | None = None
             broken = False  # a frame without flow ends motion compensation on this side
             for index in range(target, stop, step):
-                entry = self._entry(index)
+                entry = frames[index]
                 hop = entry.to_next if step > 0 else entry.to_prev
                 broken = broken or hop is None
                 if not broken:
-                    corr = hop if corr is None else self._flow.chain(corr, hop)
+                    corr = hop if corr is None else flow.chain(corr, hop)
                 result[index + step] = None if broken else corr
         return result
 
-    def _emit(self) -> np.ndarray:
+    def _next_job(self) -> Callable[[], np.ndarray]:
+        """The next frame's smoothing, as a function of the window's frames taken now (the
+        smoother may move on before it runs)."""
         target = self._emitted
-        current = self._entry(target)
         first, last = self._window(target)
-        corrs = self._correspondences(target, first, last)
+        frames = {index: self._entry(index) for index in range(first, last + 1)}
+        self._emitted += 1
+        while self._entries and self._entries[0].index < self._emitted - self._span:
+            self._entries.popleft()
+        single = len(self._shape or ()) == 2
+        return partial(self._emit, target, frames, self._flow, single)
+
+    def _emit(
+        self, target: int, frames: dict[int, _Entry], flow: FlowEstimator, single: bool
+    ) -> np.ndarray:
+        """Smoothed masks of frame ``target`` from its window ``frames`` (``[H, W]`` for a
+        ``single`` object, else ``[N, H, W]``)."""
+        current = frames[target]
+        corrs = self._correspondences(target, frames, flow)
         tolerance = self.settings.appearance_tolerance
         corrs = {
             index: None
             if corr is None
-            else self._flow.appearance_check(
-                corr, current.soft_grey, self._entry(index).soft_grey, tolerance
-            )
+            else flow.appearance_check(corr, current.soft_grey, frames[index].soft_grey, tolerance)
             for index, corr in corrs.items()
         }
-        window = [self._entry(i) for i in sorted(corrs)]
+        window = [frames[i] for i in sorted(corrs)]
         raw = current.raw if current.raw is not None else current.probs
         out = np.zeros(raw.shape, np.float32)
         for obj in range(out.shape[0]):
-            regions = [self._region(box, None) for box in current.boxes[obj]]
+            regions = [self._region(box, None, current) for box in current.boxes[obj]]
             for entry in window:
                 corr = corrs[entry.index]
-                regions.extend(self._region(box, corr) for box in entry.boxes[obj])
-            models = self._object_models(current, obj, corrs, regions) if regions else {}
+                regions.extend(self._region(box, corr, current) for box in entry.boxes[obj])
+            models = self._object_models(current, obj, corrs, regions, frames) if regions else {}
             for box in merge_boxes(regions):
                 proposed, flip = self._vote_box(obj, box, current, window, corrs, models)
                 self._settle(out, obj, box, proposed, flip, raw)
-        self._emitted += 1
-        current.raw = None
-        while self._entries and self._entries[0].index < self._emitted - self._span:
-            self._entries.popleft()
-        return out[0] if len(self._shape or ()) == 2 else out
+        current.raw = None  # the full-resolution masks are needed by this frame only
+        return out[0] if single else out
 
-    def _region(self, box: Box, corr: Correspondence | None) -> Box:
+    def _region(self, box: Box, corr: Correspondence | None, current: _Entry) -> Box:
         """The work-res pixels of the current frame whose votes can come from ``box``.
 
         ``box`` holds part of a mask of the frame that ``corr`` (current ->
@@ -318,7 +345,7 @@ class TemporalSmoother:
         is moved back by the range of the flow inside it, plus a pixel (and
         the outline band) of slack.
         """
-        height, width = self._entries[0].probs.shape[1:]
+        height, width = current.probs.shape[1:]
         x_min, x_max, y_min, y_max = (
             (0.0,) * 4 if corr is None else flow_range_in_box(corr, self._factor, box)
         )
@@ -369,6 +396,7 @@ class TemporalSmoother:
         obj: int,
         corrs: dict[int, Correspondence | None],
         regions: list[Box],
+        frames: dict[int, _Entry],
     ) -> dict[int, tuple[np.ndarray, np.ndarray] | None]:
         """Per neighbour: object ``obj``'s fitted motion and the cells it does not explain.
 
@@ -391,7 +419,7 @@ class TemporalSmoother:
             models[index] = None
             if corr is None:
                 continue
-            there = self._entry(index).soft_grey
+            there = frames[index].soft_grey
             matrix = fit_object_motion(
                 corr, (core_ys, core_xs), f, current.soft_grey, there, tolerance
             )

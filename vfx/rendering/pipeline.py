@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from vfx.errors import VfxError
 from vfx.frame_range import FrameRange
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec, check_mask_objects
-from vfx.rendering.stages import Stage, ThreadedStages, parallel_map
+from vfx.rendering.stages import Stage, ThreadedStages, opencv_single_threaded, parallel_map
 from vfx.sources.base import MaskSource
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 QUEUE_SIZE = 4
 EFFECT_WORKERS = 2
+SMOOTH_WORKERS = 2
+"""Threads smoothing consecutive frames at once (each compares a frame with its window)."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,15 @@ def background_plate_stage(items: Iterator[MaskedFrame]) -> Iterator[MaskedFrame
 class _Pending:
     """A frame on its way through the mask stages (smoothers look ahead).
 
-    ``stacks`` and ``guide`` (the frame at the working size, ``[h, w, 3]``) feed
-    the smoothers; ``smoothed`` collects their outputs.
+    ``stacks`` and ``guide`` (the frame, ``[H, W, 3]``) feed the smoothers; ``jobs``
+    collects the functions that compute their outputs (:meth:`TemporalSmoother.push_later`).
     """
 
     frame: Frame
     raw: dict[int, np.ndarray]
-    stacks: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, h, w]
+    stacks: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, H, W]
     guide: np.ndarray | None = None
-    smoothed: dict[str, np.ndarray] = field(default_factory=dict)  # group -> [N, h, w]
+    jobs: dict[str, Callable[[], np.ndarray]] = field(default_factory=dict)  # -> [N, H, W]
 
 
 def _union(masks: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
@@ -177,14 +179,15 @@ class MaskPlan:
         """Frames on each side of a frame that its smoothed masks depend on."""
         return max((settings.window // 2 for settings, _ in self.groups.values()), default=0)
 
-    def stages(self, source: MaskSource) -> list[Stage]:
+    def stages(self, source: MaskSource, keep: tuple[int, int] | None = None) -> list[Stage]:
         """Pipeline stages ``Iterator[Frame] -> Iterator[MaskedFrame]``, in frame order.
 
-        Two threads: one reads each frame's masks and scales them (and the frame
-        that guides the smoothing) to the working size; the other only runs the
-        smoothers, the one step that must see the frames in order and the
-        slowest. Frames keyed by a :class:`~vfx.sources.chroma.ChromaKeySource`
-        are despilled.
+        One thread reads each frame's masks; one feeds the smoothers, the step
+        that must see the frames in order; :data:`SMOOTH_WORKERS` threads then
+        smooth consecutive frames at once (the slow part) and build the named
+        masks. Frames keyed by a :class:`~vfx.sources.chroma.ChromaKeySource`
+        are despilled. With ``keep`` = ``(start, stop)`` only those frames come
+        out; the others are read (the smoothers' windows need them) but not smoothed.
         """
         from vfx.masks import TemporalSmoother
         from vfx.sources.chroma import ChromaKeySource
@@ -204,43 +207,46 @@ class MaskPlan:
                         item.stacks[group] = np.stack([raw[i] for i in ids])
                 yield item
 
-        def run(items: Iterator[_Pending]) -> Iterator[MaskedFrame]:
+        def run(items: Iterator[_Pending]) -> Iterator[_Pending]:
             smoothers = {group: TemporalSmoother(s) for group, (s, _) in self.groups.items()}
             emitted = dict.fromkeys(smoothers, 0)
             pending: deque[_Pending] = deque()
             first = 0  # push-order number of pending[0]
 
-            def take(group: str, outputs: list[np.ndarray]) -> None:
-                for out in outputs:
-                    pending[emitted[group] - first].smoothed[group] = out
+            def take(group: str, jobs: list[Callable[[], np.ndarray]]) -> None:
+                for job in jobs:
+                    pending[emitted[group] - first].jobs[group] = job
                     emitted[group] += 1
 
             for item in items:
                 pending.append(item)
                 for group, smoother in smoothers.items():
-                    take(group, smoother.push(item.stacks.pop(group), item.guide))
+                    take(group, smoother.push_later(item.stacks.pop(group), item.guide))
                 item.guide = None
-                while pending and len(pending[0].smoothed) == len(smoothers):
-                    yield self.finish(pending.popleft())
+                while pending and len(pending[0].jobs) == len(smoothers):
+                    yield pending.popleft()
                     first += 1
             for group, smoother in smoothers.items():
-                take(group, smoother.flush())
-            while pending:
-                yield self.finish(pending.popleft())
+                take(group, smoother.flush_later())
+            yield from pending
 
-        return [read, run]
+        stages: list[Stage] = [read, run]
+        if keep is not None:
+            stages.append(_keep_range(*keep))
+        return [*stages, parallel_map(self.finish, SMOOTH_WORKERS)]
 
     def finish(self, item: _Pending) -> MaskedFrame:
-        """Named masks for one frame whose smoothed object masks are all in."""
+        """Smooth one frame (run its smoothers' jobs) and build its named masks."""
         from vfx.masks.refinement import refine
 
         rgb = item.frame.rgb
         shape = rgb.shape[:2]
+        smoothed = {group: job() for group, job in item.jobs.items()}  # group -> [N, H, W]
 
         def mask_of(obj_id: int, home: tuple[str, int] | None) -> np.ndarray:
             if home is None:
                 return item.raw[obj_id]
-            return item.smoothed[home[0]][home[1]]
+            return smoothed[home[0]][home[1]]
 
         objects = {obj_id: mask_of(obj_id, home) for obj_id, home in self.object_home.items()}
         named = {}
@@ -386,13 +392,13 @@ def render_video(
     started = time.perf_counter()
     plate = [background_plate_stage] if graph.uses_background else []
     if chunk is not None:
-        stages = [*plan.stages(source), _keep_range(start, stop), *plate]
+        stages = [*plan.stages(source, keep=(start, stop)), *plate]
         decoded = reader.frames(max(0, start - plan.reach), stop + plan.reach)
     else:
         stages = [*plan.stages(source), *plate]
         decoded = reader.frames(start, stop)
     stages.append(parallel_map(renderer, workers))
-    with ThreadedStages(decoded, stages, QUEUE_SIZE) as pipeline:
+    with opencv_single_threaded(), ThreadedStages(decoded, stages, QUEUE_SIZE) as pipeline:
         written = write_video(
             output,
             iter(pipeline),
@@ -415,9 +421,9 @@ def render_video(
 
 
 def _keep_range(start: int, stop: int) -> Stage:
-    """A stage passing on only the masked frames with ``start <= index < stop``."""
+    """A stage passing on only the items whose ``start <= item.frame.index < stop``."""
 
-    def stage(items: Iterator[MaskedFrame]) -> Iterator[MaskedFrame]:
+    def stage(items: Iterator[Any]) -> Iterator[Any]:
         return (item for item in items if start <= item.frame.index < stop)
 
     return stage

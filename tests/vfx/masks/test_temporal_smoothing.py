@@ -113,6 +113,27 @@ def test_streaming_equals_batch_with_frames_and_several_objects() -> None:
     np.testing.assert_array_equal(np.stack(again), single)
 
 
+def test_deferred_jobs_run_later_in_parallel_and_out_of_order_equal_push() -> None:
+    """push_later's functions may run after the smoother has moved on, on other threads, in
+    any order; each gives exactly push's result (a pipeline smooths frames in parallel)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scene = list(scene_frames(96, 64, 12, objects=2, background=None, seed=5))
+    frames = np.stack([s.rgb for s in scene])
+    masks = np.stack([s.masks for s in scene]).astype(np.float32)  # [T, N, H, W]
+    rng = np.random.default_rng(3)
+    noisy = np.clip(masks + 0.3 * rng.standard_normal(masks.shape).astype(np.float32), 0, 1)
+    expected = smooth(noisy, frames, window=5)
+    smoother = TemporalSmoother({"window": 5})
+    jobs = [job for t in range(len(frames)) for job in smoother.push_later(noisy[t], frames[t])]
+    jobs.extend(smoother.flush_later())
+    assert len(jobs) == len(frames)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(job) for job in reversed(jobs)]  # the last frames first
+        results = [future.result() for future in reversed(futures)]
+    np.testing.assert_array_equal(np.stack(results), expected)
+
+
 def test_window_one_only_applies_hysteresis() -> None:
     probs = disc_sequence(3)
     probs[1, 0:4, 0:4] = 0.3  # faint blob, never reaches high
