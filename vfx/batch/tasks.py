@@ -233,7 +233,10 @@ def limit_threads(workers: int) -> None:
     """
     import cv2
 
+    from vfx.rendering.stages import share_cores
+
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    share_cores(threads)
     cv2.setNumThreads(threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     if "torch" in sys.modules:

@@ -31,7 +31,13 @@ from vfx.errors import VfxError
 from vfx.frame_range import FrameRange
 from vfx.io.video_source import Frame, VideoReader
 from vfx.presets.preset import MaskSpec, OutputSpec, check_mask_objects
-from vfx.rendering.stages import Stage, ThreadedStages, opencv_single_threaded, parallel_map
+from vfx.rendering.stages import (
+    Stage,
+    ThreadedStages,
+    opencv_single_threaded,
+    parallel_map,
+    parallel_width,
+)
 from vfx.sources.base import MaskSource
 
 if TYPE_CHECKING:
@@ -233,7 +239,7 @@ class MaskPlan:
         stages: list[Stage] = [read, run]
         if keep is not None:
             stages.append(_keep_range(*keep))
-        return [*stages, parallel_map(self.finish, SMOOTH_WORKERS)]
+        return [*stages, parallel_map(self.finish, parallel_width(SMOOTH_WORKERS))]
 
     def finish(self, item: _Pending) -> MaskedFrame:
         """Smooth one frame (run its smoothers' jobs) and build its named masks."""

@@ -126,3 +126,41 @@ def test_closing_early_closes_the_stage_generators():
     next(it)
     pipe.close()
     assert closed == [True]
+
+
+def test_a_batch_workers_share_of_the_cores_bounds_parallel_steps(monkeypatch):
+    """A batch worker given one core smooths on one thread; alone, a render uses what it asks."""
+    import os
+    import sys
+
+    import cv2
+
+    from vfx.batch.tasks import limit_threads
+    from vfx.rendering import stages
+
+    monkeypatch.setattr(stages, "_core_share", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    assert stages.parallel_width(2) == 2
+    torch = sys.modules.get("torch")
+    before = cv2.getNumThreads(), torch.get_num_threads() if torch else 0
+    try:
+        limit_threads(workers=os.cpu_count() or 1)  # one core each
+        assert stages.parallel_width(2) == 1
+    finally:
+        cv2.setNumThreads(before[0])
+        if torch:
+            torch.set_num_threads(before[1])
+
+
+def test_opencv_runs_single_threaded_while_pipelines_run_and_is_restored_after():
+    import cv2
+
+    from vfx.rendering.stages import opencv_single_threaded
+
+    before = cv2.getNumThreads()
+    with opencv_single_threaded():
+        assert cv2.getNumThreads() == 1
+        with opencv_single_threaded():  # a second render at the same time
+            assert cv2.getNumThreads() == 1
+        assert cv2.getNumThreads() == 1  # the first is still running
+    assert cv2.getNumThreads() == before
