@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from vfx.batch.tasks import Task, TaskResult, run_task
+from vfx.batch.tasks import Task, TaskResult, run_task_on_cores
 from vfx.errors import VfxError
 
 INSTALL_HINT = "pip install 'vfx[ray]' (or pip install ray)"
+TASK_CPUS = 1
+"""CPUs each task asks Ray for (and the render in it uses)."""
 
 
 def import_ray() -> Any:
@@ -63,7 +65,7 @@ class RayExecutor:
         resources = ray.cluster_resources()
         self.slots = max(1, int(resources.get("CPU", 1)))
         self._gpus = resources.get("GPU", 0) > 0
-        self._remote = ray.remote(max_retries=retries)(run_task)
+        self._remote = ray.remote(max_retries=retries)(run_task_on_cores)
         self._pending: dict[Any, Task] = {}
 
     def start(self, tasks: int) -> None:
@@ -71,10 +73,10 @@ class RayExecutor:
 
     def submit(self, task: Task) -> None:
         """Send ``task`` to Ray with its resource request."""
-        options: dict[str, float] = {"num_cpus": 1}
+        options: dict[str, float] = {"num_cpus": TASK_CPUS}
         if task.needs_model and self._gpus:
             options["num_gpus"] = 1
-        self._pending[self._remote.options(**options).remote(task)] = task
+        self._pending[self._remote.options(**options).remote(task, TASK_CPUS)] = task
 
     @property
     def busy(self) -> bool:

@@ -103,6 +103,15 @@ def run_task(task: Task) -> TaskResult:
     return TaskResult(task, None, frames, time.perf_counter() - started, store)
 
 
+def run_task_on_cores(task: Task, cores: int) -> TaskResult:
+    """:func:`run_task` in a worker that gives each task ``cores`` cores (a Ray task's CPU
+    request), so that the render's parallel steps do not ask for more threads than that."""
+    from vfx.rendering.stages import share_cores
+
+    share_cores(cores)
+    return run_task(task)
+
+
 def remove_partials(path: Path) -> None:
     """Delete the temporaries an interrupted write of ``path`` left beside it."""
     if not path.parent.is_dir():
