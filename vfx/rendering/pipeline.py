@@ -52,7 +52,7 @@ SMOOTH_WORKERS = 2
 ENCODER_CORES = 2
 """Cores a render leaves to the encoder and its other steps before it smooths in parallel.
 Measured on 2 cores (1080p, 150 frames): smoothing on two threads made whole renders 5-8%
-slower (the encoder needed that CPU), while masks alone, with no encoder, came 20-40% faster."""
+slower (the encoder needed that CPU), while masks alone, with no encoder, came 15-35% faster."""
 
 
 @dataclass(frozen=True)
