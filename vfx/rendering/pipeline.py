@@ -407,13 +407,12 @@ def render_video(
         raise VfxError(f"frame range {start}..{stop} is outside the video's 0..{info.frame_count}")
     started = time.perf_counter()
     plate = [background_plate_stage] if graph.uses_background else []
-    spare = (os.cpu_count() or 1) - ENCODER_CORES
-    smoothers = min(SMOOTH_WORKERS, max(1, spare))
+    smoothers = min(SMOOTH_WORKERS, max(1, (os.cpu_count() or 1) - ENCODER_CORES))
+    keep = None if chunk is None else (start, stop)
+    stages = [*plan.stages(source, keep=keep, workers=smoothers), *plate]
     if chunk is not None:
-        stages = [*plan.stages(source, keep=(start, stop), workers=smoothers), *plate]
         decoded = reader.frames(max(0, start - plan.reach), stop + plan.reach)
     else:
-        stages = [*plan.stages(source, workers=smoothers), *plate]
         decoded = reader.frames(start, stop)
     stages.append(parallel_map(renderer, workers))
     with opencv_single_threaded(), ThreadedStages(decoded, stages, QUEUE_SIZE) as pipeline:
