@@ -18,6 +18,16 @@ tests/vfx/io/test_moviepy_pipe.py fails if a moviepy release changes them, and
 also once moviepy honours ``pixel_format`` and writes exact rates (then this
 workaround can go).
 
+Feeding ffmpeg through a pipe used to cost the encoder process more system time
+than the encoding itself spent in user time on cheap-to-encode footage (2.65 s
+against 3.48 s for 150 1080p frames, measured here): glibc serves ffmpeg's
+frame-sized packet buffers with a fresh ``mmap`` each and gives them back with
+``munmap``, so every frame's pages are mapped, zero-filled and unmapped again,
+and a 64 KiB pipe wakes the reader dozens of times per frame. The encoder runs
+with glibc's malloc thresholds raised (:func:`encoder_environment`: buffers are
+reused) and a 1 MiB pipe (:func:`widen_pipe`): 0.25 s of system time for the
+same frames.
+
 moviepy's ``close`` ignores ffmpeg's exit status, so a full disk or a failing
 encoder used to pass as success. :class:`RawPipeWriter` waits for ffmpeg, and
 turns a non-zero exit or a broken pipe into one :class:`VfxError` line built
@@ -28,6 +38,8 @@ Imported lazily: loading moviepy takes about a third of a second.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -45,6 +57,35 @@ from vfx.io.frame_rate import ffmpeg_rate
 
 _NO_SPACE = ("No space left on device", "Disk quota exceeded", "File too large")
 _ERROR_LINE_MAX = 200
+MALLOC_SETTINGS = {
+    "MALLOC_MMAP_THRESHOLD_": str(64 << 20),  # blocks under 64 MiB come from the heap ...
+    "MALLOC_TRIM_THRESHOLD_": str(128 << 20),  # ... and up to 128 MiB freed stays for reuse
+}
+"""glibc malloc settings (``mallopt(3)``'s environment names) for the encoder process, see
+the module docstring; other C libraries ignore them."""
+PIPE_BYTES = 1 << 20
+"""Capacity asked for the pipe to the encoder (Linux's default ceiling for unprivileged users)."""
+
+
+def encoder_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with :data:`MALLOC_SETTINGS` added;
+    a value the user set already wins."""
+    return {**MALLOC_SETTINGS, **(os.environ if base is None else base)}
+
+
+def widen_pipe(fd: int) -> None:
+    """Ask for a :data:`PIPE_BYTES` pipe buffer on ``fd`` where the OS allows it (Linux);
+    elsewhere, or over the system's limit, the pipe keeps its size."""
+    try:
+        import fcntl  # POSIX only
+    except ImportError:
+        return
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if resize is None:
+        return
+    # Above /proc/sys/fs/pipe-max-size the call fails and the default pipe still works.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, resize, PIPE_BYTES)
 
 
 class RawPipeWriter(AbstractContextManager["RawPipeWriter"]):
@@ -104,11 +145,18 @@ class RawPipeWriter(AbstractContextManager["RawPipeWriter"]):
         for key, value in (metadata or {}).items():
             command += ["-metadata", f"{key}={value}"]
         command.append(ffmpeg_escape_filename(self.filename))
-        popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
+        popen = {
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.PIPE,
+            "stdin": subprocess.PIPE,
+            "env": encoder_environment(),
+        }
         self.frames = 0
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, **cross_platform_popen_params(popen)
         )
+        if self.proc.stdin is not None:
+            widen_pipe(self.proc.stdin.fileno())
 
     def write_frame(self, img_array: np.ndarray) -> None:
         """Send one uint8 frame: ``[H, W, 3]`` RGB or ``[H, W, 4]`` RGBA (converted to
