@@ -219,8 +219,9 @@ class MaskPlan:
                 if self.groups:
                     item.guide = frame.rgb
                     for group, (_, ids) in self.groups.items():
-                        # N x [H, W] -> [N, H, W]
-                        item.stacks[group] = np.stack([raw[i] for i in ids])
+                        # N x [H, W] -> [N, H, W]; one object: a view, not an 8 MB copy a frame
+                        planes = [raw[i] for i in ids]
+                        item.stacks[group] = planes[0][None] if len(ids) == 1 else np.stack(planes)
                 yield item
 
         def run(items: Iterator[_Pending]) -> Iterator[_Pending]:
