@@ -19,8 +19,8 @@ c) moviepy's ``CompositeVideoClip([blurred, clip.with_mask(mask)])``, the naive
 All three encode with libx264 at the same ``-preset`` and ``-crf`` with
 ffmpeg's default threads and write yuv420p; vfx and ffmpeg copy the source's
 AAC audio, moviepy re-encodes it (it always does). Every output is checked to
-have every frame. Times are the best of ``--repeat`` interleaved runs (wall),
-with the CPU seconds (user + system, all child processes) of that run: on a
+have every frame. Times are the best of ``--repeat`` interleaved runs (wall), after one
+untimed warm-up run, with the CPU seconds (user + system, all child processes) of that run: on a
 shared machine the CPU figures are the steadier comparison.
 
     PYTHONPATH=. python benchmarks/render_vs_ffmpeg.py [--frames 150] [--repeat 3]
@@ -350,6 +350,9 @@ def bench_content(kind: str, args: argparse.Namespace) -> None:
         )
         env = installed_like_env(folder / "pycache")
         timings = {name: Timing(label) for name, (label, _) in contenders.items()}
+        # Untimed: on this shared VM the first heavy process after a pause runs 30-50% slower,
+        # which would otherwise land on whichever contender happens to go first.
+        subprocess.run(contenders["encode"][1](), env=env, check=True, capture_output=True)
         for _ in range(args.repeat):
             for name, (_, command) in contenders.items():
                 timings[name].add(*timed_run(command(), env))
