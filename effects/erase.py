@@ -112,8 +112,7 @@ class Erase(Effect):
         small = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
         small_hole = cv2.resize(hole, size, interpolation=cv2.INTER_AREA)
         # Any pixel the hole touches is unknown, so that no object colour leaks in.
-        unknown = (small_hole > _EMPTY).view(np.uint8)
-        unknown = cv2.dilate(unknown, np.ones((3, 3), np.uint8))
+        unknown = cv2.dilate((small_hole > _EMPTY).view(np.uint8), np.ones((3, 3), np.uint8))
         filled = cv2.inpaint(small, unknown, _INPAINT_RADIUS, cv2.INPAINT_TELEA)
         if scale != 1.0:
             filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)

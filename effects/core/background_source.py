@@ -61,13 +61,14 @@ def parse_generator(text: str) -> Solid | Gradient:
     """``solid:COLOR`` / ``#rrggbb`` / ``gradient:A,B[,DIR]`` -> a Solid or Gradient effect."""
     try:
         if text.startswith("#"):
-            return Solid(color=text)
+            return Solid.from_params({"color": text})
         kind, _, args = text.partition(":")
         parts = [p.strip() for p in args.split(",")]
         if kind == "solid" and len(parts) == 1:
-            return Solid(color=parts[0])
+            return Solid.from_params({"color": parts[0]})
         if kind == "gradient" and len(parts) in (2, 3):
-            return Gradient(*parts)
+            names = ("start", "end", "direction")[: len(parts)]
+            return Gradient.from_params(dict(zip(names, parts, strict=True)))
     except VfxError as exc:
         raise ValueError(f"bad source {echo(text)}: {exc}") from None
     raise ValueError(

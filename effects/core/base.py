@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import cv2
 import numpy as np
@@ -173,6 +173,9 @@ class EffectOutput:
     box: tuple[int, int, int, int] | None = None
 
 
+_Built = TypeVar("_Built", bound="Effect")
+
+
 @dataclass(frozen=True)
 class Effect:
     """Base class of every effect: parameters are the dataclass fields.
@@ -217,7 +220,9 @@ class Effect:
         return _convert_params(cls, params, base_dir)[1]
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any] | None, base_dir: Path | None = None) -> Effect:
+    def from_params(
+        cls: type[_Built], params: Mapping[str, Any] | None, base_dir: Path | None = None
+    ) -> _Built:
         """Build the effect from preset parameters; relative paths resolve against ``base_dir``.
 
         Raises :class:`VfxError` naming every unknown parameter and bad value at once.

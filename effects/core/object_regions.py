@@ -95,5 +95,6 @@ def paint_over(
     current = weight[where]
     wins = cv2.compare(paint, current, cv2.CMP_GT)  # [h', w'] uint8 0/255
     # A masked copy, in place into the view.
-    cv2.copyTo(solid_image(*paint.shape, color), wins, image[where])
+    height, width = paint.shape
+    cv2.copyTo(solid_image(height, width, color), wins, image[where])
     np.maximum(current, paint, out=current)

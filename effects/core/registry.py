@@ -38,7 +38,7 @@ def register(cls: EffectClass) -> EffectClass:
     return cls
 
 
-def get_effect(name: str) -> type[Effect]:
+def get_effect(name: object) -> type[Effect]:
     """The effect class called ``name``; VfxError listing the known names otherwise."""
     cls = _REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:

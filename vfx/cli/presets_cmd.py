@@ -42,15 +42,15 @@ def show_cmd(name: str) -> None:
                 f"refine {_settings(spec.refine)}"
             )
     click.echo("layers (tunable parameters; * = set by the preset):")
-    for index, (spec, layer) in enumerate(
+    for index, (layer_spec, layer) in enumerate(
         zip(preset.layers, preset.build_graph().layers, strict=True)
     ):
-        extras = "" if spec.blend == "normal" else f", blend {spec.blend}"
-        extras += "" if spec.opacity == 1.0 else f", opacity {spec.opacity:g}"
-        click.echo(f"  {index}. {spec.effect} on region {spec.region!r}{extras}")
+        extras = "" if layer_spec.blend == "normal" else f", blend {layer_spec.blend}"
+        extras += "" if layer_spec.opacity == 1.0 else f", opacity {layer_spec.opacity:g}"
+        click.echo(f"  {index}. {layer_spec.effect} on region {layer_spec.region!r}{extras}")
         values = layer.effect.params()
         for param, param_spec in type(layer.effect).param_specs().items():
-            marker = "*" if param in spec.params else " "
+            marker = "*" if param in layer_spec.params else " "
             click.echo(f"     {marker} {index}.{param} = {values[param]}  {param_spec.doc}")
     click.echo(f"output: crf {preset.output.crf}, x264 preset {preset.output.preset}")
     examples = ", ".join(f"--set {text}" for text in set_examples(preset))

@@ -65,6 +65,12 @@ class Layer:
             raise VfxError(f"layer {problem}")
         object.__setattr__(self, "opacity", float(self.opacity))
 
+    @property
+    def parsed_region(self) -> Region:
+        """The region expression, parsed (a string ``region`` is parsed on construction)."""
+        assert isinstance(self.region, Region)  # __post_init__ parsed a string
+        return self.region
+
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], base_dir: Path | None = None) -> Layer:
         """Build a layer from preset data ``{effect, params, region, blend, opacity}``.
@@ -193,12 +199,12 @@ class Graph:
     @property
     def mask_names(self) -> frozenset[str]:
         """Named masks the layers' regions refer to."""
-        return frozenset().union(*(layer.region.names for layer in self.layers))
+        return frozenset().union(*(layer.parsed_region.names for layer in self.layers))
 
     @property
     def object_ids(self) -> frozenset[int]:
         """Object ids the layers' regions refer to as ``obj:N``."""
-        return frozenset().union(*(layer.region.object_ids for layer in self.layers))
+        return frozenset().union(*(layer.parsed_region.object_ids for layer in self.layers))
 
     def render_frame(
         self,
@@ -232,11 +238,12 @@ class Graph:
         if rgb is frame:  # the private running frame, in an array reused once it is let go
             rgb = recycled(ctx, "graph.frame", frame.shape)
             np.copyto(rgb, frame)
-        lookup: dict[str | int, np.ndarray] = {**ctx.object_masks, **masks}
+        lookup = masks  # the given masks win over the context's object masks
+        for obj_id, object_mask in ctx.object_masks.items():
+            lookup.setdefault(obj_id, object_mask)
         regions: dict[str, np.ndarray] = {}
         for layer in self.layers:
-            region = layer.region
-            assert isinstance(region, Region)
+            region = layer.parsed_region
             region_alpha = regions.get(region.text)
             if region_alpha is None:
                 region_alpha = regions[region.text] = region.evaluate(

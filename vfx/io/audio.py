@@ -118,6 +118,7 @@ def _copy_range(
 def _mux_shifted(
     out: av.container.OutputContainer, stream: av.AudioStream, packet: av.Packet, origin: int
 ) -> int:
+    assert packet.pts is not None  # packets without a time were skipped
     packet.pts -= origin
     packet.dts = packet.pts
     packet.stream = stream

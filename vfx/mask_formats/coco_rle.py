@@ -43,26 +43,28 @@ def write_coco_rle(job: ExportJob, out: Path) -> int:
     """Write the export to the ``.json`` file ``out``; returns the number of frames."""
     if job.layout == "labels":
         raise VfxError("coco-rle stores one mask per object; use --combine separate or union")
-    annotations = {
-        obj: {
+    segmentations: dict[int, list[dict]] = {obj: [] for obj in job.objects}
+    areas: dict[int, list[int]] = {obj: [] for obj in job.objects}
+    bboxes: dict[int, list[list[int] | None]] = {obj: [] for obj in job.objects}
+    for frame in job.frames():
+        for obj, alpha in frame.masks.items():
+            mask = alpha >= CUT
+            segmentations[obj].append(encode_rle(mask))
+            areas[obj].append(int(mask.sum()))
+            bboxes[obj].append(_bbox(mask))
+    annotations = [
+        {
             "id": obj,
             "video_id": 1,
             "category_id": 1,
             "name": name,
             "iscrowd": 0,
-            "segmentations": [],
-            "areas": [],
-            "bboxes": [],
+            "segmentations": segmentations[obj],
+            "areas": areas[obj],
+            "bboxes": bboxes[obj],
         }
         for obj, name in job.objects.items()
-    }
-    for frame in job.frames():
-        for obj, alpha in frame.masks.items():
-            mask = alpha >= CUT
-            entry = annotations[obj]
-            entry["segmentations"].append(encode_rle(mask))
-            entry["areas"].append(int(mask.sum()))
-            entry["bboxes"].append(_bbox(mask))
+    ]
     document = {
         "info": {"description": "vfx mask export (YouTube-VIS layout, COCO RLE)"},
         "videos": [
@@ -77,7 +79,7 @@ def write_coco_rle(job: ExportJob, out: Path) -> int:
             }
         ],
         "categories": [{"id": 1, "name": "object"}],
-        "annotations": list(annotations.values()),
+        "annotations": annotations,
         "vfx": job.description("coco-rle"),
     }
     with atomic_output(out) as tmp:

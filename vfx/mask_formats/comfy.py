@@ -42,6 +42,7 @@ def write_comfy(job: ExportJob, out: Path, conform: Conform) -> int:
             name = frame_name(out_index)
             write_png_image(tmp / MASK_DIR / name, plan.image(to_uint8(alpha), mask=True))
             if with_video:
+                assert frame.rgb is not None  # frames(with_video=True)
                 write_png_image(tmp / IMAGE_DIR / name, plan.image(frame.rgb, mask=False))
         description = job.conformed_description(
             "comfy", plan, mask_path=MASK_DIR, image_path=IMAGE_DIR if with_video else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from vfx.mask_formats.job import ExportJob, prepare_job
 from vfx.mask_formats.npz import write_npz
 from vfx.mask_formats.png import write_png
 from vfx.mask_formats.vace import write_vace
+from vfx.safe_yaml import echo
 from vfx.sources.base import MaskSource
 
 _PLAIN: dict[str, Callable[[ExportJob, Path], int]] = {
@@ -123,10 +125,13 @@ def export_masks(
     conform = None
     if format in _CONFORMED:
         frames_mode, sides_mode = _CONFORM_DEFAULTS[format]
+        fps = options.get("fps")
+        if fps is not None and (not isinstance(fps, numbers.Real) or isinstance(fps, bool)):
+            raise VfxError(f"fps must be a number of frames per second, got {echo(fps)}")
         conform = Conform(
             frames=str(options.get("frames", frames_mode)),
             sides=str(options.get("sides", sides_mode)),
-            fps=float(options["fps"]) if "fps" in options else None,
+            fps=None if fps is None else float(fps),
         )
         combine = _one_mask(format, combine, objects or source.object_ids)
     job = prepare_job(

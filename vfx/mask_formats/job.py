@@ -126,14 +126,14 @@ class ExportJob:
 
         Frames are numbered from 0 at :attr:`first`."""
         needs_pixels = with_video or self.source.frame_count is None
-        if needs_pixels and self.video is None:
-            raise VfxError(
-                self.video_problem or "this export needs the source frames; pass --video INPUT"
-            )
         if not needs_pixels:
             for index in range(self.frame_count):
                 yield self._prepare(index, None)
             return
+        if self.video is None:
+            raise VfxError(
+                self.video_problem or "this export needs the source frames; pass --video INPUT"
+            )
         with open_video(self.video) as reader:
             for frame in reader.frames(self.first, self.first + self.frame_count):
                 yield self._prepare(frame.index - self.first, frame.rgb)
@@ -281,7 +281,7 @@ def _video_path(source: MaskSource, video: str | Path | None) -> tuple[Path | No
 def _geometry(source: MaskSource, video: Path | None) -> tuple[int, int, int, float | None]:
     """``(width, height, frame_count, fps)`` of the masks, checked against the video."""
     size = getattr(source, "size", None)
-    if size is None and hasattr(source, "width"):
+    if size is None and hasattr(source, "width") and hasattr(source, "height"):
         size = (source.width, source.height)
     fps = getattr(source, "fps", None)
     count = source.frame_count

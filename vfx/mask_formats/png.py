@@ -112,22 +112,36 @@ class ImageSequence:
                 self.palette = first.mode == "P"
         except OSError as exc:
             raise VfxError(f"cannot read mask image {self.files[0]} ({exc}); replace it") from exc
-        self.size: tuple[int, int] | None = None
-        self.dtype: np.dtype | None = None
-        sample = self.read(0)
-        self.size = (sample.shape[1], sample.shape[0])
-        self.dtype = sample.dtype
+        sample = self._decode(self.files[0])
+        self.size: tuple[int, int] = (sample.shape[1], sample.shape[0])
+        self.dtype: np.dtype = sample.dtype
         self.peak = 65535 if sample.dtype == np.uint16 else 255
 
     def read(self, index: int) -> np.ndarray:
         """Frame ``index`` as ``[H, W]`` uint8/uint16 gray (palette indices for palette PNGs)."""
         path = self.files[index]
         width, height = image_size(path)  # the header, checked before decoding
-        if self.size is not None and (width, height) != self.size:
+        if (width, height) != self.size:
             raise VfxError(
                 f"mask image {path} is {width}x{height}, the first one "
                 f"{self.size[0]}x{self.size[1]}; give every frame the same size"
             )
+        img = self._decode(path)
+        if img.dtype != self.dtype:
+            raise VfxError(
+                f"mask image {path} is {8 * img.dtype.itemsize}-bit, the first one "
+                f"{8 * self.dtype.itemsize}-bit; save every frame at one bit depth"
+            )
+        if (img.shape[1], img.shape[0]) != self.size:
+            raise VfxError(
+                f"mask image {path} is {img.shape[1]}x{img.shape[0]}, the first one "
+                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
+            )
+        return img
+
+    def _decode(self, path: Path) -> np.ndarray:
+        """The image at ``path`` as ``[H, W]`` uint8/uint16 gray (palette indices for
+        palette PNGs), whatever its size."""
         if self.palette:
             with Image.open(path) as img:
                 return np.asarray(img)
@@ -139,16 +153,6 @@ class ImageSequence:
                 f"mask image {path} holds {img.dtype} values; save masks as 8- or 16-bit "
                 "grayscale (white = object)"
             )
-        if self.dtype is not None and img.dtype != self.dtype:
-            raise VfxError(
-                f"mask image {path} is {8 * img.dtype.itemsize}-bit, the first one "
-                f"{8 * self.dtype.itemsize}-bit; save every frame at one bit depth"
-            )
         if img.ndim == 3:
             img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
-        if self.size is not None and (img.shape[1], img.shape[0]) != self.size:
-            raise VfxError(
-                f"mask image {path} is {img.shape[1]}x{img.shape[0]}, the first one "
-                f"{self.size[0]}x{self.size[1]}; give every frame the same size"
-            )
         return img

@@ -45,6 +45,7 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
     if conform.frames == "none" or conform.sides == "none":
         raise VfxError("VACE needs 4n+1 frames and sides divisible by 16; use pad, trim or resize")
     plan = conform.plan(job.frame_count, job.width, job.height, job.require_fps("vace"))
+    assert plan.fps is not None  # a plan made with a known rate keeps one
     with atomic_output(out, directory=True) as tmp:
         mask_writer = mask_video_writer(
             tmp / MASK_FILE, size=plan.size, fps=plan.fps, codec="h264", shown_as=out / MASK_FILE
@@ -60,6 +61,7 @@ def write_vace(job: ExportJob, out: Path, conform: Conform) -> int:
         with mask_writer, video_writer:
             for frame in conformed_frames(job.frames(with_video=True), plan):
                 (alpha,) = frame.masks.values()
+                assert frame.rgb is not None  # frames(with_video=True)
                 generate = plan.image(to_uint8(alpha), mask=True) >= CUT_LEVEL
                 source = plan.image(frame.rgb, mask=False).copy()
                 source[generate] = GRAY

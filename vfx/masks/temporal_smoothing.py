@@ -200,8 +200,8 @@ class TemporalSmoother:
         whole = [(0, stack.shape[1], 0, stack.shape[2])]
         boxes = [support_regions(plane, low, self._factor) if low > 0 else whole for plane in stack]
         entry = _Entry(self._pushed, stack, raw, boxes, grey, soft_grey, colour)
-        if self._entries and grey is not None and self._entries[-1].grey is not None:
-            previous = self._entries[-1]
+        previous = self._entries[-1] if self._entries else None
+        if previous is not None and grey is not None and previous.grey is not None:
             cells = self._flow_cells(previous, entry, grey.shape)
             previous.to_next, entry.to_prev = self._flow.pair(
                 previous.grey, grey, self.settings.occlusion, cells
@@ -289,8 +289,9 @@ class TemporalSmoother:
             for index in range(target, stop, step):
                 entry = frames[index]
                 hop = entry.to_next if step > 0 else entry.to_prev
-                broken = broken or hop is None
-                if not broken:
+                if hop is None:
+                    broken = True
+                elif not broken:
                     corr = hop if corr is None else flow.chain(corr, hop)
                 result[index + step] = None if broken else corr
         return result
@@ -315,15 +316,14 @@ class TemporalSmoother:
         current = frames[target]
         corrs = self._correspondences(target, frames, flow)
         tolerance = self.settings.appearance_tolerance
-        corrs = {
-            index: None
-            if corr is None
-            else flow.appearance_check(corr, current.soft_grey, frames[index].soft_grey, tolerance)
-            for index, corr in corrs.items()
-        }
+        for index, corr in corrs.items():
+            there = frames[index].soft_grey
+            if corr is not None:
+                assert current.soft_grey is not None and there is not None  # flow had frames
+                corrs[index] = flow.appearance_check(corr, current.soft_grey, there, tolerance)
         window = [frames[i] for i in sorted(corrs)]
         raw = current.raw if current.raw is not None else current.probs
-        out = np.zeros(raw.shape, np.float32)
+        out: np.ndarray = np.zeros(raw.shape, np.float32)  # [N, H, W]
         for obj in range(out.shape[0]):
             regions = [self._region(box, None, current) for box in current.boxes[obj]]
             for entry in window:
@@ -420,6 +420,7 @@ class TemporalSmoother:
             if corr is None:
                 continue
             there = frames[index].soft_grey
+            assert current.soft_grey is not None and there is not None  # flow had frames
             matrix = fit_object_motion(
                 corr, (core_ys, core_xs), f, current.soft_grey, there, tolerance
             )

@@ -133,7 +133,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
     for text in overrides:
         path, value = parse_override(text)
         target = path[0]
-        masks = data.get("masks") if isinstance(data.get("masks"), dict) else {}
+        given = data.get("masks")
+        masks: dict[str, Any] = given if isinstance(given, dict) else {}
         if target == "output" and len(path) == 2:
             section = data.setdefault("output", {})
         elif target in masks:
@@ -211,6 +212,7 @@ def validate_preset(
     name, description = data.get("name"), data.get("description", "")
     if not isinstance(name, str) or not name:
         problems.append("'name' must be a non-empty string")
+        name = ""  # reported above; no preset is built
     if not isinstance(description, str):
         problems.append("'description' must be a string")
     if problems:
@@ -317,7 +319,7 @@ def _validate_layers(
         except VfxError as exc:
             problems.append(f"{where}: {exc.message}")
             continue
-        undefined = sorted(built.region.names - mask_names)
+        undefined = sorted(built.parsed_region.names - mask_names)
         if undefined:
             known = ", ".join(sorted(mask_names)) or "none defined"
             problems.append(
@@ -327,7 +329,7 @@ def _validate_layers(
             continue
         layers.append(
             LayerSpec(
-                effect=effect_name,
+                effect=built.effect.name,
                 params=dict(layer.get("params") or {}),
                 region=str(layer.get("region", "all")),
                 blend=built.blend,

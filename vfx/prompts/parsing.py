@@ -140,7 +140,7 @@ def parse_prompts(
         drafts.setdefault(obj_id, _ObjectDraft()).frame(frame).leave = True
     objects = []
     for obj_id in sorted(drafts):
-        draft = drafts[obj_id]
+        gathered = drafts[obj_id]
         frame_prompts = [
             FramePrompt(
                 frame=index,
@@ -150,11 +150,11 @@ def parse_prompts(
                 mask=f.mask,
                 leave=f.leave,
             )
-            for index, f in sorted(draft.frames.items())
+            for index, f in sorted(gathered.frames.items())
         ]
         _check_segments(obj_id, frame_prompts)
         objects.append(
-            ObjectPrompts(id=obj_id, name=draft.name or f"obj{obj_id}", prompts=frame_prompts)
+            ObjectPrompts(id=obj_id, name=gathered.name or f"obj{obj_id}", prompts=frame_prompts)
         )
     return objects
 
@@ -343,7 +343,7 @@ def prompts_identity(objects: list[ObjectPrompts]) -> list[dict[str, Any]]:
                 bits = np.packbits(np.asarray(fp.mask) > 0.5)
                 entry["mask"] = {
                     "shape": list(fp.mask.shape),
-                    "sha256": hashlib.sha256(bits).hexdigest(),
+                    "sha256": hashlib.sha256(bits.tobytes()).hexdigest(),
                 }
             entries.append(entry)
         out.append({"id": obj.id, "name": obj.name, "prompts": entries})

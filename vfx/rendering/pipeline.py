@@ -98,7 +98,7 @@ class MaskedFrame:
 
     frame: Frame
     objects: dict[int, np.ndarray]
-    named: dict[str, np.ndarray]
+    named: dict[str | int, np.ndarray]
     background: PlateView | None = None
 
 
@@ -266,7 +266,7 @@ class MaskPlan:
             return smoothed[home[0]][home[1]]
 
         objects = {obj_id: mask_of(obj_id, home) for obj_id, home in self.object_home.items()}
-        named = {}
+        named: dict[str | int, np.ndarray] = {}
         for name, members in self.members.items():
             alpha = _union([mask_of(obj_id, home) for obj_id, home in members], shape)
             settings = self.refine_settings.get(name)

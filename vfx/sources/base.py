@@ -25,7 +25,11 @@ class MaskSource(Protocol):
 
     object_ids: list[int]
     names: dict[int, str]
-    frame_count: int | None
+
+    @property
+    def frame_count(self) -> int | None:
+        """Frames the source covers (``None``: any)."""
+        ...
 
     def masks_at(self, index: int, frame: np.ndarray | None = None) -> dict[int, np.ndarray]:
         """Masks for frame ``index``.

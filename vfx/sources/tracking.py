@@ -148,6 +148,14 @@ def check_prompts_in_range(prompts: list[ObjectPrompts], frames: FrameRange) -> 
                 )
 
 
+def video_file(info: VideoInfo) -> Path:
+    """The file (or frame folder) of the video ``info``; :class:`VfxError` for frames in
+    memory, which tracking cannot cache or read."""
+    if info.path is None:
+        raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+    return Path(info.path)
+
+
 def track_cached(
     info: VideoInfo,
     prompts: list[ObjectPrompts],
@@ -172,7 +180,7 @@ def track_cached(
         video's absolute path and content hash, the segment and the tracking time.
     """
     progress = Progress() if progress is None else progress
-    video = Path(info.path).resolve()
+    video = video_file(info).resolve()
     if frames is not None:
         check_prompts_in_range(prompts, frames)
     video_hash = video_content_hash(video)
@@ -412,15 +420,15 @@ class TrackingOptions:
     ) -> MaskletStore:
         """The masklets for ``prompts`` on the video ``info.path`` (or the segment ``frames``
         of it): cached, or tracked now."""
-        if info.path is None:
-            raise VfxError("tracking needs a video file or frame folder, not frames in memory")
+        video_file(info)  # before a model loads
         reporter = self.reporter if self.reporter is not None else Progress(self.progress)
         tracker = self.tracker
         if tracker is None:
             check_device(self.device)
             choice = choose_model(self.model, self.checkpoint)
             tracker = sam2_tracker(choice, self.device, reporter, self.precision)
-        return track_cached(info, prompts, tracker, self.cache_dir, frames, reporter)
+        cache_dir = None if self.cache_dir is None else Path(self.cache_dir)
+        return track_cached(info, prompts, tracker, cache_dir, frames, reporter)
 
 
 def image_predictor(choice: ModelChoice, device: str = "auto") -> Any:
