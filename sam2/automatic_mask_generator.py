@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -254,7 +254,7 @@ class SAM2AutomaticMaskGenerator:
         """Candidates from ``points [B, 2]`` (crop pixels): boxes and points still in crop
         pixels, RLEs already in the image frame."""
         device = self.predictor.device
-        image_size = cast(int, self.predictor.model.image_size)
+        image_size = self.predictor.model.image_size
         coords = to_model_coords(points.to(device), image_size, crop_hw, True)
         coords = coords[:, None, :]  # [B, 2] -> [B, 1 point, 2]
         labels = torch.ones(coords.shape[:2], dtype=torch.int, device=device)  # [B, 1]

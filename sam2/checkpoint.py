@@ -116,6 +116,7 @@ def identify_checkpoint(state_dict_or_path: Mapping[str, torch.Tensor] | str | P
     comes from the key set and tensor shapes (trunk depth and width, the three extra SAM 2.1
     keys) and must match exactly; returns ``None`` when no table model matches.
     """
+    state_dict: Mapping[str, torch.Tensor]
     if isinstance(state_dict_or_path, (str, Path)):
         state_dict = read_state_dict(state_dict_or_path)
     else:

@@ -7,6 +7,7 @@ exactly, without torchvision.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -16,7 +17,13 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def image_to_array(image) -> np.ndarray:
+class RGBConvertible(Protocol):
+    """A PIL-like image: ``convert("RGB")`` gives something ``np.asarray`` makes ``[H, W, 3]``."""
+
+    def convert(self, mode: str) -> object: ...
+
+
+def image_to_array(image: np.ndarray | RGBConvertible) -> np.ndarray:
     """An ``[H, W, 3]`` array from a numpy RGB image or a PIL-like image (anything with
     ``convert("RGB")``); raises ValueError for other shapes or types."""
     if not isinstance(image, np.ndarray) and hasattr(image, "convert"):
@@ -51,7 +58,7 @@ def prepare_images(images: Sequence[np.ndarray], size: int, device: torch.device
 
 
 def to_model_coords(
-    coords: torch.Tensor, size: int, orig_hw: tuple[int, int] | None, normalize: bool
+    coords: torch.Tensor, size: int, orig_hw: tuple[int, int], normalize: bool
 ) -> torch.Tensor:
     """``[..., 2]`` (x, y) coordinates -> pixels of the ``size x size`` model input.
 

@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from sam2.image_transforms import image_to_array, prepare_images, to_model_coords
+from sam2.image_transforms import (
+    RGBConvertible,
+    image_to_array,
+    prepare_images,
+    to_model_coords,
+)
 from sam2.modeling.sam2_base import SAM2Base
 from sam2.postprocess import small_regions
 
@@ -90,7 +95,7 @@ class SAM2ImagePredictor:
         self._orig_hw = [tuple(image.shape[:2]) for image in images]
         self._is_image_set = True
 
-    def set_image(self, image) -> None:
+    def set_image(self, image: np.ndarray | RGBConvertible) -> None:
         """Embed one RGB image: ``[H, W, 3]`` uint8 numpy array or a PIL image."""
         self.reset_predictor()
         self._embed([image_to_array(image)])
@@ -111,7 +116,7 @@ class SAM2ImagePredictor:
     def get_image_embedding(self) -> torch.Tensor:
         """The current image embedding ``[B, C, S/16, S/16]`` (``[1, 256, 64, 64]`` at 1024)."""
         self._require_image("get an embedding")
-        return self._features["image_embed"]
+        return self._embeddings()["image_embed"]
 
     def image_state(self) -> tuple[dict, list[tuple[int, int]]]:
         """The current single image's embedding and size, to cache and :meth:`restore_image_state`
@@ -130,6 +135,18 @@ class SAM2ImagePredictor:
     def _require_image(self, action: str) -> None:
         if not self._is_image_set:
             raise RuntimeError(f"call set_image(...) or set_image_batch(...) before you {action}")
+
+    def _embeddings(self) -> dict:
+        """The current images' ``image_embed [B, C, S/16, S/16]`` and ``high_res_feats``."""
+        if self._features is None:
+            raise RuntimeError("no image is set: call set_image(...) or set_image_batch(...)")
+        return self._features
+
+    def _image_sizes(self) -> list[tuple[int, int]]:
+        """``(H, W)`` of each current image."""
+        if self._orig_hw is None:
+            raise RuntimeError("no image is set: call set_image(...) or set_image_batch(...)")
+        return self._orig_hw
 
     # ------------------------------------------------------------------ prediction
 
@@ -212,7 +229,7 @@ class SAM2ImagePredictor:
         if not self._is_batch:
             raise RuntimeError("predict_batch needs images set with set_image_batch(...)")
         results: tuple[list, list, list] = ([], [], [])
-        for index in range(len(self._orig_hw)):
+        for index in range(len(self._image_sizes())):
             outputs = self._predict_numpy(
                 index,
                 None if point_coords_batch is None else point_coords_batch[index],
@@ -229,14 +246,14 @@ class SAM2ImagePredictor:
 
     def _predict_numpy(
         self,
-        img_idx,
-        point_coords,
-        point_labels,
-        box,
-        mask_input,
-        multimask_output,
-        return_logits,
-        normalize_coords,
+        img_idx: int,
+        point_coords: ArrayLike | None,
+        point_labels: ArrayLike | None,
+        box: ArrayLike | None,
+        mask_input: ArrayLike | None,
+        multimask_output: bool,
+        return_logits: bool,
+        normalize_coords: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mask_input, coords, labels, boxes = self._prep_prompts(
             point_coords, point_labels, box, mask_input, normalize_coords, img_idx
@@ -244,14 +261,20 @@ class SAM2ImagePredictor:
         masks, ious, low_res = self._predict(
             coords, labels, boxes, mask_input, multimask_output, return_logits, img_idx
         )
-        return tuple(t.squeeze(0).float().cpu().numpy() for t in (masks, ious, low_res))
+        return _unbatched(masks), _unbatched(ious), _unbatched(low_res)
 
     def _prep_prompts(
-        self, point_coords, point_labels, box, mask_logits, normalize_coords, img_idx=-1
+        self,
+        point_coords: ArrayLike | None,
+        point_labels: ArrayLike | None,
+        box: ArrayLike | None,
+        mask_logits: ArrayLike | None,
+        normalize_coords: bool,
+        img_idx: int = -1,
     ) -> tuple[torch.Tensor | None, ...]:
         """Prompts as tensors in the model's input frame: ``(mask_input [B, 1, 256, 256],
         coords [B, N, 2], labels [B, N], boxes [B, 2, 2])`` (each None when not given)."""
-        device, size, orig_hw = self.device, self.model.image_size, self._orig_hw[img_idx]
+        device, size, orig_hw = self.device, self.model.image_size, self._image_sizes()[img_idx]
         coords = labels = boxes = mask_input = None
         if point_coords is not None:
             if point_labels is None:
@@ -298,7 +321,7 @@ class SAM2ImagePredictor:
         low_res, iou_predictions = self._decode(
             point_coords, point_labels, boxes, mask_input, multimask_output, img_idx
         )
-        masks = self._postprocess_masks(low_res, self._orig_hw[img_idx])
+        masks = self._postprocess_masks(low_res, self._image_sizes()[img_idx])
         low_res = torch.clamp(low_res, -32.0, 32.0)
         if not return_logits:
             masks = masks > self.mask_threshold
@@ -334,8 +357,9 @@ class SAM2ImagePredictor:
             else:
                 points = (boxes, corner_labels)
         several_prompts = points is not None and points[0].shape[0] > 1
-        high_res = [level[img_idx].unsqueeze(0) for level in self._features["high_res_feats"]]
-        image_embed = self._features["image_embed"][img_idx].unsqueeze(0)  # [1, C, h, w]
+        features = self._embeddings()
+        high_res = [level[img_idx].unsqueeze(0) for level in features["high_res_feats"]]
+        image_embed = features["image_embed"][img_idx].unsqueeze(0)  # [1, C, h, w]
         low_res, iou_predictions, _, _ = self.model.decode_prompts(
             image_embed, points, mask_input, high_res, multimask_output, several_prompts
         )
@@ -354,3 +378,8 @@ class SAM2ImagePredictor:
             sprinkles = small_regions(logits > threshold, self.max_sprinkle_area)
             masks = torch.where(sprinkles, threshold - 10.0, masks)
         return torch.nn.functional.interpolate(masks, orig_hw, mode="bilinear", align_corners=False)
+
+
+def _unbatched(t: torch.Tensor) -> np.ndarray:
+    """``[1, ...]`` -> ``[...]`` as a float array on the CPU."""
+    return t.squeeze(0).float().cpu().numpy()

@@ -193,7 +193,7 @@ class SAM2VideoPredictor(SAM2Base):
         )
         return frame_idx, state.obj_ids, self._frame_masks_at_video_res(state, frame_idx, is_cond)
 
-    def add_new_points(self, *args, **kwargs) -> Prediction:
+    def add_new_points(self, *args: Any, **kwargs: Any) -> Prediction:
         """Alias of :meth:`add_new_points_or_box` (the reference's older name)."""
         return self.add_new_points_or_box(*args, **kwargs)
 
@@ -306,7 +306,7 @@ class SAM2VideoPredictor(SAM2Base):
                 for frame_idx, out in pending.items():
                     if out.maskmem_features is None:
                         features = self._frame_features(state, frame_idx)
-                        high_res = upsample_to_image(self, out.pred_masks.to(state.device))
+                        high_res = upsample_to_image(self, out.masks().to(state.device))
                         maskmem, pos = encode_memory(
                             self, features, high_res, out.object_score_logits, is_mask_from_pts=True
                         )
@@ -341,13 +341,15 @@ class SAM2VideoPredictor(SAM2Base):
         span = max_frame_num_to_track
         if reverse:
             stop = max(start_frame_idx - span, 0) if span is not None else 0
-            order = range(start_frame_idx, stop - 1, -1) if start_frame_idx > 0 else range(0)
+            order: Iterable[int] = (
+                range(start_frame_idx, stop - 1, -1) if start_frame_idx > 0 else range(0)
+            )
         else:
-            stop = start_frame_idx + span if span is not None else None
+            end = start_frame_idx + span if span is not None else None
             if state.num_frames is not None:
                 last = state.num_frames - 1
-                stop = last if stop is None else min(stop, last)
-            order = _count_from(start_frame_idx, stop)
+                end = last if end is None else min(end, last)
+            order = _count_from(start_frame_idx, end)
         for frame_idx in order:
             if not state.frames.has(frame_idx):
                 break
@@ -358,14 +360,14 @@ class SAM2VideoPredictor(SAM2Base):
         self, state: InferenceState, frame_idx: int, reverse: bool
     ) -> torch.Tensor:
         """Track all objects on one frame; returns low-res logits ``[N, 1, S/4, S/4]``."""
-        masks: list[torch.Tensor | None] = [None] * len(state.objects)
+        masks: dict[int, torch.Tensor] = {}  # object index -> [1, 1, S/4, S/4]
         pending = []
         for obj_idx, track in enumerate(state.objects):
             out = track.cond.get(frame_idx)
             if out is None:
                 pending.append(obj_idx)
                 continue
-            masks[obj_idx] = out.pred_masks.to(state.device)
+            masks[obj_idx] = out.masks().to(state.device)
             if self.clear_non_cond_mem_around_input:
                 self._clear_non_cond_memory_around(state, frame_idx, obj_idx)
         if pending:
@@ -389,12 +391,12 @@ class SAM2VideoPredictor(SAM2Base):
                 outputs += self._compact(state, heads, self._stored_memory(state, maskmem, pos))
             for obj_idx, out in zip(pending, outputs, strict=True):
                 state.objects[obj_idx].non_cond[frame_idx] = out
-                masks[obj_idx] = out.pred_masks.to(state.device)
+                masks[obj_idx] = out.masks().to(state.device)
         for track in state.objects:
             track.frames_tracked[frame_idx] = reverse
         state.frontier = frame_idx
         self._prune(state)
-        return torch.cat(masks)
+        return torch.cat([masks[i] for i in range(len(state.objects))])
 
     def _condition_batched(
         self, state: InferenceState, features: FrameFeatures, plans: list[MemoryPlan]
@@ -404,14 +406,15 @@ class SAM2VideoPredictor(SAM2Base):
         groups: dict[tuple, list[int]] = {}
         for position, plan in enumerate(plans):
             groups.setdefault(plan.key, []).append(position)
-        fused: list[torch.Tensor | None] = [None] * len(plans)
+        fused: dict[int, torch.Tensor] = {}  # position in plans -> [1, C, H, W]
         for positions in groups.values():
             group_plans = [plans[p] for p in positions]
             out = condition_on_memory(self, features, group_plans, len(group_plans),
                                       state.maskmem_pos_enc, state.num_frames, self._attention())
             for row, position in enumerate(positions):
                 fused[position] = out[row : row + 1]
-        return torch.cat(fused) if len(fused) > 1 else fused[0]
+        rows = [fused[p] for p in range(len(plans))]
+        return torch.cat(rows) if len(rows) > 1 else rows[0]
 
     def _attention(self) -> FastMemoryAttention:
         """The memory-attention executor for the current ``tracking_precision`` and the current

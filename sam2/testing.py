@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
+from typing import cast
 
 import torch
 from torch import nn
 
 from sam2.configs import SAM2Config
-from sam2.modeling.layers import LayerNorm2d
+from sam2.modeling.hiera import MultiScaleBlock
+from sam2.modeling.layers import MLP, LayerNorm2d
 from sam2.modeling.memory_encoder import CXBlock
 from sam2.modeling.sam2_base import SAM2Base
 
@@ -59,15 +61,16 @@ def randomize_(model: SAM2Base, seed: int = 0) -> SAM2Base:
         raise RuntimeError(f"randomize_ left parameters unset: {missing}")
     # Residual branches of the trunk shrink with depth (GPT-2 style), so deep trunks (large)
     # keep spatially varied features instead of drifting towards all-on masks.
-    blocks = model.image_encoder.trunk.blocks
+    # ``nn.ModuleList`` is untyped: the trunk holds MultiScaleBlocks, an MLP holds Linears.
+    blocks = cast("list[MultiScaleBlock]", list(model.image_encoder.trunk.blocks))
     for block in blocks:
         block.attn.proj.weight.mul_(len(blocks) ** -0.5)
-        block.mlp.layers[-1].weight.mul_(len(blocks) ** -0.5)
+        cast(nn.Linear, block.mlp.layers[-1]).weight.mul_(len(blocks) ** -0.5)
     normal(model.sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix, 0.0, 1.0)
     if model.pred_obj_scores:
         # Bias the object-score head so objects are predicted present (positive logits).
         head = model.sam_mask_decoder.pred_obj_score_head
-        final = head.layers[-1] if hasattr(head, "layers") else head
+        final = cast(nn.Linear, head.layers[-1]) if isinstance(head, MLP) else head
         final.bias.fill_(2.0)
     return model
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Union
+from typing import Literal, Protocol, Union, overload
 
 import numpy as np
 import torch
@@ -72,6 +72,8 @@ class FrameProvider:
 class ArrayFrames(FrameProvider):
     """Frames held by the caller: an ``[T, H, W, 3]`` uint8 array or a list of ``[H, W, 3]``."""
 
+    num_frames: int  # always known
+
     def __init__(self, frames: np.ndarray | list[np.ndarray]) -> None:
         if len(frames) == 0:
             raise ValueError("the video has no frames")
@@ -88,6 +90,8 @@ class ArrayFrames(FrameProvider):
 class FolderFrames(FrameProvider):
     """A folder of JPEG/PNG frames ordered by the number in their names, decoded with Pillow
     (which decodes JPEG exactly like the reference)."""
+
+    num_frames: int  # always known
 
     def __init__(self, folder: Path) -> None:
         names = [p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES]
@@ -130,6 +134,8 @@ class VideoFileFrames(FrameProvider):
     """A video file's frames from a :class:`FrameReader` (sam2's own PyAV reader by default).
     Sequential reads decode each frame once; a read going backwards decodes the ``chunk``
     frames that end at it in one pass and keeps them."""
+
+    num_frames: int  # always known
 
     def __init__(self, reader: FrameReader, chunk: int = 8) -> None:
         self._reader = reader
@@ -305,6 +311,12 @@ class FrameOutput:
     maskmem_features: torch.Tensor | None = None
     iou: torch.Tensor | None = None
 
+    def masks(self) -> torch.Tensor:
+        """``pred_masks [1, 1, S/4, S/4]``; an error once they were pruned."""
+        if self.pred_masks is None:
+            raise ValueError("this frame's masks were pruned")
+        return self.pred_masks
+
 
 @dataclass
 class ObjectTrack:
@@ -372,6 +384,12 @@ class InferenceState:
     @property
     def obj_ids(self) -> list[int]:
         return [track.obj_id for track in self.objects]
+
+    @overload
+    def obj_idx(self, obj_id: int, create: Literal[True] = True) -> int: ...
+
+    @overload
+    def obj_idx(self, obj_id: int, create: bool) -> int | None: ...
 
     def obj_idx(self, obj_id: int, create: bool = True) -> int | None:
         """Model-side index of ``obj_id``; a new object is appended when ``create``."""

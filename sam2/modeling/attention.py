@@ -94,12 +94,16 @@ class RoPEAttention(Attention):
 
     def __init__(
         self,
-        *args,
+        embedding_dim: int,
+        num_heads: int,
+        downsample_rate: int = 1,
+        dropout: float = 0.0,
+        kv_in_dim: int | None = None,
+        *,
         rope_theta: float = 10000.0,
         rope_k_repeat: bool = False,
-        **kwargs,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(embedding_dim, num_heads, downsample_rate, dropout, kv_in_dim)
         self.rope_k_repeat = rope_k_repeat
         self.rotary = RotaryEncoding2d(self.internal_dim // self.num_heads, theta=rope_theta)
 

@@ -71,7 +71,7 @@ def _max_pool_hw(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
 
 
 def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
 
 
 class MultiScaleAttention(nn.Module):
@@ -217,7 +217,7 @@ class Hiera(nn.Module):
                     dim,
                     dim_out,
                     heads,
-                    q_stride=tuple(q_stride) if index in pool_blocks else None,
+                    q_stride=_pair(q_stride) if index in pool_blocks else None,
                     window_size=window,
                 )
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +40,8 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
         fused = activation_name(self.act)
-        for index, layer in enumerate(self.layers):
+        # ``nn.ModuleList`` is untyped; ``__init__`` fills it with Linears.
+        for index, layer in enumerate(cast("Iterable[nn.Linear]", self.layers)):
             if index == last:
                 x = linear(x, layer.weight, layer.bias)
             elif fused is not None:

@@ -151,6 +151,8 @@ class MaskDecoder(nn.Module):
 
         src = src.transpose(1, 2).reshape(batch, c, h, w)  # [B, h*w, C] -> [B, C, h, w]
         if self.use_high_res_features:
+            if high_res_features is None:
+                raise ValueError("this decoder needs high_res_features")
             deconv1, norm1, act1, deconv2, act2 = self.output_upscaling
             feat_s0, feat_s1 = high_res_features
             upscaled = act1(norm1(deconv1(src) + feat_s1))

@@ -3,6 +3,8 @@ plus a learned per-label embedding); a mask prompt becomes a dense map via a sma
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -51,6 +53,11 @@ class PromptEncoder(nn.Module):
         )
         self.no_mask_embed = nn.Embedding(1, embed_dim)
 
+    def _label_embeddings(self) -> list[nn.Embedding]:
+        """``point_embeddings`` in label order: ``[1, C]`` weights of labels 0..3 (the untyped
+        ``nn.ModuleList`` holds only Embeddings)."""
+        return cast("list[nn.Embedding]", list(self.point_embeddings))
+
     def get_dense_pe(self) -> torch.Tensor:
         """Position encoding of the image-embedding grid: ``[1, embed_dim, h, w]``."""
         return self.pe_layer(self.image_embedding_size).unsqueeze(0)
@@ -64,7 +71,7 @@ class PromptEncoder(nn.Module):
         encoding = self.pe_layer.forward_with_coords(points, self.input_image_size)
         padding = (labels == -1).unsqueeze(-1)
         encoding = torch.where(padding, self.not_a_point_embed.weight.expand_as(encoding), encoding)
-        label_table = torch.cat([embedding.weight for embedding in self.point_embeddings])  # [4, C]
+        label_table = torch.cat([e.weight for e in self._label_embeddings()])  # [4, C]
         for label in range(NUM_POINT_LABELS):
             chosen = (labels == label).unsqueeze(-1)
             encoding = torch.where(chosen, encoding + label_table[label], encoding)
@@ -75,7 +82,7 @@ class PromptEncoder(nn.Module):
         corners = (boxes + 0.5).reshape(-1, 2, 2)  # [B, 4] -> [B, 2 corners, (x, y)]
         encoding = self.pe_layer.forward_with_coords(corners, self.input_image_size)
         corner_labels = torch.stack(
-            [self.point_embeddings[2].weight[0], self.point_embeddings[3].weight[0]]
+            [embedding.weight[0] for embedding in self._label_embeddings()[2:4]]
         )  # [2, C]
         return encoding + corner_labels
 
@@ -93,7 +100,7 @@ class PromptEncoder(nn.Module):
             batch = masks.shape[0]
         else:
             batch = 1
-        device = self.point_embeddings[0].weight.device
+        device = self._label_embeddings()[0].weight.device
         parts = [torch.empty((batch, 0, self.embed_dim), device=device)]
         if points is not None:
             parts.append(self._embed_points(points[0], points[1], pad=boxes is None))

@@ -7,6 +7,8 @@ Video tracking (memory conditioning, memory encoding, ``track_step``) builds on 
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -96,6 +98,40 @@ class SAM2Base(nn.Module):
     ``no_mem_pos_enc``, ``no_obj_ptr`` and (SAM 2.1) ``no_obj_embed_spatial``.
     """
 
+    # Copied from the config in ``__init__`` (see ``_MIRRORED_FIELDS``); declared for the checker.
+    image_size: int
+    backbone_stride: int
+    num_maskmem: int
+    sigmoid_scale_for_mem_enc: float
+    sigmoid_bias_for_mem_enc: float
+    binarize_mask_from_pts_for_mem_enc: bool
+    use_mask_input_as_output_without_sam: bool
+    max_cond_frames_in_attn: int
+    directly_add_no_mem_embed: bool
+    use_high_res_features_in_sam: bool
+    multimask_output_in_sam: bool
+    multimask_min_pt_num: int
+    multimask_max_pt_num: int
+    multimask_output_for_tracking: bool
+    use_multimask_token_for_obj_ptr: bool
+    iou_prediction_use_sigmoid: bool
+    memory_temporal_stride_for_eval: int
+    non_overlap_masks_for_mem_enc: bool
+    use_obj_ptrs_in_encoder: bool
+    max_obj_ptrs_in_encoder: int
+    add_tpos_enc_to_obj_ptrs: bool
+    proj_tpos_enc_in_obj_ptrs: bool
+    use_signed_tpos_enc_to_obj_ptrs: bool
+    only_obj_ptrs_in_the_past_for_eval: bool
+    pred_obj_scores: bool
+    pred_obj_scores_mlp: bool
+    fixed_no_obj_ptr: bool
+    soft_no_obj_ptr: bool
+    use_mlp_for_obj_ptr_proj: bool
+    # Identity when the configuration has no such projection.
+    obj_ptr_proj: nn.Module
+    obj_ptr_tpos_proj: nn.Module
+
     def __init__(self, config: SAM2Config) -> None:
         super().__init__()
         self.config = config
@@ -136,7 +172,10 @@ class SAM2Base(nn.Module):
         if config.compile_image_encoder:
             # Compile the bound forward, not the module, so state-dict keys stay unchanged.
             # Default mode (not max-autotune): autotuning takes minutes on CPUs for little gain.
-            self.image_encoder.forward = torch.compile(self.image_encoder.forward, dynamic=False)
+            # The instance attribute shadows the class's ``forward`` for ``nn.Module.__call__``.
+            vars(self.image_encoder)["forward"] = torch.compile(
+                self.image_encoder.forward, dynamic=False
+            )
 
     def _embedding_parameters(self) -> list[nn.Parameter]:
         names = (
@@ -193,7 +232,7 @@ class SAM2Base(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: object, **kwargs: object) -> NoReturn:
         raise NotImplementedError(
             "SAM2Base has no single forward; use SAM2ImagePredictor or SAM2VideoPredictor"
         )

@@ -13,7 +13,7 @@ attention's dtype before use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -128,6 +128,13 @@ def _max_pointers(model: SAM2Base, num_frames: int | None) -> int:
     return min(num_frames, model.max_obj_ptrs_in_encoder)
 
 
+def _stored_memory(out: FrameOutput) -> torch.Tensor:
+    """``out.maskmem_features [1, mem_dim, h, w]``; plans only list outputs that have one."""
+    if out.maskmem_features is None:
+        raise ValueError("a planned spatial memory has no encoded features")
+    return out.maskmem_features
+
+
 def gather_memory(
     model: SAM2Base,
     plans: Sequence[MemoryPlan],
@@ -146,7 +153,7 @@ def gather_memory(
     memory, memory_pos = [], []
     spatial_pos = maskmem_pos_enc.to(device).flatten(2).permute(2, 0, 1)  # [1,D,h,w] -> [hw,1,D]
     for index, (t_pos, _, _) in enumerate(first.spatial):
-        feats = torch.cat([plan.spatial[index][2].maskmem_features for plan in plans])
+        feats = torch.cat([_stored_memory(plan.spatial[index][2]) for plan in plans])
         # [B, D, h, w] -> [B, D, hw] -> [hw, B, D]
         memory.append(feats.to(device, dtype).flatten(2).permute(2, 0, 1))
         tpos = model.maskmem_tpos_enc[model.num_maskmem - t_pos - 1]  # [1, 1, D]
@@ -184,7 +191,7 @@ def condition_on_memory(
     batch: int,
     maskmem_pos_enc: torch.Tensor | None,
     num_frames: int | None,
-    attention: object | None = None,
+    attention: Callable[..., torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """The frame's top-level features fused with each object's memory: ``[B, C, H, W]``.
 
@@ -202,11 +209,15 @@ def condition_on_memory(
         memory = model.no_mem_embed.expand(1, batch, model.mem_dim)
         memory_pos = model.no_mem_pos_enc.expand(1, batch, model.mem_dim)
         num_ptr_tokens = 0
+    elif maskmem_pos_enc is None:
+        raise ValueError("memory plans need the stored memory position encoding")
     else:
         memory, memory_pos, num_ptr_tokens = gather_memory(
             model, plans, maskmem_pos_enc, num_frames, curr.dtype
         )
-    runner = attention if attention is not None else model.memory_attention
+    runner: Callable[..., torch.Tensor] = (
+        attention if attention is not None else model.memory_attention
+    )
     fused = runner(
         curr=[curr.expand(-1, batch, -1)],
         curr_pos=[features.vision_pos.expand(-1, batch, -1)],
@@ -279,11 +290,18 @@ def run_heads(
     """The SAM prompt encoder + mask decoder on memory-conditioned ``pix_feat [B, C, H, W]``, or
     the mask-as-output shortcut for ``mask_inputs [B, 1, S, S]`` (then ``pix_feat`` is unused),
     following the reference's ``_track_step``."""
-    batch = pix_feat.shape[0] if pix_feat is not None else mask_inputs.shape[0]
+    if pix_feat is not None:
+        batch = pix_feat.shape[0]
+    elif mask_inputs is not None:
+        batch = mask_inputs.shape[0]
+    else:
+        raise ValueError("run_heads needs pix_feat or mask_inputs")
     high_res = features.high_res_features(batch) if len(features.vision_feats) > 1 else None
     if mask_inputs is not None and model.use_mask_input_as_output_without_sam:
         outs = model._use_mask_as_output(features.top_map().expand(batch, -1, -1, -1),
                                          high_res, mask_inputs)
+    elif pix_feat is None:
+        raise ValueError("the SAM heads need memory-conditioned pix_feat")
     else:
         if prev_mask_logits is not None:
             mask_inputs = prev_mask_logits

@@ -148,3 +148,23 @@ def test_memory_attention_without_the_kernel_uses_sdpa(folded, monkeypatch) -> N
             folded._kernel.cache_clear()
     torch.testing.assert_close(native, expected, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(plain, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_fused_linear_runs_bf16_without_onednn_bf16_kernels(monkeypatch) -> None:
+    """A CPU without AVX-512 has no oneDNN bf16 kernels: bf16 must take F.linear, not fail."""
+    from sam2.modeling.fast import fused_linear
+
+    def no_kernel(*args: object) -> torch.Tensor:
+        raise RuntimeError("could not create a primitive descriptor")
+
+    monkeypatch.setattr(fused_linear, "bf16_kernels", lambda: False)
+    monkeypatch.setattr(fused_linear, "_FUSED", no_kernel)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(3, 16, generator=gen).to(torch.bfloat16)
+    weight = (torch.randn(8, 16, generator=gen) * 0.2).to(torch.bfloat16)
+    bias = torch.randn(8, generator=gen).to(torch.bfloat16)
+    with torch.inference_mode():
+        got = linear(x, weight, bias, "gelu")
+        with pytest.raises(RuntimeError, match="primitive"):
+            linear(x.float(), weight.float(), bias.float(), "gelu")  # fp32 still takes oneDNN
+    torch.testing.assert_close(got, F.gelu(F.linear(x, weight, bias)), atol=0, rtol=0)

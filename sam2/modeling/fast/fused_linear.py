@@ -7,11 +7,15 @@ encoder's MLPs (``[65536, 384]`` at 1024 px) those passes cost as much as the ma
 the result is still in cache. The arithmetic per element is the same (exact erf GELU); only the
 summation order inside the dot products may differ (about 1e-6 relative).
 
-Everywhere else (GPU, autograd, a build without oneDNN, code being compiled by
-``torch.compile``) :func:`linear` is exactly ``activation(F.linear(x, weight, bias))``.
+Everywhere else (GPU, autograd, a build without oneDNN, bfloat16 on a CPU without oneDNN's
+bf16 kernels, code being compiled by ``torch.compile``) :func:`linear` is exactly
+``activation(F.linear(x, weight, bias))``.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -44,11 +48,12 @@ def linear(
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-    if _fusable(x, weight):
+    fused = _fused_op(x, weight)
+    if fused is not None:
         weight = weight.to(x.dtype)
         bias = bias.to(x.dtype) if bias is not None else None
         algorithm = "none" if activation == "gelu" else ""
-        return _FUSED(x, weight, bias, activation, [], algorithm)
+        return fused(x, weight, bias, activation, [], algorithm)
     out = F.linear(x, weight, bias)
     if activation == "relu":
         return F.relu(out)
@@ -57,14 +62,23 @@ def linear(
     return out
 
 
-def _fusable(x: torch.Tensor, weight: torch.Tensor) -> bool:
+def _fused_op(x: torch.Tensor, weight: torch.Tensor) -> Callable[..., torch.Tensor] | None:
+    """oneDNN's fused linear when it can take ``x`` and ``weight``, else ``None``."""
     # Under torch.compile (``vos_optimized``) the compiler fuses bias and activation itself; it
     # cannot lower this op on weights it does not own.
-    return (
-        _FUSED is not None
-        and not torch.compiler.is_compiling()
+    usable = (
+        not torch.compiler.is_compiling()
         and x.device.type == "cpu"
-        and x.dtype in (torch.float32, torch.bfloat16)
+        and (x.dtype == torch.float32 or (x.dtype == torch.bfloat16 and bf16_kernels()))
         and torch.backends.mkldnn.is_available()
         and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
     )
+    return _FUSED if usable else None
+
+
+@functools.cache
+def bf16_kernels() -> bool:
+    """Whether oneDNN has bfloat16 matmul kernels for this CPU (AVX-512 or newer); without
+    them its fused bf16 linear fails, while ``F.linear`` still runs (slowly)."""
+    probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    return bool(probe()) if probe is not None else False

@@ -22,15 +22,21 @@ the projections, MLP and the attention matmuls in bf16 with an fp32 softmax over
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from sam2.modeling.attention import bf16_attention
 from sam2.modeling.fast.folded_attention import available as folded_attention_available
 from sam2.modeling.fast.folded_attention import folded_attention
 from sam2.modeling.fast.fused_linear import linear
-from sam2.modeling.memory_attention import batch_first, single_level
+from sam2.modeling.memory_attention import (
+    MemoryAttention,
+    MemoryAttentionLayer,
+    batch_first,
+    single_level,
+)
 from sam2.modeling.position_encoding import RotaryEncoding2d
 from sam2.modeling.weight_cache import DerivedCache
 from sam2.precision import PRECISIONS
@@ -46,7 +52,11 @@ class FastMemoryAttention:
     """
 
     def __init__(
-        self, module: nn.Module, precision: str = "fp32", chunk: int = 256, object_chunk: int = 1
+        self,
+        module: MemoryAttention,
+        precision: str = "fp32",
+        chunk: int = 256,
+        object_chunk: int = 1,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
@@ -59,13 +69,13 @@ class FastMemoryAttention:
 
     # ------------------------------------------------------------------ weights
 
-    def _layer_weights(self, index: int, layer: nn.Module) -> dict[str, torch.Tensor]:
+    def _layer_weights(self, index: int, layer: MemoryAttentionLayer) -> dict[str, torch.Tensor]:
         """Fused/folded weights of one layer in the working dtype (recomputed whenever the
         layer's parameters change: ``load_state_dict``, ``.to()``, new parameters)."""
         return self._weights.get(index, tuple(layer.parameters()),
                                  lambda: self._fuse_layer_weights(layer))
 
-    def _fuse_layer_weights(self, layer: nn.Module) -> dict[str, torch.Tensor]:
+    def _fuse_layer_weights(self, layer: MemoryAttentionLayer) -> dict[str, torch.Tensor]:
         with torch.no_grad():
             sa, ca = layer.self_attn, layer.cross_attn_image
             heads, width = ca.num_heads, ca.internal_dim // ca.num_heads
@@ -131,7 +141,8 @@ class FastMemoryAttention:
         )  # [b, HW, C], [B, M, C_mem], [B, M, C_mem]
         x = x.float()
         keys = memory + memory_pos if memory_pos is not None else memory
-        layers = list(self.module.layers)
+        # ``nn.ModuleList`` is untyped; ``MemoryAttention`` fills it with MemoryAttentionLayers.
+        layers = cast("list[MemoryAttentionLayer]", list(self.module.layers))
         if shared:  # the first self-attention sees the same frame for every object: run it once
             x = x + self._self_attention(layers[0], self._layer_weights(0, layers[0]),
                                          layers[0].norm1(x))
@@ -160,7 +171,7 @@ class FastMemoryAttention:
         return linear(x.to(self.dtype), weight, bias, activation).float()
 
     def _self_attention(
-        self, layer: nn.Module, weights: dict, normed: torch.Tensor
+        self, layer: MemoryAttentionLayer, weights: dict[str, torch.Tensor], normed: torch.Tensor
     ) -> torch.Tensor:
         attn = layer.self_attn
         heads = attn.num_heads
@@ -176,8 +187,8 @@ class FastMemoryAttention:
 
     def _cross_attention(
         self,
-        layer: nn.Module,
-        weights: dict,
+        layer: MemoryAttentionLayer,
+        weights: dict[str, torch.Tensor],
         normed: torch.Tensor,
         memory: torch.Tensor,
         keys: torch.Tensor,
