@@ -134,18 +134,18 @@ class SAM2ImagePredictor:
 
     def _require_image(self, action: str) -> None:
         if not self._is_image_set:
-            raise RuntimeError(f"call set_image(...) or set_image_batch(...) before you {action}")
+            raise RuntimeError(f"{_NO_IMAGE} before you {action}")
 
     def _embeddings(self) -> dict:
         """The current images' ``image_embed [B, C, S/16, S/16]`` and ``high_res_feats``."""
         if self._features is None:
-            raise RuntimeError("no image is set: call set_image(...) or set_image_batch(...)")
+            raise RuntimeError(f"no image is set: {_NO_IMAGE}")
         return self._features
 
     def _image_sizes(self) -> list[tuple[int, int]]:
         """``(H, W)`` of each current image."""
         if self._orig_hw is None:
-            raise RuntimeError("no image is set: call set_image(...) or set_image_batch(...)")
+            raise RuntimeError(f"no image is set: {_NO_IMAGE}")
         return self._orig_hw
 
     # ------------------------------------------------------------------ prediction
@@ -378,6 +378,9 @@ class SAM2ImagePredictor:
             sprinkles = small_regions(logits > threshold, self.max_sprinkle_area)
             masks = torch.where(sprinkles, threshold - 10.0, masks)
         return torch.nn.functional.interpolate(masks, orig_hw, mode="bilinear", align_corners=False)
+
+
+_NO_IMAGE = "call set_image(...) or set_image_batch(...)"
 
 
 def _unbatched(t: torch.Tensor) -> np.ndarray:

@@ -317,8 +317,8 @@ class TemporalSmoother:
         corrs = self._correspondences(target, frames, flow)
         tolerance = self.settings.appearance_tolerance
         for index, corr in corrs.items():
-            there = frames[index].soft_grey
             if corr is not None:
+                there = frames[index].soft_grey
                 assert current.soft_grey is not None and there is not None  # flow had frames
                 corrs[index] = flow.appearance_check(corr, current.soft_grey, there, tolerance)
         window = [frames[i] for i in sorted(corrs)]

@@ -119,7 +119,7 @@ def cached_store_dir(
     prompts: list[ObjectPrompts],
     model_identity: str,
     settings: dict[str, Any],
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
 ) -> Path:
     """Where the masklets for these inputs live in the cache (whether or not they exist yet).
 
@@ -160,7 +160,7 @@ def track_cached(
     info: VideoInfo,
     prompts: list[ObjectPrompts],
     tracker: Tracker,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     frames: FrameRange | None = None,
     progress: Progress | None = None,
 ) -> MaskletStore:
@@ -427,8 +427,7 @@ class TrackingOptions:
             check_device(self.device)
             choice = choose_model(self.model, self.checkpoint)
             tracker = sam2_tracker(choice, self.device, reporter, self.precision)
-        cache_dir = None if self.cache_dir is None else Path(self.cache_dir)
-        return track_cached(info, prompts, tracker, cache_dir, frames, reporter)
+        return track_cached(info, prompts, tracker, self.cache_dir, frames, reporter)
 
 
 def image_predictor(choice: ModelChoice, device: str = "auto") -> Any:
